@@ -1,0 +1,186 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mocks, with a stack's configuration exactly as
+ * `pulumi up --stack X` would feed it (Pulumi.yaml defaults overlaid by Pulumi.X.yaml), and
+ * records every resource it registers or reads, with its inputs and resource options.
+ *
+ * No engine, cluster or cloud is involved: the mocks play the part of the providers, returning
+ * each resource's inputs plus the few outputs the program reads (a load balancer address, an
+ * EKS cluster's kubeconfig, a list of zones).
+ */
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+const PROJECT = "sticky";
+
+/** One resource the program registered (or read, for `.get`). */
+export interface Registered {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly inputs: Record<string, any>;
+    /** The parent's URN, or "" for the stack itself. */
+    readonly parent: string;
+    /** The provider reference (`<urn>::<id>`), or "" for the default provider. */
+    readonly provider: string;
+    readonly protect: boolean;
+    readonly deleteBeforeReplace: boolean;
+    /** URNs this resource depends on, explicitly (`dependsOn`) or through its inputs. */
+    readonly dependencies: readonly string[];
+    /** True for a resource read from the cluster (`Resource.get`), never created. */
+    readonly read: boolean;
+}
+
+export interface StackRun {
+    readonly resources: Registered[];
+    readonly outputs: Record<string, any>;
+    /** Provider function calls, e.g. `aws:index/getAvailabilityZones:getAvailabilityZones`. */
+    readonly calls: string[];
+}
+
+type ConfigValue = string | number | boolean | unknown[] | Record<string, unknown>;
+
+/** Pulumi hands every config value to the program as a string; objects and lists as JSON. */
+function asConfigString(value: ConfigValue): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function readYaml(file: string): any {
+    return yaml.load(fs.readFileSync(path.join(ROOT, file), "utf8"));
+}
+
+/** The project's declared config keys with their defaults, as fully qualified `sticky:key`. */
+export function projectDefaults(): Record<string, string> {
+    const declared: Record<string, { default?: ConfigValue }> = readYaml("Pulumi.yaml").config ?? {};
+    const defaults: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(declared)) {
+        const key = name.includes(":") ? name : `${PROJECT}:${name}`;
+        if (spec.default !== undefined) defaults[key] = asConfigString(spec.default);
+    }
+    return defaults;
+}
+
+/** The config `pulumi up --stack <stack>` gives the program: defaults, then the stack file. */
+export function stackConfig(stack: string): Record<string, string> {
+    const stackValues: Record<string, ConfigValue> = readYaml(`Pulumi.${stack}.yaml`).config ?? {};
+    const config = projectDefaults();
+    for (const [key, value] of Object.entries(stackValues)) config[key] = asConfigString(value);
+    return config;
+}
+
+/** Outputs the mocked providers compute, keyed by resource type. */
+function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined): Record<string, any> {
+    switch (type) {
+        case "kubernetes:core/v1:Service":
+            return inputs.spec?.type === "LoadBalancer"
+                ? { ...inputs, status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } }
+                : inputs;
+        case "kubernetes:storage.k8s.io/v1:StorageClass":
+            // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
+            return id !== undefined ? { metadata: { name: id }, provisioner: "docker.io/hostpath" } : inputs;
+        case "eks:index:Cluster":
+            return {
+                ...inputs,
+                kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name }] }),
+                eksCluster: { name: `${name}-eksCluster-1234567` },
+                core: {},
+            };
+        default:
+            return inputs;
+    }
+}
+
+// `waitForRPCs` is internal to @pulumi/pulumi; the Node runtime uses it the same way before
+// exiting. Without it a test could read the list while resources were still registering.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties: (struct: unknown) => Record<string, any>;
+};
+
+/**
+ * Runs index.ts as stack `stack` of this project with `config`, returning what it registered.
+ * Throws what the program throws (bad config, say), after recording what got registered.
+ */
+export async function runProgram(stack: string, config: Record<string, string>): Promise<StackRun> {
+    const resources: Registered[] = [];
+    const calls: string[] = [];
+
+    await pulumi.runtime.setMocks(
+        {
+            // `id` is set only for reads (`.get`); the mock monitor passes "" for new resources.
+            newResource: ({ type, name, inputs, id }) => ({
+                id: id || `${name}-id`,
+                state: mockState(type, name, inputs, id || undefined),
+            }),
+            call: ({ token, inputs }) => {
+                calls.push(token);
+                if (token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
+                    return { ...inputs, names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+                }
+                return inputs;
+            },
+        },
+        PROJECT,
+        stack,
+        false,
+    );
+    // setAllConfig replaces the whole map: no key leaks from one run into the next.
+    pulumi.runtime.setAllConfig(config);
+
+    // Record each request's resource options as the engine would receive them.
+    const monitor = (pulumi.runtime as any).getMonitor();
+    const record = (method: "registerResource" | "readResource") => {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: any, callback: (err: unknown, res: any) => void) =>
+            original(req, (err: unknown, res: any) => {
+                if (!err) {
+                    const read = method === "readResource";
+                    resources.push({
+                        type: req.getType(),
+                        name: req.getName(),
+                        urn: res.getUrn(),
+                        inputs: deserializeProperties(read ? req.getProperties() : req.getObject()),
+                        parent: req.getParent(),
+                        provider: req.getProvider(),
+                        protect: read ? false : req.getProtect(),
+                        deleteBeforeReplace: read ? false : req.getDeletebeforereplace(),
+                        dependencies: req.getDependenciesList(),
+                        read,
+                    });
+                }
+                callback(err, res);
+            });
+    };
+    record("registerResource");
+    record("readResource");
+
+    const program: () => Promise<Record<string, unknown>> = require("../index");
+    try {
+        const outputs = (await pulumi.runtime.runInPulumiStack(program)) ?? {};
+        return { resources, outputs, calls };
+    } finally {
+        await waitForRPCs();
+    }
+}
+
+/** Runs the program with a committed stack file, as `pulumi up --stack <stack>` would. */
+export function runStack(stack: string, overrides: Record<string, string> = {}): Promise<StackRun> {
+    return runProgram(stack, { ...stackConfig(stack), ...overrides });
+}
+
+/** The one resource of `type` named `name`; fails the test when there is not exactly one. */
+export function find(run: StackRun, type: string, name?: string): Registered {
+    const matches = run.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (matches.length !== 1) {
+        const seen = run.resources.map((r) => `${r.type}::${r.name}`).join(", ");
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${matches.length} among: ${seen}`);
+    }
+    return matches[0];
+}
+
+/** The URN part of a provider reference (`<urn>::<id>`). */
+export function providerUrn(reference: string): string {
+    return reference.slice(0, reference.lastIndexOf("::"));
+}
