@@ -35,7 +35,10 @@ export interface Registered {
 
 export interface StackRun {
     readonly resources: Registered[];
+    /** The stack's outputs, resolved to plain values. */
     readonly outputs: Record<string, any>;
+    /** The stack's outputs as the engine receives them (secrets still wrapped). */
+    readonly rawOutputs: Record<string, any>;
     /** Provider function calls, e.g. `aws:index/getAvailabilityZones:getAvailabilityZones`. */
     readonly calls: string[];
 }
@@ -80,6 +83,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
         case "kubernetes:storage.k8s.io/v1:StorageClass":
             // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
             return id !== undefined ? { metadata: { name: id }, provisioner: "docker.io/hostpath" } : inputs;
+        case "aws:iam/role:Role":
+            return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}` };
         case "eks:index:Cluster":
             return {
                 ...inputs,
@@ -99,21 +104,34 @@ const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as {
     deserializeProperties: (struct: unknown) => Record<string, any>;
 };
 
+/** The program failed; `resources` is what it had registered by then. */
+export class ProgramFailed extends Error {
+    constructor(
+        readonly cause: Error,
+        readonly resources: Registered[],
+    ) {
+        super(cause.message);
+        this.name = "ProgramFailed";
+    }
+}
+
 /**
  * Runs index.ts as stack `stack` of this project with `config`, returning what it registered.
- * Throws what the program throws (bad config, say), after recording what got registered.
+ * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
+ * what had been registered before it failed.
  */
 export async function runProgram(stack: string, config: Record<string, string>): Promise<StackRun> {
     const resources: Registered[] = [];
     const calls: string[] = [];
+    let rawOutputs: Record<string, any> = {};
 
     await pulumi.runtime.setMocks(
         {
-            // `id` is set only for reads (`.get`); the mock monitor passes "" for new resources.
-            newResource: ({ type, name, inputs, id }) => ({
-                id: id || `${name}-id`,
-                state: mockState(type, name, inputs, id || undefined),
-            }),
+            newResource: ({ type, name, inputs, id }) => {
+                // `id` is set only for reads (`.get`); the mock monitor passes "" for new resources.
+                const readId = id === "" ? undefined : id;
+                return { id: readId ?? `${name}-id`, state: mockState(type, name, inputs, readId) };
+            },
             call: ({ token, inputs }) => {
                 calls.push(token);
                 if (token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
@@ -155,14 +173,22 @@ export async function runProgram(stack: string, config: Record<string, string>):
     };
     record("registerResource");
     record("readResource");
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: unknown, res: any) => void) => {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) rawOutputs = deserializeProperties(req.getOutputs());
+        return registerOutputs(req, callback);
+    };
 
     const program: () => Promise<Record<string, unknown>> = require("../index");
+    let outputs: Record<string, any>;
     try {
-        const outputs = (await pulumi.runtime.runInPulumiStack(program)) ?? {};
-        return { resources, outputs, calls };
-    } finally {
+        outputs = (await pulumi.runtime.runInPulumiStack(program)) ?? {};
+    } catch (error) {
         await waitForRPCs();
+        throw new ProgramFailed(error as Error, resources);
     }
+    await waitForRPCs();
+    return { resources, outputs, rawOutputs, calls };
 }
 
 /** Runs the program with a committed stack file, as `pulumi up --stack <stack>` would. */

@@ -1,0 +1,288 @@
+/**
+ * settings.ts as tables: good config and the settings it yields, bad config and the exact error.
+ * No Pulumi here: parseSettings only sees a function that reads keys.
+ */
+import * as assert from "assert";
+import { DEFAULTS, parseSettings, SettingsError, type Settings } from "../settings";
+import { projectDefaults } from "./harness";
+
+const reader = (config: Record<string, string>) => (key: string) => config[key];
+const local = { "sticky:environment": "local" };
+const eks = { "sticky:environment": "eks", "aws:region": "eu-west-1" };
+
+/** The problems parseSettings reports for `config`; fails if it does not throw a SettingsError. */
+function problemsOf(config: Record<string, string>): readonly string[] {
+    try {
+        parseSettings(reader(config));
+    } catch (error) {
+        assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${error}`);
+        return error.problems;
+    }
+    assert.fail(`expected ${JSON.stringify(config)} to be rejected`);
+}
+
+describe("settings", () => {
+    describe("good config", () => {
+        const cases: { name: string; config: Record<string, string>; expect: (s: Settings) => void }[] = [
+            {
+                name: "a local stack with nothing but its environment gets the article's app on Docker Desktop",
+                config: local,
+                expect: (s) =>
+                    assert.deepStrictEqual(s, {
+                        app: {
+                            replicas: 3,
+                            image: "docker.io/library/nginx:1.30.1-alpine",
+                            storageSize: "1Gi",
+                            servicePort: 3333,
+                            storageClassName: "hostpath",
+                            protect: false,
+                        },
+                        environment: { kind: "local", kubeContext: "docker-desktop" },
+                    }),
+            },
+            {
+                name: "kind: another context and its `standard` class",
+                config: { ...local, "sticky:kubeContext": "kind-kind", "sticky:storageClassName": "standard" },
+                expect: (s) => {
+                    assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "kind-kind" });
+                    assert.strictEqual(s.app.storageClassName, "standard");
+                },
+            },
+            {
+                name: "k3d and Rancher Desktop: `local-path`",
+                config: { ...local, "sticky:kubeContext": "k3d-dev", "sticky:storageClassName": "local-path" },
+                expect: (s) => assert.strictEqual(s.app.storageClassName, "local-path"),
+            },
+            {
+                name: "numbers, sizes and booleans arrive as strings and are converted",
+                config: {
+                    ...local,
+                    "sticky:replicas": "5",
+                    "sticky:servicePort": "8080",
+                    "sticky:storageSize": "512Mi",
+                    "sticky:protect": "true",
+                },
+                expect: (s) => {
+                    assert.strictEqual(s.app.replicas, 5);
+                    assert.strictEqual(s.app.servicePort, 8080);
+                    assert.strictEqual(s.app.storageSize, "512Mi");
+                    assert.strictEqual(s.app.protect, true);
+                },
+            },
+            {
+                name: "the edges of the ranges are allowed",
+                config: { ...local, "sticky:replicas": "1", "sticky:servicePort": "65535", "sticky:storageSize": "0.5Gi" },
+                expect: (s) => {
+                    assert.strictEqual(s.app.replicas, 1);
+                    assert.strictEqual(s.app.servicePort, 65535);
+                },
+            },
+            {
+                name: "an eks stack with its region gets the defaults for everything else",
+                config: eks,
+                expect: (s) =>
+                    assert.deepStrictEqual(s.environment, {
+                        kind: "eks",
+                        region: "eu-west-1",
+                        kubernetesVersion: "1.35",
+                        nodeInstanceType: "t3.medium",
+                        nodeCount: 3,
+                        availabilityZoneCount: 3,
+                        vpcCidr: "10.0.0.0/16",
+                        clusterAdminArns: [],
+                    }),
+            },
+            {
+                name: "eks: admins as a YAML list (Pulumi passes it as JSON)",
+                config: {
+                    ...eks,
+                    "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/platform-admin","arn:aws:iam::123456789012:user/ops"]',
+                    "sticky:kubernetesVersion": "1.36",
+                    "sticky:availabilityZoneCount": "2",
+                    "sticky:nodeCount": "2",
+                },
+                expect: (s) => {
+                    assert.strictEqual(s.environment.kind, "eks");
+                    if (s.environment.kind !== "eks") return;
+                    assert.deepStrictEqual(s.environment.clusterAdminArns, [
+                        "arn:aws:iam::123456789012:role/platform-admin",
+                        "arn:aws:iam::123456789012:user/ops",
+                    ]);
+                    assert.strictEqual(s.environment.kubernetesVersion, "1.36");
+                    assert.strictEqual(s.environment.availabilityZoneCount, 2);
+                },
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => c.expect(parseSettings(reader(c.config))));
+        }
+    });
+
+    describe("bad config: one clear problem each, naming key, value and what is allowed", () => {
+        const cases: { name: string; config: Record<string, string>; problem: string }[] = [
+            {
+                name: "no environment",
+                config: {},
+                problem: 'sticky:environment is not set: must be one of "local", "eks" ("local": an existing local cluster; "eks": a new EKS cluster)',
+            },
+            {
+                name: "an unknown environment",
+                config: { "sticky:environment": "docker" },
+                problem: 'sticky:environment = "docker": must be one of "local", "eks" ("local": an existing local cluster; "eks": a new EKS cluster)',
+            },
+            {
+                name: "zero replicas",
+                config: { ...local, "sticky:replicas": "0" },
+                problem: 'sticky:replicas = "0": must be a positive integer (1 to 100 pods)',
+            },
+            {
+                name: "negative replicas",
+                config: { ...local, "sticky:replicas": "-3" },
+                problem: 'sticky:replicas = "-3": must be a positive integer (1 to 100 pods)',
+            },
+            {
+                name: "fractional replicas",
+                config: { ...local, "sticky:replicas": "2.5" },
+                problem: 'sticky:replicas = "2.5": must be a positive integer (1 to 100 pods)',
+            },
+            {
+                name: "replicas in words",
+                config: { ...local, "sticky:replicas": "three" },
+                problem: 'sticky:replicas = "three": must be a positive integer (1 to 100 pods)',
+            },
+            {
+                name: "a storage size that is not a quantity",
+                config: { ...local, "sticky:storageSize": "1GB" },
+                problem: 'sticky:storageSize = "1GB": must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
+            },
+            {
+                name: "a storage size of zero",
+                config: { ...local, "sticky:storageSize": "0Gi" },
+                problem: 'sticky:storageSize = "0Gi": must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
+            },
+            {
+                name: "a port above 65535",
+                config: { ...local, "sticky:servicePort": "70000" },
+                problem: 'sticky:servicePort = "70000": must be a TCP port, 1 to 65535',
+            },
+            {
+                name: "port zero",
+                config: { ...local, "sticky:servicePort": "0" },
+                problem: 'sticky:servicePort = "0": must be a TCP port, 1 to 65535',
+            },
+            {
+                name: "an empty image",
+                config: { ...local, "sticky:image": "" },
+                problem: 'sticky:image = "": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+            },
+            {
+                name: "a blank image",
+                config: { ...local, "sticky:image": "   " },
+                problem: 'sticky:image = "   ": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+            },
+            {
+                name: "a storage class name with capitals",
+                config: { ...local, "sticky:storageClassName": "HostPath" },
+                problem:
+                    'sticky:storageClassName = "HostPath": must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "hostpath", "standard", "gp3"',
+            },
+            {
+                name: "protect that is not a boolean",
+                config: { ...local, "sticky:protect": "yes" },
+                problem: 'sticky:protect = "yes": must be true or false',
+            },
+            {
+                name: "an empty kube context",
+                config: { ...local, "sticky:kubeContext": "" },
+                problem:
+                    'sticky:kubeContext = "": must name a context in your kubeconfig, e.g. "docker-desktop", "kind-kind", "k3d-dev", "rancher-desktop", "minikube"',
+            },
+            {
+                name: "a prod stack missing its region",
+                config: { "sticky:environment": "eks" },
+                problem: 'aws:region is not set: an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
+            },
+            {
+                name: "a region that is not one",
+                config: { ...eks, "aws:region": "Ireland" },
+                problem: 'aws:region = "Ireland": an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
+            },
+            {
+                name: "an EKS version out of standard support",
+                config: { ...eks, "sticky:kubernetesVersion": "1.29" },
+                problem: 'sticky:kubernetesVersion = "1.29": must be an EKS version in standard support: 1.34, 1.35, 1.36',
+            },
+            {
+                name: "one zone",
+                config: { ...eks, "sticky:availabilityZoneCount": "1" },
+                problem:
+                    'sticky:availabilityZoneCount = "1": must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)',
+            },
+            {
+                name: "one node",
+                config: { ...eks, "sticky:nodeCount": "1" },
+                problem: 'sticky:nodeCount = "1": must be an integer from 2 to 100 (nodes in at least two zones)',
+            },
+            {
+                name: "a VPC block that is not a /16",
+                config: { ...eks, "sticky:vpcCidr": "10.0.0.0/24" },
+                problem: 'sticky:vpcCidr = "10.0.0.0/24": must be an IPv4 /16 block such as "10.0.0.0/16"',
+            },
+            {
+                name: "a VPC block with an octet over 255",
+                config: { ...eks, "sticky:vpcCidr": "10.300.0.0/16" },
+                problem: 'sticky:vpcCidr = "10.300.0.0/16": must be an IPv4 /16 block such as "10.0.0.0/16"',
+            },
+            {
+                name: "an instance type without a size",
+                config: { ...eks, "sticky:nodeInstanceType": "t3" },
+                problem: 'sticky:nodeInstanceType = "t3": must be an EC2 instance type such as "t3.medium" or "m7i.large"',
+            },
+            {
+                name: "admins that are not a list",
+                config: { ...eks, "sticky:clusterAdminArns": "arn:aws:iam::123456789012:role/admin" },
+                problem:
+                    'sticky:clusterAdminArns = "arn:aws:iam::123456789012:role/admin": must be a list of strings; each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+            },
+            {
+                name: "an admin that is not an IAM ARN",
+                config: { ...eks, "sticky:clusterAdminArns": '["alice"]' },
+                problem:
+                    'sticky:clusterAdminArns = "[\\"alice\\"]": "alice": each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+            },
+        ];
+        for (const c of cases) {
+            it(c.name, () => assert.deepStrictEqual(problemsOf(c.config), [c.problem]));
+        }
+    });
+
+    it("reports every problem at once, in one message that says nothing was changed", () => {
+        const config = { ...local, "sticky:replicas": "0", "sticky:servicePort": "99999", "sticky:image": "" };
+        assert.throws(
+            () => parseSettings(reader(config)),
+            (error: Error) => {
+                assert.strictEqual(
+                    error.message,
+                    "Invalid stack configuration (3 problems); nothing was deployed or changed:\n" +
+                        '  - sticky:replicas = "0": must be a positive integer (1 to 100 pods)\n' +
+                        '  - sticky:image = "": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"\n' +
+                        '  - sticky:servicePort = "99999": must be a TCP port, 1 to 65535',
+                );
+                return true;
+            },
+        );
+    });
+
+    it("ignores the other environment's keys (Pulumi.yaml defaults apply to every stack)", () => {
+        const s = parseSettings(reader({ ...local, "sticky:kubernetesVersion": "1.35", "aws:region": "eu-west-1" }));
+        assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "docker-desktop" });
+    });
+
+    it("keeps its defaults equal to the ones Pulumi.yaml declares", () => {
+        const declared = projectDefaults();
+        const mirrored = Object.fromEntries(
+            Object.entries(DEFAULTS).map(([name, value]) => [`sticky:${name}`, typeof value === "string" ? value : JSON.stringify(value)]),
+        );
+        assert.deepStrictEqual(declared, mirrored);
+    });
+});

@@ -1,0 +1,230 @@
+/**
+ * Whole stacks: index.ts run with the committed Pulumi.dev.yaml and Pulumi.prod.yaml (over the
+ * Pulumi.yaml defaults), as `pulumi up --stack dev|prod` would feed it, under mocks.
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { find, ProgramFailed, providerUrn, runStack, type Registered, type StackRun } from "./harness";
+
+const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+const K8S_PROVIDER = "pulumi:providers:kubernetes";
+
+const isKubernetesObject = (r: Registered) => r.type.startsWith("kubernetes:");
+const isCloudResource = (r: Registered) => /^(aws|eks):/.test(r.type) || r.type.startsWith("pulumi:providers:aws");
+
+/** A secret input arrives from the mock monitor wrapped in Pulumi's secret envelope. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+function unwrapSecret(value: any): { secret: boolean; value: any } {
+    if (value && typeof value === "object" && value["4dabf18193072939515e22adb298388d"] === SECRET_SIG) {
+        return { secret: true, value: value.value };
+    }
+    return { secret: false, value };
+}
+
+describe("stack dev (Pulumi.dev.yaml)", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack("dev");
+    });
+
+    it("creates no AWS or EKS resource and calls no AWS function", () => {
+        assert.deepStrictEqual(run.resources.filter(isCloudResource), []);
+        assert.deepStrictEqual(run.calls, []);
+    });
+
+    it("deploys through an explicit provider pinned to the docker-desktop context", () => {
+        const provider = find(run, K8S_PROVIDER);
+        assert.strictEqual(provider.inputs.context, "docker-desktop");
+        assert.strictEqual(provider.inputs.kubeconfig, undefined, "the user's kubeconfig file, with the context pinned");
+        for (const resource of run.resources.filter(isKubernetesObject)) {
+            assert.strictEqual(providerUrn(resource.provider), provider.urn, `${resource.type}::${resource.name} uses another provider`);
+        }
+    });
+
+    it("reads Docker Desktop's built-in hostpath class and never creates one", () => {
+        const storageClass = find(run, STORAGE_CLASS);
+        assert.strictEqual(storageClass.read, true);
+        assert.strictEqual(storageClass.name, "local-storage-class");
+        assert.strictEqual(find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "hostpath");
+    });
+
+    it("protects nothing, so a laptop stack can be replaced and destroyed freely", () => {
+        assert.deepStrictEqual(run.resources.filter((r) => r.protect).map((r) => r.name), []);
+    });
+
+    it("exports the app's outputs and the context it deployed to", () => {
+        assert.deepStrictEqual(run.outputs, {
+            environment: "local",
+            url: "http://localhost:3333",
+            podNames: ["sticky-0", "sticky-1", "sticky-2"],
+            claimNames: ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"],
+            storageClassName: "hostpath",
+            kubeContext: "docker-desktop",
+        });
+    });
+
+    it("works on kind through config alone", async () => {
+        const kind = await runStack("dev", { "sticky:kubeContext": "kind-kind", "sticky:storageClassName": "standard" });
+        assert.strictEqual(find(kind, K8S_PROVIDER).inputs.context, "kind-kind");
+        assert.strictEqual(find(kind, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "standard");
+    });
+});
+
+describe("stack prod (Pulumi.prod.yaml)", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runStack("prod");
+    });
+
+    it("creates an EKS cluster of the configured version, API authentication, no default node group", () => {
+        const cluster = find(run, "eks:index:Cluster");
+        assert.strictEqual(cluster.inputs.version, "1.35");
+        assert.strictEqual(cluster.inputs.authenticationMode, "API");
+        assert.strictEqual(cluster.inputs.skipDefaultNodeGroup, true);
+        assert.strictEqual(cluster.inputs.storageClasses, undefined, "eks's storageClasses writes the removed in-tree provisioner");
+        assert.strictEqual(cluster.inputs.nodeAssociatePublicIpAddress, false);
+    });
+
+    it("runs managed nodes in private subnets of three different zones", () => {
+        const nodeGroup = find(run, "eks:index:ManagedNodeGroup");
+        const privateSubnets = run.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.startsWith("sticky-private-"));
+        assert.deepStrictEqual(nodeGroup.inputs.subnetIds, privateSubnets.map((s) => `${s.name}-id`));
+        assert.deepStrictEqual(
+            privateSubnets.map((s) => s.inputs.availabilityZone),
+            ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        );
+        assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 4 });
+        const privateRoutes = find(run, "aws:ec2/routeTable:RouteTable", "sticky-private");
+        assert.ok(privateRoutes.inputs.routes[0].natGatewayId, "private subnets reach the internet through NAT only");
+    });
+
+    it("adds the aws-ebs-csi-driver addon after the nodes, its role granted through Pod Identity", () => {
+        const addon = find(run, "aws:eks/addon:Addon", "aws-ebs-csi-driver");
+        const role = find(run, "aws:iam/role:Role", "ebs-csi-driver");
+        const agent = find(run, "aws:eks/addon:Addon", "eks-pod-identity-agent");
+        const nodeGroup = find(run, "eks:index:ManagedNodeGroup");
+
+        assert.strictEqual(addon.inputs.addonName, "aws-ebs-csi-driver");
+        assert.deepStrictEqual(addon.inputs.podIdentityAssociations, [
+            { roleArn: "arn:aws:iam::123456789012:role/ebs-csi-driver", serviceAccount: "ebs-csi-controller-sa" },
+        ]);
+        assert.ok(addon.dependencies.includes(role.urn), "the association names the role");
+        assert.ok(addon.dependencies.includes(nodeGroup.urn), "created after the node group");
+        assert.ok(addon.dependencies.includes(agent.urn), "created after the Pod Identity agent");
+        assert.ok(agent.dependencies.includes(nodeGroup.urn), "the agent runs on nodes: created after them");
+
+        assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
+            { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+        ]);
+        const attachment = find(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ebs-csi-driver");
+        assert.strictEqual(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+    });
+
+    it("creates an encrypted gp3 class: EBS CSI, WaitForFirstConsumer, expandable, Retain", () => {
+        const storageClass = find(run, STORAGE_CLASS, "gp3");
+        assert.strictEqual(storageClass.read, false);
+        assert.deepStrictEqual(
+            {
+                name: storageClass.inputs.metadata.name,
+                provisioner: storageClass.inputs.provisioner,
+                parameters: storageClass.inputs.parameters,
+                volumeBindingMode: storageClass.inputs.volumeBindingMode,
+                allowVolumeExpansion: storageClass.inputs.allowVolumeExpansion,
+                reclaimPolicy: storageClass.inputs.reclaimPolicy,
+            },
+            {
+                name: "gp3",
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+                reclaimPolicy: "Retain",
+            },
+        );
+        assert.strictEqual(find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "gp3");
+    });
+
+    it("deploys through a provider built from the new cluster's kubeconfig, kept secret", () => {
+        const provider = find(run, K8S_PROVIDER);
+        const cluster = find(run, "eks:index:Cluster");
+        const kubeconfig = unwrapSecret(provider.inputs.kubeconfig);
+        assert.strictEqual(kubeconfig.secret, true, "the kubeconfig input is a secret");
+        assert.deepStrictEqual(JSON.parse(kubeconfig.value).clusters, [{ name: "sticky" }]);
+        assert.ok(provider.dependencies.includes(cluster.urn));
+        assert.strictEqual(provider.inputs.context, undefined);
+        for (const resource of run.resources.filter(isKubernetesObject)) {
+            assert.strictEqual(providerUrn(resource.provider), provider.urn, `${resource.type}::${resource.name} uses another provider`);
+        }
+    });
+
+    it("protects the data-bearing resources: cluster, storage driver, class and the app", () => {
+        const protectedNames = run.resources.filter((r) => r.protect).map((r) => `${r.type}::${r.name}`);
+        assert.deepStrictEqual(protectedNames.sort(), [
+            "aws:eks/addon:Addon::aws-ebs-csi-driver",
+            "eks:index:Cluster::sticky",
+            "kubernetes:apps/v1:StatefulSet::sticky",
+            "kubernetes:core/v1:Service::sticky-headless",
+            "kubernetes:core/v1:Service::sticky-public",
+            "kubernetes:policy/v1:PodDisruptionBudget::sticky",
+            "kubernetes:storage.k8s.io/v1:StorageClass::gp3",
+            "sticky:app:StickyApp::sticky",
+        ]);
+    });
+
+    it("starts the app only once the storage driver and class exist", () => {
+        const app = find(run, "sticky:app:StickyApp");
+        assert.ok(app.dependencies.includes(find(run, "aws:eks/addon:Addon", "aws-ebs-csi-driver").urn));
+        assert.ok(app.dependencies.includes(find(run, STORAGE_CLASS, "gp3").urn));
+    });
+
+    it("exports the cluster's name and its kubeconfig, as a secret", () => {
+        assert.strictEqual(run.outputs.environment, "eks");
+        assert.strictEqual(run.outputs.storageClassName, "gp3");
+        assert.strictEqual(run.outputs.clusterName, "sticky-eksCluster-1234567");
+        assert.strictEqual(unwrapSecret(run.rawOutputs.kubeconfig).secret, true, "kubeconfig is stored encrypted");
+        assert.strictEqual(unwrapSecret(run.rawOutputs.clusterName).secret, false);
+    });
+});
+
+describe("the same app in both stacks (the article's claim/volume separation)", () => {
+    it("registers the same StatefulSet in dev and prod but for the storage class name", async () => {
+        const dev = find(await runStack("dev"), STATEFULSET).inputs;
+        const prod = find(await runStack("prod"), STATEFULSET).inputs;
+        const devClass = dev.spec.volumeClaimTemplates[0].spec.storageClassName;
+        const prodClass = prod.spec.volumeClaimTemplates[0].spec.storageClassName;
+        assert.deepStrictEqual([devClass, prodClass], ["hostpath", "gp3"]);
+
+        const withoutClass = (inputs: any) => {
+            const copy = structuredClone(inputs);
+            delete copy.spec.volumeClaimTemplates[0].spec.storageClassName;
+            return copy;
+        };
+        assert.deepStrictEqual(withoutClass(dev), withoutClass(prod));
+    });
+});
+
+describe("bad config", () => {
+    it("fails with the program's error before any resource but the stack itself is registered", async () => {
+        await assert.rejects(runStack("dev", { "sticky:replicas": "0" }), (error: ProgramFailed) => {
+            assert.ok(error instanceof ProgramFailed);
+            assert.ok(pulumi.RunError.isInstance(error.cause), "a RunError: Pulumi prints its message without a stack trace");
+            assert.strictEqual(
+                error.message,
+                'Invalid stack configuration (1 problem); nothing was deployed or changed:\n  - sticky:replicas = "0": must be a positive integer (1 to 100 pods)',
+            );
+            assert.deepStrictEqual(
+                error.resources.map((r) => r.type),
+                ["pulumi:pulumi:Stack"],
+            );
+            return true;
+        });
+    });
+
+    it("rejects a prod stack without its region", async () => {
+        await assert.rejects(
+            runStack("prod", { "aws:region": "" }),
+            /aws:region = "": an "eks" stack needs its AWS region/,
+        );
+    });
+});

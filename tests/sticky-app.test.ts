@@ -1,0 +1,148 @@
+/**
+ * The StickyApp component's resource graph, under mocks: the article's facts (names, ports,
+ * selectors, claim template) and what the article left out (probes, limits, security,
+ * disruption budget, spread, claim retention).
+ */
+import * as assert from "assert";
+import { find, runStack, type Registered, type StackRun } from "./harness";
+
+const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+const SERVICE = "kubernetes:core/v1:Service";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+describe("StickyApp", () => {
+    let run: StackRun;
+    let statefulSet: Registered;
+    let spec: any;
+    let container: any;
+
+    before(async () => {
+        run = await runStack("dev");
+        statefulSet = find(run, STATEFULSET);
+        spec = statefulSet.inputs.spec;
+        container = spec.template.spec.containers[0];
+    });
+
+    it("registers one component holding the StatefulSet, both Services and the disruption budget", () => {
+        const component = find(run, "sticky:app:StickyApp", "sticky");
+        const children = run.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
+        assert.deepStrictEqual(children.sort(), [
+            `${STATEFULSET}::sticky`,
+            `${SERVICE}::sticky-headless`,
+            `${SERVICE}::sticky-public`,
+            `${PDB}::sticky`,
+        ]);
+    });
+
+    it("names the StatefulSet `sticky`, with no random suffix, so a replacement adopts the same claims", () => {
+        assert.strictEqual(statefulSet.inputs.metadata.name, "sticky");
+        assert.strictEqual(statefulSet.deleteBeforeReplace, true);
+    });
+
+    it("runs 3 replicas of a pinned nginx, port 80 named web", () => {
+        assert.strictEqual(spec.replicas, 3);
+        assert.strictEqual(container.image, "docker.io/library/nginx:1.30.1-alpine");
+        assert.deepStrictEqual(container.ports, [{ name: "web", containerPort: 80 }]);
+    });
+
+    it("asks for one 1Gi ReadWriteOnce claim per pod, named sticky-data, mounted where nginx serves from", () => {
+        assert.deepStrictEqual(spec.volumeClaimTemplates, [
+            {
+                metadata: { name: "sticky-data", labels: { app: "sticky" } },
+                spec: { accessModes: ["ReadWriteOnce"], storageClassName: "hostpath", resources: { requests: { storage: "1Gi" } } },
+            },
+        ]);
+        assert.deepStrictEqual(container.volumeMounts[0], { name: "sticky-data", mountPath: "/usr/share/nginx/html" });
+    });
+
+    it("keeps claims when the StatefulSet is deleted or scaled down", () => {
+        assert.deepStrictEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+    });
+
+    it("governs its pods with a headless Service, not the LoadBalancer (the article's mistake)", () => {
+        const headless = find(run, SERVICE, "sticky-headless");
+        assert.strictEqual(spec.serviceName, "sticky-headless");
+        assert.strictEqual(headless.inputs.metadata.name, "sticky-headless");
+        assert.strictEqual(headless.inputs.spec.clusterIP, "None");
+        assert.deepStrictEqual(headless.inputs.spec.selector, { app: "sticky" });
+    });
+
+    it("exposes port 3333 on a LoadBalancer named `sticky`, to the pods' `web` port", () => {
+        const service = find(run, SERVICE, "sticky-public");
+        assert.strictEqual(service.inputs.metadata.name, "sticky");
+        assert.strictEqual(service.inputs.spec.type, "LoadBalancer");
+        assert.deepStrictEqual(service.inputs.spec.ports, [{ name: "web", port: 3333, targetPort: "web", protocol: "TCP" }]);
+    });
+
+    it("selects exactly the pods it labels, everywhere", () => {
+        const labels = spec.template.metadata.labels;
+        assert.deepStrictEqual(labels, { app: "sticky" });
+        assert.deepStrictEqual(spec.selector.matchLabels, labels);
+        assert.deepStrictEqual(find(run, SERVICE, "sticky-public").inputs.spec.selector, labels);
+        assert.deepStrictEqual(find(run, PDB).inputs.spec.selector.matchLabels, labels);
+    });
+
+    it("probes TCP, so the article's empty volume (nginx answers 403) still counts as ready", () => {
+        assert.deepStrictEqual(container.readinessProbe.tcpSocket, { port: "web" });
+        assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: "web" });
+    });
+
+    it("sets resource requests and limits", () => {
+        assert.deepStrictEqual(container.resources, {
+            requests: { cpu: "10m", memory: "32Mi" },
+            limits: { cpu: "250m", memory: "64Mi" },
+        });
+    });
+
+    it("runs with a restrictive security context and a writable place for nginx's temp files", () => {
+        assert.deepStrictEqual(spec.template.spec.securityContext, { seccompProfile: { type: "RuntimeDefault" } });
+        assert.strictEqual(container.securityContext.allowPrivilegeEscalation, false);
+        assert.strictEqual(container.securityContext.readOnlyRootFilesystem, true);
+        assert.deepStrictEqual(container.securityContext.capabilities.drop, ["ALL"]);
+        assert.strictEqual(spec.template.spec.automountServiceAccountToken, false);
+        const mounts = container.volumeMounts.map((m: any) => m.mountPath);
+        assert.deepStrictEqual(mounts, ["/usr/share/nginx/html", "/var/cache/nginx", "/var/run"]);
+    });
+
+    it("starts pods in parallel rather than one by one", () => {
+        assert.strictEqual(spec.podManagementPolicy, "Parallel");
+    });
+
+    it("spreads pods over zones and nodes without refusing a one-node laptop", () => {
+        const constraints = spec.template.spec.topologySpreadConstraints;
+        assert.deepStrictEqual(
+            constraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable, c.maxSkew]),
+            [
+                ["topology.kubernetes.io/zone", "ScheduleAnyway", 1],
+                ["kubernetes.io/hostname", "ScheduleAnyway", 1],
+            ],
+        );
+    });
+
+    it("lets voluntary disruptions take one pod at a time", () => {
+        assert.deepStrictEqual(find(run, PDB).inputs.spec.maxUnavailable, 1);
+    });
+
+    it("outputs the URL, pod and claim names and storage class", () => {
+        assert.deepStrictEqual(run.outputs.podNames, ["sticky-0", "sticky-1", "sticky-2"]);
+        assert.deepStrictEqual(run.outputs.claimNames, ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"]);
+        assert.strictEqual(run.outputs.url, "http://localhost:3333");
+        assert.strictEqual(run.outputs.storageClassName, "hostpath");
+    });
+
+    it("follows config: replicas, image, size and port", async () => {
+        const changed = await runStack("dev", {
+            "sticky:replicas": "2",
+            "sticky:image": "registry.example/nginx:9.9",
+            "sticky:storageSize": "5Gi",
+            "sticky:servicePort": "8080",
+        });
+        const s = find(changed, STATEFULSET).inputs.spec;
+        assert.strictEqual(s.replicas, 2);
+        assert.strictEqual(s.template.spec.containers[0].image, "registry.example/nginx:9.9");
+        assert.strictEqual(s.volumeClaimTemplates[0].spec.resources.requests.storage, "5Gi");
+        assert.strictEqual(find(changed, SERVICE, "sticky-public").inputs.spec.ports[0].port, 8080);
+        assert.deepStrictEqual(changed.outputs.claimNames, ["sticky-data-sticky-0", "sticky-data-sticky-1"]);
+        assert.strictEqual(changed.outputs.url, "http://localhost:8080");
+    });
+});
