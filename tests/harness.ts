@@ -99,7 +99,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
 
 // `waitForRPCs` is internal to @pulumi/pulumi; the Node runtime uses it the same way before
 // exiting. Without it a test could read the list while resources were still registering.
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+export const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as {
     deserializeProperties: (struct: unknown) => Record<string, any>;
 };
@@ -115,15 +115,19 @@ export class ProgramFailed extends Error {
     }
 }
 
+/** What the mocked engine saw; filled in as the program runs. */
+export interface Recording {
+    readonly resources: Registered[];
+    readonly calls: string[];
+    rawOutputs: Record<string, any>;
+}
+
 /**
- * Runs index.ts as stack `stack` of this project with `config`, returning what it registered.
- * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
- * what had been registered before it failed.
+ * Points Pulumi's runtime at mocked providers for stack `stack` with `config`, and records
+ * every resource registered or read from then on. Call before loading the program.
  */
-export async function runProgram(stack: string, config: Record<string, string>): Promise<StackRun> {
-    const resources: Registered[] = [];
-    const calls: string[] = [];
-    let rawOutputs: Record<string, any> = {};
+export async function installMocks(stack: string, config: Record<string, string>): Promise<Recording> {
+    const recording: Recording = { resources: [], calls: [], rawOutputs: {} };
 
     await pulumi.runtime.setMocks(
         {
@@ -133,7 +137,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
                 return { id: readId ?? `${name}-id`, state: mockState(type, name, inputs, readId) };
             },
             call: ({ token, inputs }) => {
-                calls.push(token);
+                recording.calls.push(token);
                 if (token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
                     return { ...inputs, names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
                 }
@@ -155,7 +159,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
             original(req, (err: unknown, res: any) => {
                 if (!err) {
                     const read = method === "readResource";
-                    resources.push({
+                    recording.resources.push({
                         type: req.getType(),
                         name: req.getName(),
                         urn: res.getUrn(),
@@ -175,10 +179,20 @@ export async function runProgram(stack: string, config: Record<string, string>):
     record("readResource");
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req: any, callback: (err: unknown, res: any) => void) => {
-        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) rawOutputs = deserializeProperties(req.getOutputs());
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) recording.rawOutputs = deserializeProperties(req.getOutputs());
         return registerOutputs(req, callback);
     };
+    return recording;
+}
 
+/**
+ * Runs index.ts as stack `stack` of this project with `config`, returning what it registered.
+ * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
+ * what had been registered before it failed.
+ */
+export async function runProgram(stack: string, config: Record<string, string>): Promise<StackRun> {
+    const recording = await installMocks(stack, config);
+    const { resources, calls } = recording;
     const program: () => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any>;
     try {
@@ -188,7 +202,7 @@ export async function runProgram(stack: string, config: Record<string, string>):
         throw new ProgramFailed(error as Error, resources);
     }
     await waitForRPCs();
-    return { resources, outputs, rawOutputs, calls };
+    return { resources, outputs, rawOutputs: recording.rawOutputs, calls };
 }
 
 /** Runs the program with a committed stack file, as `pulumi up --stack <stack>` would. */

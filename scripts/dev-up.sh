@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Deploys the dev stack from a fresh clone: installs dependencies, keeps Pulumi state in
+# .pulumi-state/ (no Pulumi account needed), checks the kube context, then runs `pulumi up`.
+# Extra arguments go to `pulumi up` (e.g. --yes, --diff).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v pulumi >/dev/null 2>&1; then
+    echo "error: the pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/)," >&2
+    echo "       or build it offline with 'bash toolchain/build.sh' and 'source toolchain/env.sh'." >&2
+    exit 1
+fi
+[ -d node_modules/@pulumi/pulumi ] || npm ci --no-audit --no-fund
+
+# A local file backend unless the caller chose one; the dev stack holds no secrets, so an
+# empty passphrase is fine unless one is already set.
+mkdir -p .pulumi-state
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+
+pulumi stack select dev --create --non-interactive >/dev/null
+
+# Fail here, with the fix, rather than halfway through `pulumi up`.
+context=$(pulumi config get sticky:kubeContext --stack dev 2>/dev/null || echo docker-desktop)
+if command -v kubectl >/dev/null 2>&1 && ! kubectl config get-contexts "$context" >/dev/null 2>&1; then
+    echo "error: sticky:kubeContext = \"$context\" is not a context in your kubeconfig." >&2
+    echo "       Contexts: $(kubectl config get-contexts -o name | tr '\n' ' ')" >&2
+    echo "       Enable Kubernetes in Docker Desktop, or point the stack at your cluster:" >&2
+    echo "       pulumi config set sticky:kubeContext <context> --stack dev   (see README: Other local clusters)" >&2
+    exit 1
+fi
+
+exec pulumi up --stack dev "$@"
