@@ -1,0 +1,183 @@
+/**
+ * The dev stack deployed for real: the `pulumi` CLI and the Kubernetes provider plugin built from
+ * source, against a real Kubernetes API server (scripts/cluster/up.sh), with a local file state
+ * backend in a temporary folder. The committed Pulumi.dev.yaml is used as is, but for the kube
+ * context, which must name the test cluster.
+ *
+ * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
+ * Nothing here skips: a missing toolchain or cluster fails the run.
+ */
+import * as assert from "assert";
+import { TEST_CONTEXT, waitFor, Workspace } from "./lib";
+
+const ORDINALS = [0, 1, 2];
+const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
+
+/** claim name -> { uid, volumeName } for the sticky claims. */
+function claims(ws: Workspace): Map<string, { uid: string; volume: string; phase: string; storageClass: string }> {
+    const list = ws.get("persistentvolumeclaims", "-l", "app=sticky").items as any[];
+    return new Map(
+        list.map((c) => [
+            c.metadata.name,
+            { uid: c.metadata.uid, volume: c.spec.volumeName, phase: c.status.phase, storageClass: c.spec.storageClassName },
+        ]),
+    );
+}
+
+function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
+    const sts = ws.get("statefulset", "sticky");
+    const s = sts.status;
+    return s.observedGeneration === sts.metadata.generation &&
+        s.readyReplicas === replicas &&
+        s.currentReplicas === replicas &&
+        s.currentRevision === s.updateRevision
+        ? true
+        : undefined;
+}
+
+/** The resources a `pulumi preview --json` would change, as "op type::name" lines. */
+function plannedChanges(previewJson: string): string[] {
+    const preview = JSON.parse(previewJson);
+    return (preview.steps as any[])
+        .filter((step) => step.op !== "same" && step.op !== "read")
+        .map((step) => `${step.op} ${step.urn.split("::").slice(-2).join("::")}`)
+        .sort();
+}
+
+describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
+    this.timeout(15 * 60 * 1000);
+    let ws: Workspace;
+    let original: ReturnType<typeof claims>;
+
+    before(() => {
+        ws = new Workspace();
+        ws.initDevStack();
+    });
+
+    after(() => {
+        ws?.remove();
+    });
+
+    it("1. pulumi up creates the app: 3/3 ready, claims Bound to hostpath volumes, both Services, outputs", async () => {
+        // The README's deploy command, with its local backend swapped for the workspace's.
+        ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
+
+        assert.strictEqual(statefulSetReady(ws, 3), true, "StatefulSet sticky is 3/3 ready");
+        const pods = (ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.metadata.name).sort();
+        assert.deepStrictEqual(pods, ["sticky-0", "sticky-1", "sticky-2"]);
+
+        original = claims(ws);
+        assert.deepStrictEqual([...original.keys()].sort(), CLAIMS);
+        for (const [name, claim] of original) {
+            assert.strictEqual(claim.phase, "Bound", `${name} is Bound`);
+            assert.strictEqual(claim.storageClass, "hostpath", `${name} asks for hostpath`);
+            const volume = ws.get("persistentvolume", claim.volume);
+            assert.strictEqual(volume.spec.storageClassName, "hostpath");
+            assert.ok(volume.spec.hostPath?.path, `${claim.volume} is a host path volume`);
+        }
+
+        const headless = ws.get("service", "sticky-headless");
+        assert.strictEqual(headless.spec.clusterIP, "None");
+        assert.deepStrictEqual(headless.spec.selector, { app: "sticky" });
+        const sts = ws.get("statefulset", "sticky");
+        assert.strictEqual(sts.spec.serviceName, "sticky-headless");
+
+        const service = ws.get("service", "sticky");
+        assert.strictEqual(service.spec.type, "LoadBalancer");
+        assert.deepStrictEqual(
+            service.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]),
+            [["web", 3333, "web", "TCP"]],
+        );
+        assert.deepStrictEqual(service.spec.selector, { app: "sticky" });
+        assert.ok(service.status.loadBalancer.ingress?.length, "the LoadBalancer has an address");
+
+        const outputs = JSON.parse(ws.pulumi("stack", "output", "--json", "--stack", "dev").stdout);
+        assert.deepStrictEqual(outputs, {
+            environment: "local",
+            url: `http://${service.status.loadBalancer.ingress[0].hostname ?? service.status.loadBalancer.ingress[0].ip}:3333`,
+            podNames: ["sticky-0", "sticky-1", "sticky-2"],
+            claimNames: CLAIMS,
+            storageClassName: "hostpath",
+            kubeContext: TEST_CONTEXT,
+        });
+    });
+
+    it("2. a second pulumi up changes nothing", () => {
+        ws.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", "--stack", "dev");
+    });
+
+    it("3. preview --diff after a config change shows that change and only that change", () => {
+        ws.pulumi("config", "set", "sticky:replicas", "4", "--stack", "dev");
+        const replicas = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
+        assert.deepStrictEqual(plannedChanges(replicas.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
+        const replicasStep = JSON.parse(replicas.stdout).steps.find((s: any) => s.op === "update");
+        assert.deepStrictEqual(Object.keys(replicasStep.detailedDiff ?? {}).sort(), ["spec.replicas"]);
+        ws.pulumi("config", "rm", "sticky:replicas", "--stack", "dev");
+
+        ws.pulumi("config", "set", "sticky:image", "docker.io/library/nginx:1.30.0-alpine", "--stack", "dev");
+        const image = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
+        assert.deepStrictEqual(plannedChanges(image.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
+        const imageStep = JSON.parse(image.stdout).steps.find((s: any) => s.op === "update");
+        assert.deepStrictEqual(Object.keys(imageStep.detailedDiff ?? {}).sort(), ["spec.template.spec.containers[0].image"]);
+        ws.pulumi("config", "rm", "sticky:image", "--stack", "dev");
+
+        // And the human-readable diff a reviewer reads names the field.
+        ws.pulumi("config", "set", "sticky:replicas", "4", "--stack", "dev");
+        const text = ws.pulumi("preview", "--diff", "--stack", "dev").stdout;
+        assert.match(text, /~ replicas\s*: 3 => 4/);
+        ws.pulumi("config", "rm", "sticky:replicas", "--stack", "dev");
+        ws.pulumi("preview", "--expect-no-changes", "--stack", "dev");
+    });
+
+    it("4a. data safety: deleting every pod brings back the same claims and volumes", async () => {
+        ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=true");
+        await waitFor("StatefulSet sticky to be 3/3 ready again", 300, () => statefulSetReady(ws, 3));
+        assert.deepStrictEqual(claims(ws), original);
+    });
+
+    it("4b. data safety: a claim size change replaces the StatefulSet, which adopts the same claims", async () => {
+        ws.pulumi("config", "set", "sticky:storageSize", "2Gi", "--stack", "dev");
+        const preview = ws.pulumi("preview", "--json", "--stack", "dev");
+        assert.deepStrictEqual(plannedChanges(preview.stdout), [
+            "create-replacement kubernetes:apps/v1:StatefulSet::sticky",
+            "delete-replaced kubernetes:apps/v1:StatefulSet::sticky",
+            "replace kubernetes:apps/v1:StatefulSet::sticky",
+        ]);
+        const before = ws.get("statefulset", "sticky").metadata.uid;
+        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        await waitFor("the replaced StatefulSet to be 3/3 ready", 300, () => statefulSetReady(ws, 3));
+        assert.notStrictEqual(ws.get("statefulset", "sticky").metadata.uid, before, "the StatefulSet was replaced");
+        assert.deepStrictEqual(claims(ws), original, "the same claims, bound to the same volumes");
+        ws.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", "--stack", "dev");
+    });
+
+    it("5. a bad config value fails preview with the program's error, and nothing in the cluster changes", () => {
+        const before = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
+        ws.pulumi("config", "set", "sticky:servicePort", "70000", "--stack", "dev");
+        const preview = ws.run("pulumi", ["preview", "--stack", "dev", "--non-interactive"]);
+        assert.notStrictEqual(preview.status, 0, "preview fails");
+        assert.match(
+            preview.stdout + preview.stderr,
+            /Invalid stack configuration \(1 problem\); nothing was deployed or changed:\s+- sticky:servicePort = "70000": must be a TCP port, 1 to 65535/,
+        );
+        const up = ws.run("pulumi", ["up", "--yes", "--stack", "dev", "--non-interactive"]);
+        assert.notStrictEqual(up.status, 0, "up fails too");
+        const after = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
+        const versions = (list: any) => list.items.map((i: any) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+        assert.deepStrictEqual(versions(after), versions(before));
+        ws.pulumi("config", "rm", "sticky:servicePort", "--stack", "dev");
+    });
+
+    it("6. pulumi destroy removes the app and leaves the claims (Retain), as the README says", () => {
+        ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+        assert.deepStrictEqual(ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky").items, []);
+        const left = claims(ws);
+        assert.deepStrictEqual([...left.keys()].sort(), CLAIMS);
+        for (const [name, claim] of left) {
+            assert.strictEqual(claim.phase, "Bound", `${name} still Bound`);
+            assert.strictEqual(claim.volume, original.get(name)?.volume, `${name} still holds its volume`);
+        }
+        // Leave the cluster as the test found it.
+        ws.kubectl("delete", "pvc", "-l", "app=sticky", "--wait=true");
+    });
+});

@@ -1,0 +1,126 @@
+/**
+ * Shared pieces of the end-to-end test and the deploy benchmark: the real `pulumi` CLI (built
+ * by toolchain/build.sh) against the real test cluster (scripts/cluster/up.sh), driven from a
+ * throwaway copy of the project so the committed stack files are never modified.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
+export const KUBECONFIG = path.join(ROOT, ".cluster", "kubeconfig");
+/** The test cluster's context (scripts/cluster/up.sh writes it). */
+export const TEST_CONTEXT = "sticky-test";
+
+/** The files `pulumi up` needs; node_modules is linked, not copied. */
+const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "tsconfig.json", "index.ts", "settings.ts"];
+const PROJECT_DIRS = ["components", "environments", "scripts", "policy"];
+
+export interface Result {
+    readonly status: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly seconds: number;
+}
+
+/** A copy of the project with its own local state backend, for one test run. */
+export class Workspace {
+    readonly dir: string;
+    readonly env: NodeJS.ProcessEnv;
+
+    constructor(prefix = "sticky-e2e-") {
+        const missing = ["pulumi", "pulumi-language-nodejs", "kubectl"].filter((b) => !fs.existsSync(path.join(TOOLCHAIN_BIN, b)));
+        if (missing.length > 0) {
+            throw new Error(`missing ${missing.join(", ")} in ${TOOLCHAIN_BIN}: run \`bash toolchain/build.sh\` first`);
+        }
+        if (!fs.existsSync(KUBECONFIG)) {
+            throw new Error(`no test cluster (${KUBECONFIG} is missing): run \`npm run cluster:up\` first`);
+        }
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        for (const file of PROJECT_FILES) fs.copyFileSync(path.join(ROOT, file), path.join(this.dir, file));
+        for (const dir of PROJECT_DIRS) {
+            if (fs.existsSync(path.join(ROOT, dir))) fs.cpSync(path.join(ROOT, dir), path.join(this.dir, dir), { recursive: true });
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+        const state = path.join(this.dir, ".pulumi-state");
+        fs.mkdirSync(state);
+        this.env = {
+            ...process.env,
+            PATH: `${TOOLCHAIN_BIN}:${process.env.PATH}`,
+            PULUMI_HOME: path.join(ROOT, ".toolchain", "pulumi-home"),
+            PULUMI_BACKEND_URL: `file://${state}`,
+            PULUMI_CONFIG_PASSPHRASE: "",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_IGNORE_AMBIENT_PLUGINS: "false",
+            PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+            KUBECONFIG,
+            NO_COLOR: "1",
+        };
+    }
+
+    /** Runs a command in the workspace; returns its output, whatever its exit status. */
+    run(command: string, args: string[], timeoutSeconds = 900): Result {
+        const started = process.hrtime.bigint();
+        const result = spawnSync(command, args, {
+            cwd: this.dir,
+            env: this.env,
+            encoding: "utf8",
+            timeout: timeoutSeconds * 1000,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        if (result.error) throw result.error;
+        return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, seconds };
+    }
+
+    /** Runs a command that must succeed. */
+    ok(command: string, args: string[], timeoutSeconds?: number): Result {
+        const result = this.run(command, args, timeoutSeconds);
+        if (result.status !== 0) {
+            throw new Error(`\`${command} ${args.join(" ")}\` exited ${result.status}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+        }
+        return result;
+    }
+
+    pulumi(...args: string[]): Result {
+        return this.ok("pulumi", [...args, "--non-interactive"]);
+    }
+
+    kubectl(...args: string[]): Result {
+        return this.ok("kubectl", ["--context", TEST_CONTEXT, ...args]);
+    }
+
+    /** `kubectl get ... -o json`, parsed. */
+    get(...args: string[]): any {
+        return JSON.parse(this.kubectl("get", ...args, "-o", "json").stdout);
+    }
+
+    /** Creates the dev stack from the committed Pulumi.dev.yaml, pointed at the test cluster. */
+    initDevStack(): void {
+        this.pulumi("stack", "init", "dev");
+        this.pulumi("config", "set", "sticky:kubeContext", TEST_CONTEXT, "--stack", "dev");
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */
+export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {
+    const deadline = Date.now() + seconds * 1000;
+    let last: unknown;
+    for (;;) {
+        try {
+            const value = check();
+            if (value !== undefined) return value;
+        } catch (error) {
+            last = error;
+        }
+        if (Date.now() > deadline) throw new Error(`timed out after ${seconds}s waiting for ${what}${last ? `: ${last}` : ""}`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}
