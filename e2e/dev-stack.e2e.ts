@@ -199,6 +199,24 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         ws.pulumi("config", "rm", "sticky:servicePort", "--stack", "dev");
     });
 
+    it("policy pack in the real engine: dev passes, a non-dev stack on hostpath is blocked", () => {
+        const pack = ws.policyPackForEngine();
+        const dev = ws.run("pulumi", ["preview", "--policy-pack", pack, "--stack", "dev", "--non-interactive"]);
+        assert.strictEqual(dev.status, 0, `dev passes the pack:\n${dev.stdout}\n${dev.stderr}`);
+        assert.match(dev.stdout, /Policies:/, "the pack ran");
+        assert.doesNotMatch(dev.stdout, /mandatory/);
+
+        // The same committed dev config under another stack name: hostpath is for dev only.
+        ws.pulumi("stack", "init", "staging");
+        ws.pulumi("config", "set", "sticky:environment", "local", "--stack", "staging");
+        ws.pulumi("config", "set", "sticky:kubeContext", TEST_CONTEXT, "--stack", "staging");
+        const staging = ws.run("pulumi", ["preview", "--policy-pack", pack, "--stack", "staging", "--non-interactive"]);
+        assert.notStrictEqual(staging.status, 0, "a mandatory violation fails the preview");
+        assert.match(staging.stdout, /\[mandatory\]\s+no-hostpath-class-outside-dev/);
+        ws.pulumi("stack", "rm", "staging", "--yes", "--force");
+        ws.pulumi("stack", "select", "dev");
+    });
+
     it("6. pulumi destroy removes the app and leaves the claims (Retain), as the README says", () => {
         ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
         assert.deepStrictEqual(ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky").items, []);

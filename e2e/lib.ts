@@ -104,6 +104,34 @@ export class Workspace {
         this.pulumi("config", "set", "sticky:kubeContext", TEST_CONTEXT, "--stack", "dev");
     }
 
+    /**
+     * A copy of the policy pack that the engine starts through its analyzer-plugin launcher.
+     *
+     * The CLI (3.248) runs a `runtime: nodejs` pack through the Node.js language host's RunPlugin
+     * call, which the sdk v3.68 host built here lacks ("not supported"; the 3.248 host is not on
+     * the module proxy). For a runtime with no language host the CLI falls back to a plugin
+     * `pulumi-analyzer-policy-<runtime>`: that is a one-line script running the same
+     * `@pulumi/pulumi/cmd/run-policy-pack` the 3.248 host would run. Only the launcher differs;
+     * the engine, the pack's code and its enforcement are the real ones.
+     */
+    policyPackForEngine(): string {
+        const runtime = "nodejs-run-policy-pack";
+        const pack = path.join(this.dir, "policy-for-engine");
+        fs.cpSync(path.join(ROOT, "policy"), pack, { recursive: true });
+        const manifest = path.join(pack, "PulumiPolicy.yaml");
+        fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").replace(/^runtime: nodejs$/m, `runtime: ${runtime}`));
+        const bin = path.join(this.dir, ".bin");
+        fs.mkdirSync(bin, { recursive: true });
+        const launcher = path.join(bin, `pulumi-analyzer-policy-${runtime}`);
+        fs.writeFileSync(
+            launcher,
+            `#!/bin/sh\nexec node "${path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack")}" "$@"\n`,
+            { mode: 0o755 },
+        );
+        this.env.PATH = `${bin}:${this.env.PATH}`;
+        return pack;
+    }
+
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
