@@ -113,19 +113,17 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     });
 
     it("3. preview --diff after a config change shows that change and only that change", () => {
-        ws.pulumi("config", "set", "sticky:replicas", "4", "--stack", "dev");
-        const replicas = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
-        assert.deepStrictEqual(plannedChanges(replicas.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
-        const replicasStep = JSON.parse(replicas.stdout).steps.find((s: any) => s.op === "update");
-        assert.deepStrictEqual(Object.keys(replicasStep.detailedDiff ?? {}).sort(), ["spec.replicas"]);
-        ws.pulumi("config", "rm", "sticky:replicas", "--stack", "dev");
-
-        ws.pulumi("config", "set", "sticky:image", "docker.io/library/nginx:1.30.0-alpine", "--stack", "dev");
-        const image = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
-        assert.deepStrictEqual(plannedChanges(image.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
-        const imageStep = JSON.parse(image.stdout).steps.find((s: any) => s.op === "update");
-        assert.deepStrictEqual(Object.keys(imageStep.detailedDiff ?? {}).sort(), ["spec.template.spec.containers[0].image"]);
-        ws.pulumi("config", "rm", "sticky:image", "--stack", "dev");
+        /** Sets `key`, previews, and asserts the one StatefulSet update touches exactly `field`. */
+        const expectOnly = (key: string, value: string, field: string) => {
+            ws.pulumi("config", "set", key, value, "--stack", "dev");
+            const preview = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
+            assert.deepStrictEqual(plannedChanges(preview.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
+            const step = JSON.parse(preview.stdout).steps.find((s: any) => s.op === "update");
+            assert.deepStrictEqual(Object.keys(step.detailedDiff ?? {}), [field], `${key} changes only ${field}`);
+            ws.pulumi("config", "rm", key, "--stack", "dev");
+        };
+        expectOnly("sticky:replicas", "4", "spec.replicas");
+        expectOnly("sticky:image", "docker.io/library/nginx:1.30.0-alpine", "spec.template.spec.containers[0].image");
 
         // And the human-readable diff a reviewer reads names the field.
         ws.pulumi("config", "set", "sticky:replicas", "4", "--stack", "dev");
