@@ -4,7 +4,7 @@ go 1.25.0
 
 godebug default=go1.24
 
-require k8s.io/kubernetes v1.34.12
+require k8s.io/kubernetes v1.34.12 // indirect
 
 require (
 	cel.dev/expr v0.24.0 // indirect
@@ -186,6 +186,8 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
+// Generated from k8s.io/kubernetes@v1.34.12 go.mod: its ./staging replaces, pointed at the published
+// staging modules of the same release.
 replace (
 	k8s.io/api => k8s.io/api v0.34.12
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.34.12

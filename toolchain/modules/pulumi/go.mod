@@ -2,15 +2,10 @@ module sticky.local/toolchain/pulumi
 
 go 1.25.11
 
-// Copied from github.com/pulumi/pulumi/pkg/v3@v3.248.0 go.mod (replaces in dependencies are
-// ignored, so the wrapper has to restate them). The local "sdk/v3 => ../sdk" replace is
-// expressed as a plain requirement of the same release instead.
+// Non-local replaces copied from github.com/pulumi/pulumi/pkg/v3@v3.248.0 (a dependency's replaces
+// are ignored, so the wrapper restates them). Its local "sdk/v3 => ../sdk" becomes a
+// requirement of the same release.
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
-
-require (
-	github.com/pulumi/pulumi/pkg/v3 v3.248.0
-	github.com/pulumi/pulumi/sdk/v3 v3.248.0
-)
 
 require (
 	cel.dev/expr v0.25.1 // indirect
@@ -202,6 +197,8 @@ require (
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/esc v0.25.0 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
+	github.com/pulumi/pulumi/pkg/v3 v3.248.0 // indirect
+	github.com/pulumi/pulumi/sdk/v3 v3.248.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Starts the local test cluster (or reports that it is already up) and prints how to use it.
+#
+#   bash scripts/cluster/up.sh
+#
+# Needs the binaries from `bash toolchain/build.sh` (etcd, kwok, kubernetes). Downloads nothing.
+# Writes only under .cluster/ (and volumes under /tmp/hostpath_pv/); never touches ~/.kube.
+#
+# Knobs: STICKY_CLUSTER_NODES (fake nodes, default 1), STICKY_CLUSTER_PORT (API server port,
+# default: a free one), STICKY_CLUSTER_TIMEOUT (seconds to wait for readiness, default 180).
+set -euo pipefail
+# shellcheck source=scripts/cluster/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+NODES="${STICKY_CLUSTER_NODES:-1}"
+PORT="${STICKY_CLUSTER_PORT:-0}"
+TIMEOUT="${STICKY_CLUSTER_TIMEOUT:-180}"
+[[ "$NODES" =~ ^[1-9][0-9]*$ ]] || die "STICKY_CLUSTER_NODES must be a positive integer, got '$NODES'"
+[[ "$PORT" =~ ^[0-9]+$ ]] || die "STICKY_CLUSTER_PORT must be a port number, got '$PORT'"
+
+need_bins kwokctl kwok etcd kube-apiserver kube-controller-manager kube-scheduler kubectl
+
+usage() {
+  local server nodes
+  server="$(kctl config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+  nodes="$(kctl get nodes --no-headers 2>/dev/null | wc -l)"
+  cat >&2 <<EOF
+
+Cluster "$CLUSTER_NAME" is up: API server $server (loopback only), $nodes KWOK node(s),
+default StorageClass "hostpath" (kubernetes.io/host-path), LoadBalancer Services get "localhost".
+
+  export KUBECONFIG=$CLUSTER_KUBECONFIG   # context: $CLUSTER_NAME
+  kubectl get nodes
+  # the dev stack: pulumi config set sticky:kubeContext $CLUSTER_NAME --stack dev
+
+Stop it and delete its state with: bash scripts/cluster/down.sh
+EOF
+}
+
+deadline=$((SECONDS + TIMEOUT))
+wait_for() { # description, then a command that succeeds when ready
+  local what="$1"; shift
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      die "timed out after ${TIMEOUT}s waiting for $what. Logs: $KWOK_CLUSTER_DIR/logs/ (fix, then: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh)"
+    fi
+    sleep 1
+  done
+}
+
+if api_healthy; then
+  log "cluster $CLUSTER_NAME is already up"
+  usage
+  exit 0
+fi
+
+if [[ -d "$KWOK_CLUSTER_DIR" && -n "$(cluster_pids)" ]]; then
+  # Some of its processes run but the API does not answer: still starting, or half stopped
+  # (kube-apiserver can take a minute to drain after SIGTERM). Give it a moment, never a second copy.
+  log "cluster processes are running but the API server does not answer yet; waiting up to 30s"
+  for _ in $(seq 1 30); do api_healthy && break; sleep 1; done
+  api_healthy ||
+    die "cluster processes ($(cluster_pids | xargs)) run but the API server does not answer. Reset with: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh"
+elif [[ -d "$KWOK_CLUSTER_DIR" ]]; then
+  # State from an earlier run whose processes are gone (a reboot, a killed shell): bring the same
+  # cluster back rather than silently wiping it.
+  log "found stopped cluster state in $KWOK_CLUSTER_DIR; restarting its processes"
+  for _ in $(seq 1 60); do zombie_pids_exist || break; sleep 1; done
+  # None of the recorded pids is a live component (checked above), but one may have been reused by
+  # an unrelated process since (a reboot); kwokctl would then skip that component.
+  rm -f "$KWOK_CLUSTER_DIR"/pids/*.pid
+  kwokctl start cluster --name "$CLUSTER_NAME" >&2 ||
+    die "could not restart the existing cluster. Start from scratch with: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh"
+else
+  mkdir -p "$CLUSTER_DIR"
+  config="$CLUSTER_DIR/kwokctl.yaml"
+  # Binaries are given by path, so kwokctl never reaches for its download URLs; everything
+  # listens on 127.0.0.1 (kwokctl's default is 0.0.0.0).
+  cat > "$config" <<EOF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeApiserverPort: $PORT
+  kubeVersion: v$KUBERNETES_VERSION
+  etcdBinary: $TOOLBIN/etcd
+  kubeApiserverBinary: $TOOLBIN/kube-apiserver
+  kubeControllerManagerBinary: $TOOLBIN/kube-controller-manager
+  kubeSchedulerBinary: $TOOLBIN/kube-scheduler
+  kubectlBinary: $TOOLBIN/kubectl
+  kwokControllerBinary: $TOOLBIN/kwok
+componentsPatches:
+- name: kube-controller-manager
+  extraArgs:
+  # The in-tree provisioner behind the "hostpath" StorageClass (testing only, single machine).
+  - key: enable-hostpath-provisioner
+    value: "true"
+- name: kwok-controller
+  extraArgs:
+  # Added to kwokctl's own --config (which keeps KWOK's default node and pod stages).
+  - key: config
+    value: $CLUSTER_SCRIPTS/manifests/kwok-service-loadbalancer.yaml
+EOF
+  log "creating cluster $CLUSTER_NAME (kwokctl --runtime binary, state in $KWOK_CLUSTER_DIR)"
+  # --kubeconfig "": do not add a context to ~/.kube/config.
+  kwokctl create cluster --name "$CLUSTER_NAME" --config "$config" --kubeconfig "" >&2 ||
+    die "kwokctl create cluster failed; logs are in $KWOK_CLUSTER_DIR/logs/. Clean up with: bash scripts/cluster/down.sh"
+fi
+
+# Our own kubeconfig: kwokctl's, certificates inlined, context renamed to the name the dev stack
+# is told to use.
+src="$KWOK_CLUSTER_DIR/kubeconfig.yaml"
+[[ -f "$src" ]] || die "kwokctl did not write $src"
+tmp="$(mktemp "$CLUSTER_DIR/kubeconfig.XXXXXX")"
+"$TOOLBIN/kubectl" --kubeconfig "$src" config view --raw --flatten > "$tmp"
+"$TOOLBIN/kubectl" --kubeconfig "$tmp" config rename-context "kwok-$CLUSTER_NAME" "$CLUSTER_NAME" >/dev/null
+"$TOOLBIN/kubectl" --kubeconfig "$tmp" config use-context "$CLUSTER_NAME" >/dev/null
+chmod 600 "$tmp"
+mv "$tmp" "$CLUSTER_KUBECONFIG"
+
+log "waiting for the API server"
+wait_for "the API server (/readyz)" api_healthy
+
+log "creating StorageClass hostpath and $NODES KWOK node(s)"
+kctl apply -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath.yaml" >&2
+for ((i = 0; i < NODES; i++)); do
+  sed "s/__NAME__/kwok-node-$i/g" "$CLUSTER_SCRIPTS/manifests/node.yaml.tmpl" | kctl apply -f - >&2
+done
+
+log "waiting for nodes to be Ready"
+for ((i = 0; i < NODES; i++)); do
+  wait_for "node kwok-node-$i to be Ready" kctl wait node "kwok-node-$i" --for=condition=Ready --timeout=5s
+done
+# Pods cannot be created before kube-controller-manager has made the namespace's default
+# ServiceAccount; a deployment right after up.sh would otherwise fail at random.
+wait_for "ServiceAccount default/default" kctl get serviceaccount default -n default
+wait_for "StorageClass hostpath" kctl get storageclass hostpath
+
+log "cluster $CLUSTER_NAME is ready"
+usage
