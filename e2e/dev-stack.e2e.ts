@@ -180,7 +180,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         ws.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", "--stack", "dev");
     });
 
-    it("5. a bad config value fails preview with the program's error, and nothing in the cluster changes", () => {
+    it("5. a bad config value fails preview with the program's error (a missing class too), and nothing in the cluster changes", () => {
         const before = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
         ws.pulumi("config", "set", "sticky:servicePort", "70000", "--stack", "dev");
         const preview = ws.run("pulumi", ["preview", "--stack", "dev", "--non-interactive"]);
@@ -191,10 +191,19 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         );
         const up = ws.run("pulumi", ["up", "--yes", "--stack", "dev", "--non-interactive"]);
         assert.notStrictEqual(up.status, 0, "up fails too");
+        ws.pulumi("config", "rm", "sticky:servicePort", "--stack", "dev");
+
+        // A valid name for a class this cluster does not have: the read of the class fails the
+        // preview, naming it, instead of leaving pods Pending after an `up`.
+        ws.pulumi("config", "set", "sticky:storageClassName", "no-such-class", "--stack", "dev");
+        const missing = ws.run("pulumi", ["preview", "--stack", "dev", "--non-interactive"]);
+        assert.notStrictEqual(missing.status, 0, "preview fails on a missing class");
+        assert.match(missing.stdout, /resource 'no-such-class' does not exist/);
+        ws.pulumi("config", "rm", "sticky:storageClassName", "--stack", "dev");
+
         const after = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
         const versions = (list: any) => list.items.map((i: any) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
         assert.deepStrictEqual(versions(after), versions(before));
-        ws.pulumi("config", "rm", "sticky:servicePort", "--stack", "dev");
     });
 
     it("policy pack in the real engine: dev passes, a non-dev stack on hostpath is blocked", () => {
