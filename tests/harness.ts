@@ -100,9 +100,19 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
 // `waitForRPCs` is internal to @pulumi/pulumi; the Node runtime uses it the same way before
 // exiting. Without it a test could read the list while resources were still registering.
 export const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as {
+const { deserializeProperties, specialSigKey, specialSecretSig } = require("@pulumi/pulumi/runtime/rpc") as {
     deserializeProperties: (struct: unknown) => Record<string, any>;
+    specialSigKey: string;
+    specialSecretSig: string;
 };
+
+/** A recorded value that is a secret arrives in Pulumi's secret envelope; this opens it. */
+export function unwrapSecret(value: any): { secret: boolean; value: any } {
+    if (value && typeof value === "object" && value[specialSigKey] === specialSecretSig) {
+        return { secret: true, value: value.value };
+    }
+    return { secret: false, value };
+}
 
 /** The program failed; `resources` is what it had registered by then. */
 export class ProgramFailed extends Error {

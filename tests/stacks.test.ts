@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { find, ProgramFailed, providerUrn, runStack, type Registered, type StackRun } from "./harness";
+import { find, ProgramFailed, providerUrn, runStack, unwrapSecret, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
@@ -12,15 +12,6 @@ const K8S_PROVIDER = "pulumi:providers:kubernetes";
 
 const isKubernetesObject = (r: Registered) => r.type.startsWith("kubernetes:");
 const isCloudResource = (r: Registered) => /^(aws|eks):/.test(r.type) || r.type.startsWith("pulumi:providers:aws");
-
-/** A secret input arrives from the mock monitor wrapped in Pulumi's secret envelope. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-function unwrapSecret(value: any): { secret: boolean; value: any } {
-    if (value && typeof value === "object" && value["4dabf18193072939515e22adb298388d"] === SECRET_SIG) {
-        return { secret: true, value: value.value };
-    }
-    return { secret: false, value };
-}
 
 describe("stack dev (Pulumi.dev.yaml)", () => {
     let run: StackRun;
