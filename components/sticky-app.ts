@@ -1,5 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+// The app's defaults live once, beside the config that can override them (and that a test keeps
+// equal to Pulumi.yaml); settings.ts is pure, so this adds no Pulumi state or environment.
+import { DEFAULTS } from "../settings";
 
 /** The name of the claim template; claims are `<template>-<statefulset>-<ordinal>`. */
 export const CLAIM_TEMPLATE = "sticky-data";
@@ -82,10 +85,10 @@ export class StickyApp extends pulumi.ComponentResource {
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sticky:app:StickyApp", name, {}, opts);
 
-        const image = args.image ?? "docker.io/library/nginx:1.30.1-alpine";
-        const replicas = args.replicas ?? 3;
-        const storageSize = args.storageSize ?? "1Gi";
-        const servicePort = args.servicePort ?? 3333;
+        const image = args.image ?? DEFAULTS.image;
+        const replicas = args.replicas ?? DEFAULTS.replicas;
+        const storageSize = args.storageSize ?? DEFAULTS.storageSize;
+        const servicePort = args.servicePort ?? DEFAULTS.servicePort;
         const resources = args.resources ?? {
             requests: { cpu: "10m", memory: "32Mi" },
             limits: { cpu: "250m", memory: "64Mi" },
