@@ -3,8 +3,9 @@
  * by toolchain/build.sh) against the real test cluster (scripts/cluster/up.sh), driven from a
  * throwaway copy of the project so the committed stack files are never modified.
  */
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 
@@ -98,10 +99,14 @@ export class Workspace {
         return JSON.parse(this.kubectl("get", ...args, "-o", "json").stdout);
     }
 
-    /** Creates the dev stack from the committed Pulumi.dev.yaml, pointed at the test cluster. */
-    initDevStack(): void {
+    /**
+     * Creates the dev stack from the committed Pulumi.dev.yaml, pointed at the test cluster and,
+     * through config only, at the image built there from Debian packages (nothing can be pulled).
+     */
+    initDevStack(image = localImages().nginx): void {
         this.pulumi("stack", "init", "dev");
         this.pulumi("config", "set", "sticky:kubeContext", TEST_CONTEXT, "--stack", "dev");
+        this.pulumi("config", "set", "sticky:image", image, "--stack", "dev");
     }
 
     /**
@@ -135,6 +140,41 @@ export class Workspace {
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/**
+ * The images scripts/cluster/images.sh builds for the test cluster's node, by role: `nginx` (the
+ * newest Debian nginx), `nginx-previous` (the one before it) and `pause`.
+ */
+export function localImages(): Record<"nginx" | "nginx-previous" | "pause", string> {
+    const lines = execFileSync("bash", [path.join(ROOT, "scripts", "cluster", "images.sh"), "names"], { encoding: "utf8" });
+    const refs = Object.fromEntries(lines.trim().split("\n").map((line) => line.split("=", 2)));
+    for (const role of ["nginx", "nginx-previous", "pause"]) {
+        if (!refs[role]) throw new Error(`scripts/cluster/images.sh names printed no ${role}= line:\n${lines}`);
+    }
+    return refs;
+}
+
+export interface Answer {
+    /** HTTP status, or 0 when the connection failed. */
+    readonly status: number;
+    /** The body, trimmed; or the connection error's code. */
+    readonly body: string;
+}
+
+/** One GET on a new connection (no keep-alive), so a Service spreads requests over its pods. */
+export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<Answer> {
+    return new Promise((resolve) => {
+        const request = http.get({ host, port, path: "/", agent: false, timeout: timeoutMs }, (response) => {
+            let body = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk) => (body += chunk));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: body.trim() }));
+            response.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
+        });
+        request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+        request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
+    });
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */

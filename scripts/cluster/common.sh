@@ -3,8 +3,7 @@
 #
 # The test cluster: kube-apiserver, kube-controller-manager, kube-scheduler, etcd and the KWOK
 # controller as plain processes started by kwokctl (--runtime binary) from .toolchain/bin,
-# everything bound to 127.0.0.1, all state under .cluster/. Nodes are KWOK fakes: pods get
-# "Running/Ready" without containers.
+# everything bound to 127.0.0.1, all state under .cluster/. One real node: see node.sh.
 
 CLUSTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CLUSTER_SCRIPTS="$CLUSTER_ROOT/scripts/cluster"
@@ -47,10 +46,6 @@ zombie_pids_exist() {
   done
   return 1
 }
-
-# Where the in-tree hostpath provisioner of kube-controller-manager creates volumes (hard-coded
-# upstream in pkg/volume/hostpath: /tmp/hostpath_pv/<uuid>).
-HOSTPATH_PV_DIR=/tmp/hostpath_pv
 
 # Never read or write the user's kubeconfig: every kubectl call names ours explicitly, and an
 # inherited KUBECONFIG must not leak into kwokctl either.

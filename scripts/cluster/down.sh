@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Stops the local test cluster and deletes its state (.cluster/), including the hostpath
-# volumes its PersistentVolumes point at (/tmp/hostpath_pv/<uuid>). Safe to run when nothing is up.
+# volumes (.cluster/volumes/), and undoes what its node did to this machine (containers, mounts,
+# the pod bridge, kube-proxy's iptables rules). Safe to run when nothing is up.
 #
 #   bash scripts/cluster/down.sh
-#   STICKY_CLUSTER_KEEP_VOLUMES=1 bash scripts/cluster/down.sh   # leave the volume directories
+#   STICKY_CLUSTER_KEEP_VOLUMES=1 bash scripts/cluster/down.sh   # leave .cluster/volumes/
 #
-# Only processes whose pid files kwokctl wrote for this cluster are stopped.
+# Only processes whose pid files up.sh and kwokctl wrote for this cluster are stopped.
 set -euo pipefail
 # shellcheck source=scripts/cluster/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=scripts/cluster/node.sh
+source "$CLUSTER_SCRIPTS/node.sh"
 
 KEEP_VOLUMES="${STICKY_CLUSTER_KEEP_VOLUMES:-0}"
 
@@ -17,18 +20,9 @@ if [[ ! -d "$CLUSTER_DIR" ]]; then
   exit 0
 fi
 
-# The volume directories are known only to the API (the PV objects), so read them while it is up.
-volumes=()
-if [[ "$KEEP_VOLUMES" != 1 ]]; then
-  if api_healthy; then
-    while IFS= read -r p; do
-      # Only what the in-tree provisioner creates: /tmp/hostpath_pv/<uuid>.
-      [[ "$p" =~ ^$HOSTPATH_PV_DIR/[0-9a-f-]+$ ]] && volumes+=("$p")
-    done < <(kctl get pv -o jsonpath='{range .items[*]}{.spec.hostPath.path}{"\n"}{end}' 2>/dev/null || true)
-  elif [[ -d "$KWOK_CLUSTER_DIR" ]]; then
-    log "API server not reachable: cannot list this cluster's volumes; any left in $HOSTPATH_PV_DIR stay"
-  fi
-fi
+# The node first, while the API server still answers: its containers, mounts, bridge and
+# iptables rules are undone on this machine.
+node_down
 
 pids=()
 while IFS= read -r pid; do [[ -n "$pid" ]] && pids+=("$pid"); done < <(cluster_pids)
@@ -57,13 +51,11 @@ if [[ ${#pids[@]} -gt 0 ]]; then
   done
 fi
 
-if [[ ${#volumes[@]} -gt 0 ]]; then
-  log "removing ${#volumes[@]} hostpath volume(s) under $HOSTPATH_PV_DIR"
-  rm -rf -- "${volumes[@]}"
-  rmdir "$HOSTPATH_PV_DIR" 2>/dev/null || true  # only if no other cluster uses it
-elif [[ "$KEEP_VOLUMES" == 1 ]]; then
-  log "keeping volume directories in $HOSTPATH_PV_DIR (STICKY_CLUSTER_KEEP_VOLUMES=1)"
+if [[ "$KEEP_VOLUMES" == 1 && -d "$VOLUMES_DIR" ]]; then
+  log "keeping the volume directories in $VOLUMES_DIR (STICKY_CLUSTER_KEEP_VOLUMES=1)"
+  find "$CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -path "$VOLUMES_DIR" -exec rm -rf -- {} +
+  log "cluster $CLUSTER_NAME is down; only $VOLUMES_DIR is left"
+else
+  rm -rf -- "$CLUSTER_DIR"
+  log "cluster $CLUSTER_NAME is down; $CLUSTER_DIR removed (its volumes with it)"
 fi
-
-rm -rf -- "$CLUSTER_DIR"
-log "cluster $CLUSTER_NAME is down; $CLUSTER_DIR removed"

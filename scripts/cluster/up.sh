@@ -3,22 +3,27 @@
 #
 #   bash scripts/cluster/up.sh
 #
-# Needs the binaries from `bash toolchain/build.sh` (etcd, kwok, kubernetes). Downloads nothing.
-# Writes only under .cluster/ (and volumes under /tmp/hostpath_pv/); never touches ~/.kube.
+# A control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, started by
+# kwokctl --runtime binary) and one real node (containerd, runc, kubelet, kube-proxy and
+# local-cloud; see node.sh). Needs root, the binaries from `bash toolchain/build.sh` and Debian's
+# containerd, runc, containernetworking-plugins and iptables. Downloads nothing but Debian
+# packages for the images (scripts/cluster/images.sh). Writes only under .cluster/ and
+# .toolchain/images/, listens only on 127.0.0.1, and never touches ~/.kube.
 #
-# Knobs: STICKY_CLUSTER_NODES (fake nodes, default 1), STICKY_CLUSTER_PORT (API server port,
-# default: a free one), STICKY_CLUSTER_TIMEOUT (seconds to wait for readiness, default 180).
+# Knobs: STICKY_CLUSTER_PORT (API server port, default: a free one), STICKY_CLUSTER_TIMEOUT
+# (seconds to wait for readiness, default 180), STICKY_KUBELET_PORT (default 10250).
 set -euo pipefail
 # shellcheck source=scripts/cluster/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=scripts/cluster/node.sh
+source "$CLUSTER_SCRIPTS/node.sh"
 
-NODES="${STICKY_CLUSTER_NODES:-1}"
 PORT="${STICKY_CLUSTER_PORT:-0}"
 TIMEOUT="${STICKY_CLUSTER_TIMEOUT:-180}"
-[[ "$NODES" =~ ^[1-9][0-9]*$ ]] || die "STICKY_CLUSTER_NODES must be a positive integer, got '$NODES'"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "STICKY_CLUSTER_PORT must be a port number, got '$PORT'"
 
-need_bins kwokctl kwok etcd kube-apiserver kube-controller-manager kube-scheduler kubectl
+need_bins kwokctl etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy
+node_need_host_tools
 
 usage() {
   local server nodes
@@ -26,8 +31,10 @@ usage() {
   nodes="$(kctl get nodes --no-headers 2>/dev/null | wc -l)"
   cat >&2 <<EOF
 
-Cluster "$CLUSTER_NAME" is up: API server $server (loopback only), $nodes KWOK node(s),
-default StorageClass "hostpath" (kubernetes.io/host-path), LoadBalancer Services get "localhost".
+Cluster "$CLUSTER_NAME" is up: API server $server (loopback only), $nodes real node(s),
+default StorageClass "hostpath" (volumes in $VOLUMES_DIR), LoadBalancer Services answer
+on 127.0.0.1:<port> and report "localhost", like Docker Desktop. Images (no registry here):
+$(bash "$CLUSTER_SCRIPTS/images.sh" names | sed 's/^/  /')
 
   export KUBECONFIG=$CLUSTER_KUBECONFIG   # context: $CLUSTER_NAME
   kubectl get nodes
@@ -48,13 +55,15 @@ wait_for() { # description, then a command that succeeds when ready
   done
 }
 
-if api_healthy; then
+if api_healthy && node_running; then
   log "cluster $CLUSTER_NAME is already up"
   usage
   exit 0
 fi
 
-if [[ -d "$KWOK_CLUSTER_DIR" && -n "$(cluster_pids)" ]]; then
+if api_healthy; then
+  log "the control plane is up; (re)starting the node"
+elif [[ -d "$KWOK_CLUSTER_DIR" && -n "$(cluster_pids)" ]]; then
   # Some of its processes run but the API does not answer: still starting, or half stopped
   # (kube-apiserver can take a minute to drain after SIGTERM). Give it a moment, never a second copy.
   log "cluster processes are running but the API server does not answer yet; waiting up to 30s"
@@ -90,17 +99,20 @@ options:
   kubeSchedulerBinary: $TOOLBIN/kube-scheduler
   kubectlBinary: $TOOLBIN/kubectl
   kwokControllerBinary: $TOOLBIN/kwok
+  # No KWOK controller: the node is real (node.sh).
+  disable:
+  - kwok-controller
 componentsPatches:
-- name: kube-controller-manager
+- name: kube-apiserver
   extraArgs:
-  # The in-tree provisioner behind the "hostpath" StorageClass (testing only, single machine).
-  - key: enable-hostpath-provisioner
-    value: "true"
-- name: kwok-controller
-  extraArgs:
-  # Added to kwokctl's own --config (which keeps KWOK's default node and pod stages).
-  - key: config
-    value: $CLUSTER_SCRIPTS/manifests/kwok-service-loadbalancer.yaml
+  # exec, logs and port-forward go to the kubelet at the node's InternalIP (127.0.0.1), with a
+  # client certificate the kubelet checks against the cluster CA.
+  - key: kubelet-client-certificate
+    value: $KWOK_CLUSTER_DIR/pki/admin.crt
+  - key: kubelet-client-key
+    value: $KWOK_CLUSTER_DIR/pki/admin.key
+  - key: kubelet-preferred-address-types
+    value: InternalIP
 EOF
   log "creating cluster $CLUSTER_NAME (kwokctl --runtime binary, state in $KWOK_CLUSTER_DIR)"
   # --kubeconfig "": do not add a context to ~/.kube/config.
@@ -122,16 +134,10 @@ mv "$tmp" "$CLUSTER_KUBECONFIG"
 log "waiting for the API server"
 wait_for "the API server (/readyz)" api_healthy
 
-log "creating StorageClass hostpath and $NODES KWOK node(s)"
+log "creating StorageClass hostpath"
 kctl apply -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath.yaml" >&2
-for ((i = 0; i < NODES; i++)); do
-  sed "s/__NAME__/kwok-node-$i/g" "$CLUSTER_SCRIPTS/manifests/node.yaml.tmpl" | kctl apply -f - >&2
-done
 
-log "waiting for nodes to be Ready"
-for ((i = 0; i < NODES; i++)); do
-  wait_for "node kwok-node-$i to be Ready" kctl wait node "kwok-node-$i" --for=condition=Ready --timeout=5s
-done
+node_up
 # Pods cannot be created before kube-controller-manager has made the namespace's default
 # ServiceAccount; a deployment right after up.sh would otherwise fail at random.
 wait_for "ServiceAccount default/default" kctl get serviceaccount default -n default

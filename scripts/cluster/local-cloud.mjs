@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// What Docker Desktop adds to its Kubernetes, for the test cluster's real node:
+//
+// - LoadBalancer Services answer on this machine's loopback: for each TCP port of such a Service
+//   it listens on 127.0.0.1:<port> and forwards every connection to the Service's ClusterIP,
+//   where kube-proxy picks a pod (so connections spread over the pods, as they do behind
+//   Docker Desktop's localhost:3333). Once it listens, the Service's status says
+//   `ingress: [{hostname: localhost}]`, which is what Docker Desktop reports and what
+//   `pulumi up` waits for.
+// - The "hostpath" StorageClass (provisioner docker.io/hostpath, as on Docker Desktop) gets a
+//   directory per claim on this machine's disk, <volumes>/<claim>/<volume>, mode 0777 as Docker
+//   Desktop makes them, so nginx's unprivileged workers can read what `kubectl exec` writes as
+//   root. Released volumes of a class with reclaimPolicy Delete are removed with their directory.
+//
+// Usage (scripts/cluster/node.sh starts it):
+//   node local-cloud.mjs --server URL --ca FILE --cert FILE --key FILE --volumes DIR
+//
+// It polls the API every half second rather than watching: the cluster is tiny, and a poll loop
+// recovers from an API server restart without any reconnect logic. Only Node's standard library.
+
+import { readFileSync, mkdirSync, chmodSync, rmSync } from "node:fs";
+import https from "node:https";
+import net from "node:net";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+const PROVISIONER = "docker.io/hostpath";
+const LOOPBACK = "127.0.0.1";
+const POLL_MS = 500;
+
+const { values: args } = parseArgs({
+    options: {
+        server: { type: "string" },
+        ca: { type: "string" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        volumes: { type: "string" },
+    },
+});
+for (const name of ["server", "ca", "cert", "key", "volumes"]) {
+    if (!args[name]) {
+        console.error(`local-cloud: --${name} is required`);
+        process.exit(2);
+    }
+}
+const volumesDir = path.resolve(args.volumes);
+const agent = new https.Agent({
+    ca: readFileSync(args.ca),
+    cert: readFileSync(args.cert),
+    key: readFileSync(args.key),
+    keepAlive: true,
+});
+
+const log = (message) => console.log(`${new Date().toISOString()} ${message}`);
+
+function api(method, urlPath, body, contentType = "application/json") {
+    return new Promise((resolve, reject) => {
+        const request = https.request(new URL(urlPath, args.server), {
+            method,
+            agent,
+            headers: body === undefined ? {} : { "content-type": contentType },
+            timeout: 10_000,
+        });
+        request.on("timeout", () => request.destroy(new Error(`${method} ${urlPath}: timed out`)));
+        request.on("error", reject);
+        request.on("response", (response) => {
+            let text = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk) => (text += chunk));
+            response.on("end", () => {
+                const status = response.statusCode ?? 0;
+                if (status >= 200 && status < 300) resolve(text ? JSON.parse(text) : undefined);
+                else reject(Object.assign(new Error(`${method} ${urlPath}: ${status} ${text.slice(0, 300)}`), { status }));
+            });
+        });
+        request.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+}
+
+// ---- LoadBalancer Services on 127.0.0.1 ----
+
+/** key "namespace/name:port" -> { server, target: { host, port }, listening, error } */
+const listeners = new Map();
+
+function listen(key, port, target) {
+    const entry = { target, listening: false, error: undefined, server: undefined };
+    entry.server = net.createServer((client) => {
+        const upstream = net.connect(entry.target.port, entry.target.host);
+        client.pipe(upstream).pipe(client);
+        const close = () => { client.destroy(); upstream.destroy(); };
+        client.on("error", close);
+        upstream.on("error", close);
+    });
+    entry.server.on("error", (err) => {
+        entry.error = `cannot listen on ${LOOPBACK}:${port}: ${err.code ?? err.message}`;
+        log(`${key}: ${entry.error}`);
+    });
+    entry.server.listen(port, LOOPBACK, () => {
+        entry.listening = true;
+        log(`${key}: listening on ${LOOPBACK}:${port} -> ${target.host}:${target.port}`);
+    });
+    listeners.set(key, entry);
+    return entry;
+}
+
+async function syncLoadBalancers() {
+    const services = await api("GET", "/api/v1/services");
+    const wanted = new Set();
+    for (const svc of services.items) {
+        if (svc.spec.type !== "LoadBalancer" || !svc.spec.clusterIP || svc.spec.clusterIP === "None") continue;
+        const id = `${svc.metadata.namespace}/${svc.metadata.name}`;
+        let ready = true;
+        for (const p of svc.spec.ports ?? []) {
+            if ((p.protocol ?? "TCP") !== "TCP") continue;
+            const key = `${id}:${p.port}`;
+            wanted.add(key);
+            const target = { host: svc.spec.clusterIP, port: p.port };
+            const entry = listeners.get(key) ?? listen(key, p.port, target);
+            entry.target = target; // a recreated Service gets a new ClusterIP
+            if (entry.error) {
+                await warnOnce(svc, entry);
+                listeners.delete(key); // try again next round
+            }
+            ready &&= entry.listening;
+        }
+        const ingress = svc.status?.loadBalancer?.ingress ?? [];
+        if (ready && !(ingress.length === 1 && ingress[0].hostname === "localhost")) {
+            await api("PATCH", `/api/v1/namespaces/${svc.metadata.namespace}/services/${svc.metadata.name}/status`,
+                { status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } },
+                "application/merge-patch+json");
+            log(`${id}: status.loadBalancer.ingress = [{hostname: localhost}]`);
+        }
+    }
+    for (const [key, entry] of listeners) {
+        if (!wanted.has(key)) {
+            entry.server.close();
+            listeners.delete(key);
+            log(`${key}: Service gone; stopped listening`);
+        }
+    }
+}
+
+const warned = new Set();
+async function warnOnce(svc, entry) {
+    const key = `${svc.metadata.uid}:${entry.error}`;
+    if (warned.has(key)) return;
+    warned.add(key);
+    await api("POST", `/api/v1/namespaces/${svc.metadata.namespace}/events`, {
+        metadata: { generateName: `${svc.metadata.name}.` },
+        involvedObject: { kind: "Service", apiVersion: "v1", namespace: svc.metadata.namespace, name: svc.metadata.name, uid: svc.metadata.uid },
+        type: "Warning",
+        reason: "LocalLoadBalancerFailed",
+        message: `${entry.error}; the Service gets no load-balancer address until that port is free`,
+        source: { component: "local-cloud" },
+        firstTimestamp: new Date().toISOString(),
+        lastTimestamp: new Date().toISOString(),
+        count: 1,
+    }).catch((err) => log(`could not record an event: ${err.message}`));
+}
+
+// ---- hostpath volumes ----
+
+async function syncVolumes() {
+    const classes = (await api("GET", "/apis/storage.k8s.io/v1/storageclasses")).items
+        .filter((c) => c.provisioner === PROVISIONER);
+    if (classes.length === 0) return;
+    const byName = new Map(classes.map((c) => [c.metadata.name, c]));
+
+    const claims = await api("GET", "/api/v1/persistentvolumeclaims");
+    for (const claim of claims.items) {
+        const storageClass = byName.get(claim.spec.storageClassName ?? "");
+        if (!storageClass || claim.status?.phase !== "Pending" || claim.spec.volumeName) continue;
+        await provision(claim, storageClass);
+    }
+
+    const volumes = await api("GET", "/api/v1/persistentvolumes");
+    for (const pv of volumes.items) {
+        if (pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"] !== PROVISIONER) continue;
+        if (pv.status?.phase !== "Released" || pv.spec.persistentVolumeReclaimPolicy !== "Delete") continue;
+        const dir = pv.spec.hostPath?.path ?? "";
+        if (dir.startsWith(volumesDir + path.sep)) rmSync(dir, { recursive: true, force: true });
+        await api("DELETE", `/api/v1/persistentvolumes/${pv.metadata.name}`).catch(ignore404);
+        log(`volume ${pv.metadata.name}: released with reclaimPolicy Delete; removed ${dir}`);
+    }
+}
+
+async function provision(claim, storageClass) {
+    const { namespace, name, uid } = claim.metadata;
+    const volumeName = `pvc-${uid}`;
+    const dir = path.join(volumesDir, name, volumeName);
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777); // mkdir's mode is cut by the umask; Docker Desktop's dirs are 0777
+    await api("POST", "/api/v1/persistentvolumes", {
+        metadata: { name: volumeName, annotations: { "pv.kubernetes.io/provisioned-by": PROVISIONER } },
+        spec: {
+            capacity: { storage: claim.spec.resources.requests.storage },
+            accessModes: claim.spec.accessModes,
+            volumeMode: claim.spec.volumeMode ?? "Filesystem",
+            persistentVolumeReclaimPolicy: storageClass.reclaimPolicy ?? "Delete",
+            storageClassName: storageClass.metadata.name,
+            claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name, uid },
+            hostPath: { path: dir, type: "Directory" },
+        },
+    }).then(
+        () => log(`claim ${namespace}/${name}: provisioned ${volumeName} at ${dir}`),
+        (err) => { if (err.status !== 409) throw err; },
+    );
+}
+
+function ignore404(err) {
+    if (err.status !== 404) throw err;
+}
+
+// ---- main loop ----
+
+let lastError = "";
+async function loop() {
+    for (;;) {
+        try {
+            await syncLoadBalancers();
+            await syncVolumes();
+            lastError = "";
+        } catch (err) {
+            // Say it once, not twice a second, while the API server is away.
+            if (err.message !== lastError) log(`sync failed (will retry): ${err.message}`);
+            lastError = err.message;
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+}
+
+process.on("SIGTERM", () => process.exit(0));
+log(`local-cloud: API ${args.server}, volumes in ${volumesDir}`);
+loop();

@@ -1,0 +1,301 @@
+# shellcheck shell=bash
+# The test cluster's one real node, for scripts/cluster/{up,down}.sh. Sourced after common.sh.
+#
+# What runs, all as plain processes of this machine (root), all state under $NODE_DIR:
+#   containerd   Debian's containerd + runc, its own socket and root (never /run/containerd);
+#                images come from scripts/cluster/images.sh (built from Debian packages and
+#                imported), because no registry can be reached: pulls fail by design.
+#   CNI          Debian's bridge + host-local plugins: bridge $NODE_BRIDGE, pods on $POD_CIDR.
+#                No masquerade: pods need no way out of this machine.
+#   kubelet      the same Kubernetes release as the control plane; its API only on $NODE_IP
+#                (the bridge, host-only), client certificates from the cluster CA,
+#                authorization by the API server.
+#   kube-proxy   iptables mode; ClusterIPs work from this machine and from pods.
+#   local-cloud  scripts/cluster/local-cloud.mjs: what Docker Desktop adds to its cluster, a
+#                LoadBalancer that answers on localhost and a "hostpath" volume provisioner.
+
+NODE_NAME="sticky-node"
+NODE_DIR="$CLUSTER_DIR/node"
+NODE_BRIDGE="sticky0"
+POD_CIDR="10.244.0.0/24"
+# The bridge's own address: the pods' gateway, and the node's InternalIP, where the API server
+# reaches the kubelet (the kubelet refuses a loopback node IP). Host-only: nothing routes to it.
+NODE_IP="10.244.0.1"
+CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
+VOLUMES_DIR="$CLUSTER_DIR/volumes"
+KUBELET_PORT="${STICKY_KUBELET_PORT:-10250}"
+NODE_PROCESSES=(containerd kubelet kube-proxy local-cloud)
+
+ctrd() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+
+node_need_host_tools() {
+  local t missing=()
+  for t in containerd containerd-shim-runc-v2 runc ctr iptables ip node; do
+    command -v "$t" >/dev/null || missing+=("$t")
+  done
+  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] ||
+    missing+=("CNI plugins in /usr/lib/cni")
+  [[ ${#missing[@]} -eq 0 ]] || die "the real node needs ${missing[*]}. Install them with:
+  apt-get install -y --no-install-recommends containerd runc containernetworking-plugins iptables"
+  [[ "$(id -u)" == 0 ]] || die "the real node runs containers, which needs root (running as uid $(id -u))"
+}
+
+# Starts one node process in its own session, so it outlives this script; logs and pid under
+# $NODE_DIR.
+node_spawn() { # name, then the command
+  local name="$1"; shift
+  setsid "$@" > "$NODE_DIR/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$NODE_DIR/pids/$name.pid"
+}
+
+# Live pid of a node process, if any (the same checks as cluster_pids: not a zombie, and its
+# command line names this cluster's directory).
+node_pid() {
+  local f="$NODE_DIR/pids/$1.pid" pid state
+  [[ -f "$f" ]] || return 1
+  pid="$(tr -dc '0-9' < "$f")"
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [[ -n "$state" && "$state" != Z ]] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$CLUSTER_DIR/" || return 1
+  echo "$pid"
+}
+
+node_running() {
+  local name
+  for name in "${NODE_PROCESSES[@]}"; do node_pid "$name" >/dev/null || return 1; done
+}
+
+node_write_configs() {
+  local pki="$KWOK_CLUSTER_DIR/pki"
+  mkdir -p "$NODE_DIR"/{logs,pids,cni,cni-ipam,kubelet,containerd} "$VOLUMES_DIR"
+
+  cat > "$NODE_DIR/containerd.toml" <<EOF
+# Written by scripts/cluster/node.sh. containerd for the test cluster's node only.
+version = 2
+root = "$NODE_DIR/containerd/root"
+state = "$NODE_DIR/containerd/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
+
+[grpc]
+  address = "$CONTAINERD_SOCK"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  # Built by scripts/cluster/images.sh; it cannot be pulled.
+  sandbox_image = "$(image_ref pause)"
+  # Pod network namespaces under the state dir, not /var/run/netns, so they are this node's alone.
+  netns_mounts_under_state_dir = true
+  # This machine's root lacks CAP_SYS_RESOURCE, so the kubelet's negative oom_score_adj for
+  # sandboxes (-998) would fail every pod ("can't get final child's PID from pipe"). Clamp it at
+  # containerd's own score instead, as rootless setups do.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$NODE_DIR/cni"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        # The kubelet drives cgroups directly (cgroupfs); this machine has no systemd.
+        SystemdCgroup = false
+EOF
+
+  cat > "$NODE_DIR/cni/10-sticky.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "sticky",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$NODE_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$POD_CIDR" }]],
+        "dataDir": "$NODE_DIR/cni-ipam"
+      }
+    }
+  ]
+}
+EOF
+
+  cat > "$NODE_DIR/kubelet.yaml" <<EOF
+# Written by scripts/cluster/node.sh.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# The API server reaches the kubelet (exec, logs) at the node's InternalIP, the bridge address.
+address: $NODE_IP
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 0
+authentication:
+  anonymous:
+    enabled: false
+  x509:
+    clientCAFile: $pki/ca.crt
+  webhook:
+    enabled: true
+authorization:
+  mode: Webhook
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+# This machine has cgroup v1, which Kubernetes 1.34 still runs on when told to.
+failCgroupV1: false
+failSwapOn: false
+registerNode: true
+# A test node on a shared disk: evict only when the disk is really full, never garbage-collect
+# the imported images (they cannot be pulled again).
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  imagefs.available: 1%
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+EOF
+
+  cat > "$NODE_DIR/kube-proxy.yaml" <<EOF
+# Written by scripts/cluster/node.sh.
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: $CLUSTER_KUBECONFIG
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_CIDR
+bindAddress: 127.0.0.1
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+# Lowering its OOM score needs CAP_SYS_RESOURCE, which root lacks on this kind of machine.
+oomScoreAdj: 0
+# NodePorts only on loopback, never on this machine's network.
+nodePortAddresses: ["127.0.0.1/32"]
+conntrack:
+  # Leave this machine's conntrack table size alone.
+  maxPerCore: 0
+  min: 0
+EOF
+}
+
+# The image references images.sh builds (role=ref lines), looked up by role.
+image_ref() {
+  bash "$CLUSTER_SCRIPTS/images.sh" names | awk -F= -v role="$1" '$1 == role { print $2 }'
+}
+
+node_up() {
+  node_need_host_tools
+  node_write_configs
+
+  # The bridge exists before any pod, so the kubelet can listen on its address; the CNI bridge
+  # plugin then takes it over as it is.
+  if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
+    ip link add "$NODE_BRIDGE" type bridge
+    ip addr add "$NODE_IP/${POD_CIDR#*/}" dev "$NODE_BRIDGE"
+  fi
+  ip link set "$NODE_BRIDGE" up
+
+  if ! node_pid containerd >/dev/null; then
+    log "starting containerd ($CONTAINERD_SOCK)"
+    node_spawn containerd containerd --config "$NODE_DIR/containerd.toml"
+  fi
+  wait_for "containerd to answer on $CONTAINERD_SOCK" ctr --address "$CONTAINERD_SOCK" version
+
+  log "importing the node's images (built from Debian packages by scripts/cluster/images.sh)"
+  bash "$CLUSTER_SCRIPTS/images.sh" import "$CONTAINERD_SOCK" >&2
+
+  if ! node_pid kubelet >/dev/null; then
+    log "starting kubelet (node $NODE_NAME)"
+    node_spawn kubelet "$TOOLBIN/kubelet" \
+      --config "$NODE_DIR/kubelet.yaml" \
+      --kubeconfig "$CLUSTER_KUBECONFIG" \
+      --root-dir "$NODE_DIR/kubelet" \
+      --cert-dir "$NODE_DIR/kubelet/pki" \
+      --hostname-override "$NODE_NAME" \
+      --node-ip "$NODE_IP" \
+      --v 1
+  fi
+  if ! node_pid kube-proxy >/dev/null; then
+    log "starting kube-proxy"
+    node_spawn kube-proxy "$TOOLBIN/kube-proxy" --config "$NODE_DIR/kube-proxy.yaml" --v 1
+  fi
+  if ! node_pid local-cloud >/dev/null; then
+    log "starting local-cloud (LoadBalancers on 127.0.0.1, hostpath volumes in $VOLUMES_DIR)"
+    node_spawn local-cloud node "$CLUSTER_SCRIPTS/local-cloud.mjs" \
+      --server "$(kctl config view --minify -o jsonpath='{.clusters[0].cluster.server}')" \
+      --ca "$KWOK_CLUSTER_DIR/pki/ca.crt" --cert "$KWOK_CLUSTER_DIR/pki/admin.crt" \
+      --key "$KWOK_CLUSTER_DIR/pki/admin.key" --volumes "$VOLUMES_DIR"
+  fi
+
+  wait_for "node $NODE_NAME to be Ready (logs: $NODE_DIR/logs/)" \
+    kctl wait node "$NODE_NAME" --for=condition=Ready --timeout=5s
+  local name
+  for name in "${NODE_PROCESSES[@]}"; do
+    node_pid "$name" >/dev/null ||
+      die "$name exited; the end of $NODE_DIR/logs/$name.log:
+$(tail -n 5 "$NODE_DIR/logs/$name.log" 2>/dev/null)"
+  done
+}
+
+# Stops the node and undoes what it did to this machine: containers, mounts, network namespaces,
+# the bridge and kube-proxy's iptables rules. Works from any half-started state.
+node_down() {
+  [[ -d "$NODE_DIR" ]] || return 0
+  local name pid
+  for name in local-cloud kube-proxy kubelet; do
+    if pid="$(node_pid "$name")"; then
+      log "stopping $name ($pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  node_wait_gone local-cloud kube-proxy kubelet
+
+  if node_pid containerd >/dev/null; then
+    # The kubelet is gone, so nothing restarts them: kill every container, then let containerd
+    # remove them (which unmounts their root filesystems).
+    local task
+    for task in $(ctrd tasks ls -q 2>/dev/null); do
+      ctrd tasks kill --signal SIGKILL "$task" >/dev/null 2>&1 || true
+    done
+    sleep 1
+    for task in $(ctrd tasks ls -q 2>/dev/null); do
+      ctrd tasks delete --force "$task" >/dev/null 2>&1 || true
+    done
+    for task in $(ctrd containers ls -q 2>/dev/null); do
+      ctrd containers delete "$task" >/dev/null 2>&1 || true
+    done
+    pid="$(node_pid containerd)" && { log "stopping containerd ($pid)"; kill -TERM "$pid" 2>/dev/null || true; }
+    node_wait_gone containerd
+  fi
+  # Shims outlive containerd by design; any left belong to this node's containerd.
+  pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
+
+  # Every mount under the node dir: pod network namespaces, sandboxes' /dev/shm, service-account
+  # tokens, overlay root filesystems.
+  awk -v dir="$NODE_DIR/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r |
+    while IFS= read -r mnt; do umount -l "$mnt" 2>/dev/null || true; done
+  ip link delete "$NODE_BRIDGE" 2>/dev/null || true
+  if [[ -x "$TOOLBIN/kube-proxy" ]]; then
+    "$TOOLBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
+  fi
+}
+
+node_wait_gone() {
+  local name pid
+  for _ in $(seq 1 40); do
+    pid=""
+    for name in "$@"; do node_pid "$name" >/dev/null && pid=1; done
+    [[ -z "$pid" ]] && return 0
+    sleep 0.25
+  done
+  for name in "$@"; do
+    if pid="$(node_pid "$name")"; then
+      log "$name ($pid) did not stop; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+}
