@@ -9,6 +9,7 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Answer, httpGet, localImages, ROOT, TEST_CONTEXT, waitFor, Workspace } from "./lib";
@@ -87,11 +88,26 @@ async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> 
     say(`pod by pod: ${answers.join("; ")}`);
 }
 
+/**
+ * True once kube-proxy sends the Service's traffic to exactly these pod addresses: its iptables
+ * rules for default/sticky DNAT to each of them, and to nothing else. Pods turn Ready a moment
+ * before kube-proxy has rewritten its rules, and a sample taken in between would reach only
+ * some pods (or none); this is what "the service is back" means for the load balancing.
+ */
+function kubeProxyRoutesTo(ips: string[]): boolean {
+    // stderr: iptables-nft warns that legacy tables exist (empty ones, from kube-proxy probing which
+    // backend to use); that warning is not about these rules.
+    const rules = execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const targets = [...rules.matchAll(/--comment "default\/sticky:web" .*-j DNAT --to-destination ([0-9.]+):80/g)].map((m) => m[1]);
+    return targets.length === ips.length && ips.every((ip) => targets.includes(ip));
+}
+
+/** Waits for sticky-0..2 Ready (on `image`, if given) and reachable through the Service. */
 async function allServing(ws: Workspace, image?: string): Promise<PodInfo[]> {
-    return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : ""), 300, () => {
+    return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : "") + " and behind the Service", 300, () => {
         const now = pods(ws);
         const ok = now.length === 3 && now.every((p) => p.ready && p.ip && (!image || p.image === image));
-        return ok ? now : undefined;
+        return ok && kubeProxyRoutesTo(now.map((p) => p.ip)) ? now : undefined;
     });
 }
 
@@ -146,19 +162,21 @@ describe("the article's demo on real containers", function () {
         const before = pods(ws);
         ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=false");
         say("kubectl delete pod -l app=sticky");
-        // Ask every 100 ms until the new pods are all Ready, counting what went wrong meanwhile.
+        // Ask every 100 ms until three new pods are Ready and behind the Service again, noting
+        // what the service answered meanwhile.
         const during: Answer[] = [];
         const started = Date.now();
         let back: PodInfo[] | undefined;
         while (!back && Date.now() - started < 300_000) {
             during.push(await httpGet(LB_HOST, LB_PORT, 1000));
             const now = pods(ws);
-            if (now.length === 3 && now.every((p) => p.ready && !before.some((b) => b.uid === p.uid))) back = now;
+            const replaced = now.length === 3 && now.every((p) => p.ready && !before.some((b) => b.uid === p.uid));
+            if (replaced && kubeProxyRoutesTo(now.map((p) => p.ip))) back = now;
             else await new Promise((resolve) => setTimeout(resolve, 100));
         }
         assert.ok(back, "the StatefulSet brought three new pods back within 5 minutes");
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        say(`while they were replaced (${seconds} s, ${during.length} requests): ${show(tally(during))}`);
+        say(`until all three were back (${seconds} s, ${during.length} requests): ${show(tally(during))}`);
         assert.ok(during.some((a) => a.status === 0), "the service went away while no pod was ready");
         assert.deepStrictEqual(back.map((p) => p.name), POD_NAMES, "the same names");
         assert.deepStrictEqual(volumesOfClaims(), claimVolumes, "the same claims, bound to the same volumes");

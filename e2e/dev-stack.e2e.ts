@@ -115,12 +115,14 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     it("3. preview --diff after a config change shows that change and only that change", () => {
         /** Sets `key`, previews, and asserts the one StatefulSet update touches exactly `field`. */
         const expectOnly = (key: string, value: string, field: string) => {
+            const previous = ws.run("pulumi", ["config", "get", key, "--stack", "dev"]);
             ws.pulumi("config", "set", key, value, "--stack", "dev");
             const preview = ws.pulumi("preview", "--json", "--diff", "--stack", "dev");
             assert.deepStrictEqual(plannedChanges(preview.stdout), ["update kubernetes:apps/v1:StatefulSet::sticky"]);
             const step = JSON.parse(preview.stdout).steps.find((s: any) => s.op === "update");
             assert.deepStrictEqual(Object.keys(step.detailedDiff ?? {}), [field], `${key} changes only ${field}`);
-            ws.pulumi("config", "rm", key, "--stack", "dev");
+            if (previous.status === 0) ws.pulumi("config", "set", key, previous.stdout.trim(), "--stack", "dev");
+            else ws.pulumi("config", "rm", key, "--stack", "dev");
         };
         expectOnly("sticky:replicas", "4", "spec.replicas");
         expectOnly("sticky:image", "docker.io/library/nginx:1.30.0-alpine", "spec.template.spec.containers[0].image");
