@@ -23,6 +23,6 @@ export default tseslint.config(
     },
     {
         files: ["**/*.mjs", "**/*.js"],
-        languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", URL: "readonly" } },
+        languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", URL: "readonly", Buffer: "readonly" } },
     },
 );
