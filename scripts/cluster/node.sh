@@ -25,6 +25,8 @@ CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
 VOLUMES_DIR="$CLUSTER_DIR/volumes"
 KUBELET_PORT="${STICKY_KUBELET_PORT:-10250}"
 NODE_PROCESSES=(containerd kubelet kube-proxy local-cloud)
+# What host-packages.sh installs: the runtime, and a compiler with a static libc for the pause image.
+NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables gcc libc6-dev)
 
 ctrd() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
@@ -36,7 +38,7 @@ node_need_host_tools() {
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] ||
     missing+=("CNI plugins in /usr/lib/cni")
   [[ ${#missing[@]} -eq 0 ]] || die "the real node needs ${missing[*]}. Install them with:
-  apt-get install -y --no-install-recommends containerd runc containernetworking-plugins iptables"
+  bash scripts/cluster/host-packages.sh"
   [[ "$(id -u)" == 0 ]] || die "the real node runs containers, which needs root (running as uid $(id -u))"
 }
 
