@@ -10,19 +10,20 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runStack } from "../tests/harness";
-import { TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { localImages, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function renderManifests(file: string): Promise<void> {
-    const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT });
+    // The same image the pulumi side uses (Workspace.initDevStack): the node cannot pull any.
+    const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT, "sticky:image": localImages().nginx });
     const items = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.inputs);
     fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
 }
 
 function clean(ws: Workspace): void {
     ws.kubectl("delete", "statefulset,service,poddisruptionbudget", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
-    ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
+    ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=true", "--ignore-not-found", "--grace-period=1");
     ws.kubectl("delete", "pvc", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
 }
 
