@@ -47,6 +47,10 @@ export class Workspace {
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
         const state = path.join(this.dir, ".pulumi-state");
         fs.mkdirSync(state);
+        // The Kubernetes provider writes a /tmp/kubeconfigNNNN file per run and never removes it;
+        // in here they go with the workspace.
+        const tmp = path.join(this.dir, ".tmp");
+        fs.mkdirSync(tmp);
         this.env = {
             ...process.env,
             PATH: `${TOOLCHAIN_BIN}:${process.env.PATH}`,
@@ -58,6 +62,7 @@ export class Workspace {
             PULUMI_IGNORE_AMBIENT_PLUGINS: "false",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             KUBECONFIG,
+            TMPDIR: tmp,
             NO_COLOR: "1",
         };
     }

@@ -8,7 +8,7 @@
 #   bash scripts/cluster/images.sh names          # print <role>=<image ref> lines on stdout
 #
 # Images (roles of `names`):
-#   pause           localhost/sticky/pause:3.10: Kubernetes' build/pause/linux/pause.c, taken from
+#   pause           localhost/sticky/pause:3.10.1: Kubernetes' build/pause/linux/pause.c, taken from
 #                   the Go module cache (k8s.io/kubernetes@v$KUBERNETES_VERSION, downloaded by
 #                   toolchain/build.sh), compiled statically with Debian's gcc.
 #   nginx           localhost/sticky/nginx:<tag>: Debian's nginx, newest version apt knows.

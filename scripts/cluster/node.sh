@@ -284,6 +284,25 @@ node_down() {
   if [[ -x "$TOOLBIN/kube-proxy" ]]; then
     "$TOOLBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   fi
+  node_remove_kubelet_chains
+}
+
+# The kubelet's own iptables chains, which kube-proxy --cleanup leaves: KUBE-FIREWALL (drops
+# non-local traffic to 127.0.0.0/8) and the canary and hint chains it uses to notice a flush,
+# in every backend and family it touched. Any kubelet on this machine uses these names; only one
+# test cluster runs at a time.
+node_remove_kubelet_chains() {
+  local cmd table chain
+  for cmd in iptables ip6tables iptables-legacy ip6tables-legacy; do
+    command -v "$cmd" >/dev/null || continue
+    while "$cmd" -t filter -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    while "$cmd" -t filter -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        "$cmd" -t "$table" -F "$chain" 2>/dev/null && "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
 }
 
 node_wait_gone() {
