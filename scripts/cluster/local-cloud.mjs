@@ -92,8 +92,8 @@ function listen(key, port, target) {
         upstream.on("error", close);
     });
     entry.server.on("error", (err) => {
+        // Reported once per Service by warnOnce; the next round tries again.
         entry.error = `cannot listen on ${LOOPBACK}:${port}: ${err.code ?? err.message}`;
-        log(`${key}: ${entry.error}`);
     });
     entry.server.listen(port, LOOPBACK, () => {
         entry.listening = true;
@@ -145,6 +145,7 @@ async function warnOnce(svc, entry) {
     const key = `${svc.metadata.uid}:${entry.error}`;
     if (warned.has(key)) return;
     warned.add(key);
+    log(`${svc.metadata.namespace}/${svc.metadata.name}: ${entry.error} (retrying every ${POLL_MS} ms)`);
     await api("POST", `/api/v1/namespaces/${svc.metadata.namespace}/events`, {
         metadata: { generateName: `${svc.metadata.name}.` },
         involvedObject: { kind: "Service", apiVersion: "v1", namespace: svc.metadata.namespace, name: svc.metadata.name, uid: svc.metadata.uid },
