@@ -25,6 +25,12 @@ CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
 VOLUMES_DIR="$CLUSTER_DIR/volumes"
 KUBELET_PORT="${STICKY_KUBELET_PORT:-10250}"
 NODE_PROCESSES=(containerd kubelet kube-proxy local-cloud)
+# Kernel settings the node changes: the kubelet's "kernel tunables" (it sets them unless told to
+# fail instead), IP forwarding (the CNI bridge plugin) and route_localnet (kube-proxy, for
+# NodePorts on 127.0.0.1). node_up saves them, node_down puts them back.
+NODE_SYSCTLS=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops
+  kernel/keys/root_maxkeys kernel/keys/root_maxbytes net/ipv4/ip_forward
+  net/ipv4/conf/all/route_localnet)
 # What host-packages.sh installs: the runtime, and a compiler with a static libc for the pause image.
 NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables gcc libc6-dev)
 
@@ -193,6 +199,14 @@ node_up() {
   node_need_host_tools
   node_write_configs
 
+  # Saved once per cluster, before anything of the node has run: what node_down restores.
+  if [[ ! -f "$NODE_DIR/sysctl.saved" ]]; then
+    local key
+    for key in "${NODE_SYSCTLS[@]}"; do
+      [[ -r "/proc/sys/$key" ]] && printf '%s=%s\n' "$key" "$(cat "/proc/sys/$key")"
+    done > "$NODE_DIR/sysctl.saved"
+  fi
+
   # The bridge exists before any pod, so the kubelet can listen on its address; the CNI bridge
   # plugin then takes it over as it is.
   if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
@@ -285,6 +299,13 @@ node_down() {
     "$TOOLBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   fi
   node_remove_kubelet_chains
+  if [[ -f "$NODE_DIR/sysctl.saved" ]]; then
+    local key value
+    while IFS='=' read -r key value; do
+      echo "$value" > "/proc/sys/$key" 2>/dev/null || log "could not restore $key=$value"
+    done < "$NODE_DIR/sysctl.saved"
+    log "kernel settings restored: $(tr '\n' ' ' < "$NODE_DIR/sysctl.saved")"
+  fi
 }
 
 # The kubelet's own iptables chains, which kube-proxy --cleanup leaves: KUBE-FIREWALL (drops
