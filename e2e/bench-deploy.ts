@@ -10,21 +10,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { runStack } from "../tests/harness";
-import { localImages, TEST_CONTEXT, waitFor, Workspace } from "./lib";
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+import { localImages, median, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 async function renderManifests(file: string): Promise<void> {
     // The same image the pulumi side uses (Workspace.initDevStack): the node cannot pull any.
     const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT, "sticky:image": localImages().nginx });
     const items = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.inputs);
     fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
-}
-
-function clean(ws: Workspace): void {
-    ws.kubectl("delete", "statefulset,service,poddisruptionbudget", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
-    ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=true", "--ignore-not-found", "--grace-period=1");
-    ws.kubectl("delete", "pvc", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
 }
 
 async function kubectlApply(ws: Workspace, manifests: string): Promise<number> {
@@ -45,7 +37,7 @@ async function main(): Promise<void> {
         const manifests = path.join(ws.dir, "manifests.json");
         await renderManifests(manifests);
         ws.initDevStack();
-        clean(ws);
+        await ws.removeApp();
 
         const up: number[] = [];
         const apply: number[] = [];
@@ -54,7 +46,7 @@ async function main(): Promise<void> {
         for (let round = 1; round <= rounds; round++) {
             process.stderr.write(`round ${round}/${rounds}: kubectl apply...`);
             apply.push(await kubectlApply(ws, manifests));
-            clean(ws);
+            await ws.removeApp();
 
             process.stderr.write(" pulumi up...");
             up.push(ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev").seconds);
@@ -63,7 +55,7 @@ async function main(): Promise<void> {
             process.stderr.write(" no-op up...\n");
             noop.push(ws.pulumi("up", "--yes", "--expect-no-changes", "--stack", "dev").seconds);
             ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
-            clean(ws);
+            await ws.removeApp();
         }
 
         const kubectlMedian = median(apply);

@@ -13,12 +13,10 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { httpGet, Workspace } from "./lib";
+import { httpGet, median, Workspace } from "./lib";
 
 const POLICIES = ["Parallel", "OrderedReady"] as const;
 type Policy = (typeof POLICIES)[number];
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** An entry point that runs index.ts with the StatefulSet's policy set to OrderedReady. */
 function writeOrderedReadyEntry(ws: Workspace): string {
@@ -39,12 +37,6 @@ module.exports = require("./index");
 function setMain(ws: Workspace, main: string): void {
     const file = path.join(ws.dir, "Pulumi.yaml");
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^main: .*$/m, `main: ${main}`));
-}
-
-function clean(ws: Workspace): void {
-    ws.kubectl("delete", "statefulset,service,poddisruptionbudget", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
-    ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=true", "--ignore-not-found", "--grace-period=1");
-    ws.kubectl("delete", "pvc", "-l", "app=sticky", "--wait=true", "--ignore-not-found");
 }
 
 /** Pod IPs of sticky-0..2 that answer HTTP on port 80 right now. */
@@ -91,7 +83,7 @@ async function main(): Promise<void> {
     try {
         const orderedEntry = writeOrderedReadyEntry(ws);
         ws.initDevStack();
-        clean(ws);
+        await ws.removeApp();
         const results: Record<Policy, { serving: number[]; up: number[] }> = {
             Parallel: { serving: [], up: [] },
             OrderedReady: { serving: [], up: [] },
@@ -105,7 +97,7 @@ async function main(): Promise<void> {
                 results[policy].serving.push(r.serving);
                 results[policy].up.push(r.up);
                 ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
-                clean(ws);
+                await ws.removeApp();
             }
         }
         const base = median(results.OrderedReady.serving);

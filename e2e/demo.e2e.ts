@@ -122,10 +122,7 @@ describe("the article's demo on real containers", function () {
 
     before(async () => {
         ws = new Workspace("sticky-demo-");
-        ws.kubectl("delete", "statefulset,service,poddisruptionbudget,pod,pvc", "-l", "app=sticky", "--ignore-not-found", "--wait=false");
-        await waitFor("no sticky claims or pods left from an earlier run", 120, () =>
-            ws.get("pvc,pods", "-l", "app=sticky").items.length === 0 ? true : undefined,
-        );
+        await ws.removeApp(); // whatever an earlier run left
         // The older of the two nginx builds, so step 5 can upgrade it.
         ws.initDevStack(images["nginx-previous"]);
         const node = ws.get("nodes").items[0];
@@ -137,10 +134,10 @@ describe("the article's demo on real containers", function () {
         say(`pulumi up --stack dev: ${up.seconds.toFixed(1)} s; pods ${running.map((p) => `${p.name} ${p.ip}`).join(", ")}`);
     });
 
-    after(() => {
+    after(async () => {
         if (!ws) return;
         ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "pvc", "-l", "app=sticky", "--wait=true"]);
+        await ws.removeApp(); // the claims, which destroy leaves (Retain)
         ws.remove();
     });
 

@@ -53,10 +53,10 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     let ws: Workspace;
     let original: ReturnType<typeof claims>;
 
-    before(() => {
+    before(async () => {
         ws = new Workspace();
         // Start from nothing: a failed earlier run may have left the app or its claims behind.
-        ws.kubectl("delete", "statefulset,service,poddisruptionbudget,pod,pvc", "-l", "app=sticky", "--ignore-not-found", "--wait=false");
+        await ws.removeApp();
         ws.initDevStack();
     });
 

@@ -142,6 +142,19 @@ export class Workspace {
         return pack;
     }
 
+    /**
+     * Deletes the app's objects, pods and claims in the test cluster (an earlier run's too) and
+     * waits until they are gone. It polls rather than `kubectl delete --wait`, whose watch on
+     * pods once missed their removal and hung.
+     */
+    async removeApp(): Promise<void> {
+        const kinds = "statefulset,service,poddisruptionbudget,pod,pvc";
+        this.kubectl("delete", kinds, "-l", "app=sticky", "--ignore-not-found", "--wait=false", "--grace-period=1");
+        await waitFor("no sticky objects, pods or claims left", 180, () =>
+            this.get(kinds, "-l", "app=sticky").items.length === 0 ? true : undefined,
+        );
+    }
+
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
@@ -181,6 +194,9 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<A
         request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
     });
 }
+
+/** The median of some figures (the upper one of the middle two for an even count). */
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */
 export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {

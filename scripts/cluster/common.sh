@@ -71,19 +71,23 @@ api_healthy() {
   [[ -f "$CLUSTER_KUBECONFIG" ]] && kctl get --raw /readyz --request-timeout=5s >/dev/null 2>&1
 }
 
+# The pid in a pid file, if that process is alive: not a zombie (killed components linger until
+# init reaps them) and its command line names `dir` (after a reboot a stale pid file can point at
+# an unrelated process that got the same number). Fails otherwise.
+live_pid() { # pid file, directory its command line must name
+  local pid state
+  [[ -f "$1" ]] || return 1
+  pid="$(tr -dc '0-9' < "$1")"
+  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+  [[ -n "$state" && "$state" != Z ]] || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$2/" || return 1
+  echo "$pid"
+}
+
 # PIDs of the live processes kwokctl started for this cluster (one pid file per component).
-# A pid counts only if that process is not a zombie (killed components linger until init reaps
-# them) and its command line names this cluster's directory: after a reboot a stale pid file can
-# point at an unrelated process that got the same number.
 cluster_pids() {
-  local f pid state
-  for f in "$KWOK_CLUSTER_DIR"/pids/*.pid; do
-    [[ -f "$f" ]] || continue
-    pid="$(tr -dc '0-9' < "$f")"
-    [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || continue
-    state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-    [[ -n "$state" && "$state" != Z ]] || continue
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$KWOK_CLUSTER_DIR/" && echo "$pid"
-  done
+  local f
+  for f in "$KWOK_CLUSTER_DIR"/pids/*.pid; do live_pid "$f" "$KWOK_CLUSTER_DIR" || true; done
   return 0
 }

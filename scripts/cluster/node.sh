@@ -32,6 +32,7 @@ NODE_SYSCTLS=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_
   kernel/keys/root_maxkeys kernel/keys/root_maxbytes net/ipv4/ip_forward
   net/ipv4/conf/all/route_localnet)
 # What host-packages.sh installs: the runtime, and a compiler with a static libc for the pause image.
+# shellcheck disable=SC2034  # read by host-packages.sh
 NODE_DEBIAN_PACKAGES=(containerd runc containernetworking-plugins iptables gcc libc6-dev)
 
 ctrd() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
@@ -56,18 +57,8 @@ node_spawn() { # name, then the command
   echo $! > "$NODE_DIR/pids/$name.pid"
 }
 
-# Live pid of a node process, if any (the same checks as cluster_pids: not a zombie, and its
-# command line names this cluster's directory).
-node_pid() {
-  local f="$NODE_DIR/pids/$1.pid" pid state
-  [[ -f "$f" ]] || return 1
-  pid="$(tr -dc '0-9' < "$f")"
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-  [[ -n "$state" && "$state" != Z ]] || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$CLUSTER_DIR/" || return 1
-  echo "$pid"
-}
+# Live pid of a node process, if any (see live_pid).
+node_pid() { live_pid "$NODE_DIR/pids/$1.pid" "$CLUSTER_DIR"; }
 
 node_running() {
   local name
@@ -163,6 +154,8 @@ evictionHard:
   memory.available: 100Mi
   nodefs.available: 1%
   imagefs.available: 1%
+# Container logs with the rest of the node's state, not in /var/log/pods.
+podLogsDir: $NODE_DIR/pod-logs
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 EOF
@@ -299,6 +292,7 @@ node_down() {
     "$TOOLBIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   fi
   node_remove_kubelet_chains
+  node_remove_host_leftovers
   if [[ -f "$NODE_DIR/sysctl.saved" ]]; then
     local key value
     while IFS='=' read -r key value; do
@@ -320,10 +314,27 @@ node_remove_kubelet_chains() {
     while "$cmd" -t filter -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
     for table in filter nat mangle; do
       for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
-        "$cmd" -t "$table" -F "$chain" 2>/dev/null && "$cmd" -t "$table" -X "$chain" 2>/dev/null || true
+        if "$cmd" -t "$table" -F "$chain" 2>/dev/null; then "$cmd" -t "$table" -X "$chain" 2>/dev/null || true; fi
       done
     done
   done
+}
+
+# What the kubelet and the runc shims create outside $NODE_DIR whatever they are told: empty
+# cgroups, the device-plugin socket, runc's state and fifo directories, the container log links
+# directory. Only empty directories go, and the socket only when no kubelet runs at all.
+node_remove_host_leftovers() {
+  local cgroup
+  for cgroup in /sys/fs/cgroup/*/kubepods; do
+    [[ -d "$cgroup" ]] && find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  if ! pgrep -x kubelet >/dev/null; then
+    rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+    rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null
+  fi
+  rmdir /run/containerd/runc/k8s.io /run/containerd/runc /run/containerd/fifo /run/containerd/s \
+    /run/containerd /var/log/containers 2>/dev/null
+  return 0
 }
 
 node_wait_gone() {
