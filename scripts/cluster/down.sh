@@ -51,6 +51,17 @@ if [[ ${#pids[@]} -gt 0 ]]; then
   done
 fi
 
+# Nothing of this cluster may be left running or mounted, whatever kwokctl and node_down said.
+leftovers=()
+[[ -z "$(cluster_pids)" ]] || leftovers+=("control-plane processes $(cluster_pids | xargs)")
+for name in "${NODE_PROCESSES[@]}"; do
+  pid="$(node_pid "$name")" && leftovers+=("$name ($pid)")
+done
+grep -qF " $CLUSTER_DIR/" /proc/mounts && leftovers+=("mounts under $CLUSTER_DIR")
+ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && leftovers+=("bridge $NODE_BRIDGE")
+[[ ${#leftovers[@]} -eq 0 ]] ||
+  die "could not undo everything; still there: ${leftovers[*]}. State kept in $CLUSTER_DIR; see its logs, then run this again."
+
 if [[ "$KEEP_VOLUMES" == 1 && -d "$VOLUMES_DIR" ]]; then
   log "keeping the volume directories in $VOLUMES_DIR (STICKY_CLUSTER_KEEP_VOLUMES=1)"
   find "$CLUSTER_DIR" -mindepth 1 -maxdepth 1 ! -path "$VOLUMES_DIR" -exec rm -rf -- {} +

@@ -326,15 +326,17 @@ node_remove_kubelet_chains() {
 node_remove_host_leftovers() {
   local cgroup
   for cgroup in /sys/fs/cgroup/*/kubepods; do
-    [[ -d "$cgroup" ]] && find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
+    if [[ -d "$cgroup" ]]; then find "$cgroup" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
   if ! pgrep -x kubelet >/dev/null; then
     rm -f /var/lib/kubelet/device-plugins/kubelet.sock
-    rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null
+    rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
   fi
-  rmdir /run/containerd/runc/k8s.io /run/containerd/runc /run/containerd/fifo /run/containerd/s \
-    /run/containerd /var/log/containers 2>/dev/null
-  return 0
+  local dir
+  for dir in /run/containerd/runc/k8s.io /run/containerd/runc /run/containerd/fifo /run/containerd/s \
+    /run/containerd /var/log/containers; do
+    rmdir "$dir" 2>/dev/null || true # only if empty, and it may not exist
+  done
 }
 
 node_wait_gone() {
