@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # The test cluster's one real node, for scripts/cluster/{up,down}.sh. Sourced after common.sh.
 #
-# What runs, all as plain processes of this machine (root), all state under $NODE_DIR:
-#   containerd   Debian's containerd + runc, its own socket and root (never /run/containerd);
+# What runs, all as plain processes of this machine (root), their state under $NODE_DIR (the
+# few paths they hard-code elsewhere are tidied by node_down):
+#   containerd   Debian's containerd + runc, its own socket, root and state;
 #                images come from scripts/cluster/images.sh (built from Debian packages and
 #                imported), because no registry can be reached: pulls fail by design.
 #   CNI          Debian's bridge + host-local plugins: bridge $NODE_BRIDGE, pods on $POD_CIDR.
