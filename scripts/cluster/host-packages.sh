@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test cluster's real node needs from Debian, if it is missing:
 # containerd, runc, the CNI plugins and iptables to run pods, and gcc with a static libc to
-# build the sandbox (pause) image. Debian or Ubuntu only; needs root.
+# build the sandbox (pause) image; and apt package lists that know nginx, which
+# scripts/cluster/images.sh downloads. Debian or Ubuntu only; needs root.
 #
 #   bash scripts/cluster/host-packages.sh
 set -euo pipefail
@@ -16,6 +17,11 @@ for package in "${NODE_DEBIAN_PACKAGES[@]}"; do
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   log "host packages already installed: ${NODE_DEBIAN_PACKAGES[*]}"
+  # images.sh downloads Debian's nginx with apt: it needs package lists that know it.
+  if [[ -z "$(apt-cache madison nginx 2>/dev/null)" ]]; then
+    log "apt knows no nginx package yet; updating its package lists"
+    apt-get update -qq
+  fi
   exit 0
 fi
 command -v apt-get >/dev/null || die "no apt-get here; install ${missing[*]} with this system's package manager"
