@@ -102,13 +102,18 @@ function kubeProxyRoutesTo(ips: string[]): boolean {
     return targets.length === ips.length && ips.every((ip) => targets.includes(ip));
 }
 
+/** sticky-0..2 if all three are Ready, pass `accept`, and the Service routes to them; else undefined. */
+function servingPods(ws: Workspace, accept: (pod: PodInfo) => boolean = () => true): PodInfo[] | undefined {
+    const now = pods(ws);
+    const ok = now.length === 3 && now.every((p) => p.ready && p.ip && accept(p));
+    return ok && kubeProxyRoutesTo(now.map((p) => p.ip)) ? now : undefined;
+}
+
 /** Waits for sticky-0..2 Ready (on `image`, if given) and reachable through the Service. */
 async function allServing(ws: Workspace, image?: string): Promise<PodInfo[]> {
-    return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : "") + " and behind the Service", 300, () => {
-        const now = pods(ws);
-        const ok = now.length === 3 && now.every((p) => p.ready && p.ip && (!image || p.image === image));
-        return ok && kubeProxyRoutesTo(now.map((p) => p.ip)) ? now : undefined;
-    });
+    return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : "") + " and behind the Service", 300, () =>
+        servingPods(ws, (p) => !image || p.image === image),
+    );
 }
 
 describe("the article's demo on real containers", function () {
@@ -166,10 +171,8 @@ describe("the article's demo on real containers", function () {
         let back: PodInfo[] | undefined;
         while (!back && Date.now() - started < 300_000) {
             during.push(await httpGet(LB_HOST, LB_PORT, 1000));
-            const now = pods(ws);
-            const replaced = now.length === 3 && now.every((p) => p.ready && !before.some((b) => b.uid === p.uid));
-            if (replaced && kubeProxyRoutesTo(now.map((p) => p.ip))) back = now;
-            else await new Promise((resolve) => setTimeout(resolve, 100));
+            back = servingPods(ws, (p) => !before.some((b) => b.uid === p.uid));
+            if (!back) await new Promise((resolve) => setTimeout(resolve, 100));
         }
         assert.ok(back, "the StatefulSet brought three new pods back within 5 minutes");
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -183,12 +186,10 @@ describe("the article's demo on real containers", function () {
     });
 
     it("4. the volume is a directory on this machine: byebye written there is what sticky-2 serves", async () => {
-        const table = ws.ok("node", [path.join(ROOT, "scripts", "volumes.mjs"), "--context", TEST_CONTEXT]).stdout;
+        const volumes = (...args: string[]) => ws.ok("node", [path.join(ROOT, "scripts", "volumes.mjs"), "--context", TEST_CONTEXT, ...args]).stdout;
         say("npm run volumes -- --context sticky-test");
-        for (const line of table.trimEnd().split("\n")) say(`  ${line}`);
-        const dir = ws
-            .ok("node", [path.join(ROOT, "scripts", "volumes.mjs"), "--context", TEST_CONTEXT, "--claim", "sticky-data-sticky-2", "--path-only"])
-            .stdout.trim();
+        for (const line of volumes().trimEnd().split("\n")) say(`  ${line}`);
+        const dir = volumes("--claim", "sticky-data-sticky-2", "--path-only").trim();
         const pv = ws.get("pv", claimVolumes["sticky-data-sticky-2"]);
         assert.strictEqual(dir, pv.spec.hostPath.path, "the script names the PersistentVolume's host path");
         assert.strictEqual(fs.readFileSync(path.join(dir, "index.html"), "utf8"), "hello\n", "the file kubectl exec wrote is there");

@@ -85,6 +85,27 @@ live_pid() { # pid file, directory its command line must name
   echo "$pid"
 }
 
+# Stops processes: SIGTERM, up to `seconds` for them to exit (zombies count as gone), then
+# SIGKILL for any left.
+stop_pids() { # seconds, then pids
+  local seconds="$1" pid alive=() state i
+  shift
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for ((i = 0; i < seconds * 4; i++)); do
+    alive=()
+    for pid in "$@"; do
+      state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+      [[ -n "$state" && "$state" != Z ]] && alive+=("$pid")
+    done
+    [[ ${#alive[@]} -eq 0 ]] && return 0
+    sleep 0.25
+  done
+  for pid in "${alive[@]}"; do
+    log "process $pid did not stop in ${seconds}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
 # PIDs of the live processes kwokctl started for this cluster (one pid file per component).
 cluster_pids() {
   local f

@@ -36,20 +36,8 @@ if [[ -d "$KWOK_CLUSTER_DIR" && -x "$TOOLBIN/kwokctl" ]]; then
 fi
 
 # Whatever kwokctl left running (or could not stop without its binary): stop it by pid.
-if [[ ${#pids[@]} -gt 0 ]]; then
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  # kube-apiserver drains its watches on SIGTERM, which can take several seconds.
-  for _ in $(seq 1 60); do
-    alive=()
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
-    [[ ${#alive[@]} -eq 0 ]] && break
-    sleep 0.5
-  done
-  for pid in "${alive[@]}"; do
-    log "process $pid did not stop; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-fi
+# kube-apiserver drains its watches on SIGTERM, which can take several seconds.
+if [[ ${#pids[@]} -gt 0 ]]; then stop_pids 30 "${pids[@]}"; fi
 
 # Nothing of this cluster may be left running or mounted, whatever kwokctl and node_down said.
 leftovers=()

@@ -255,14 +255,14 @@ $(tail -n 5 "$NODE_DIR/logs/$name.log" 2>/dev/null)"
 # the bridge and kube-proxy's iptables rules. Works from any half-started state.
 node_down() {
   [[ -d "$NODE_DIR" ]] || return 0
-  local name pid
+  local name pid pids=()
   for name in local-cloud kube-proxy kubelet; do
     if pid="$(node_pid "$name")"; then
       log "stopping $name ($pid)"
-      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
   done
-  node_wait_gone local-cloud kube-proxy kubelet
+  if [[ ${#pids[@]} -gt 0 ]]; then stop_pids 10 "${pids[@]}"; fi
 
   if node_pid containerd >/dev/null; then
     # The kubelet is gone, so nothing restarts them: kill every container, then let containerd
@@ -278,8 +278,10 @@ node_down() {
     for task in $(ctrd containers ls -q 2>/dev/null); do
       ctrd containers delete "$task" >/dev/null 2>&1 || true
     done
-    pid="$(node_pid containerd)" && { log "stopping containerd ($pid)"; kill -TERM "$pid" 2>/dev/null || true; }
-    node_wait_gone containerd
+    if pid="$(node_pid containerd)"; then
+      log "stopping containerd ($pid)"
+      stop_pids 10 "$pid"
+    fi
   fi
   # Shims outlive containerd by design; any left belong to this node's containerd.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
@@ -337,21 +339,5 @@ node_remove_host_leftovers() {
   for dir in /run/containerd/runc/k8s.io /run/containerd/runc /run/containerd/fifo /run/containerd/s \
     /run/containerd /var/log/containers; do
     rmdir "$dir" 2>/dev/null || true # only if empty, and it may not exist
-  done
-}
-
-node_wait_gone() {
-  local name pid
-  for _ in $(seq 1 40); do
-    pid=""
-    for name in "$@"; do node_pid "$name" >/dev/null && pid=1; done
-    [[ -z "$pid" ]] && return 0
-    sleep 0.25
-  done
-  for name in "$@"; do
-    if pid="$(node_pid "$name")"; then
-      log "$name ($pid) did not stop; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
   done
 }
