@@ -57,6 +57,13 @@ function loadWorkflows(): Workflow[] {
 }
 
 const WORKFLOWS = loadWorkflows();
+/** The Node.js major CI tests on: the one toolchain/node.sh installs (NODE_VERSION in versions.env). */
+const NODE_MAJOR = (() => {
+    const env = fs.readFileSync(path.join(ROOT, "toolchain", "versions.env"), "utf8");
+    const version = /^NODE_VERSION=(\d+)\./m.exec(env);
+    if (!version) throw new Error("toolchain/versions.env has no NODE_VERSION=<major>.<minor>.<patch>");
+    return version[1];
+})();
 const workflow = (file: string) => {
     const found = WORKFLOWS.find((w) => w.file === file);
     if (!found) throw new Error(`.github/workflows/${file} is missing`);
@@ -366,12 +373,12 @@ describe("workflows: every workflow", () => {
         });
     }
 
-    it("sets up Node 20 with the npm cache, and installs with npm ci before anything uses node_modules", () => {
+    it("sets up the Node.js major CI tests on, with the npm cache, and installs with npm ci before anything uses node_modules", () => {
         const problems: string[] = [];
         for (const w of WORKFLOWS) {
             for (const [id, job] of jobsOf(w)) {
                 for (const step of job.steps.filter((s) => actionOf(s) === "actions/setup-node")) {
-                    if (String(step.with?.["node-version"]) !== "20" || step.with?.cache !== "npm") {
+                    if (String(step.with?.["node-version"]) !== NODE_MAJOR || step.with?.cache !== "npm") {
                         problems.push(`${w.file}: job ${id} sets up Node ${String(step.with?.["node-version"])} with cache ${String(step.with?.cache)}`);
                     }
                 }

@@ -3,7 +3,8 @@
 #
 #   source toolchain/env.sh
 #
-# It only changes the current shell: PATH gets .toolchain/bin first, and Pulumi is told to stay
+# It only changes the current shell: PATH gets .toolchain/node/bin (if toolchain/node.sh ran) and
+# .toolchain/bin first, and Pulumi is told to stay
 # offline and to keep its plugins and login state under .toolchain/pulumi-home instead of ~/.pulumi.
 # It does not pick a backend or a kubeconfig; scripts/cluster/up.sh prints the KUBECONFIG to use.
 
@@ -23,10 +24,18 @@ if [ ! -x "$STICKY_TOOLCHAIN_DIR/bin/pulumi" ]; then
   echo "toolchain/env.sh: $STICKY_TOOLCHAIN_DIR/bin/pulumi is missing; run: bash toolchain/build.sh" >&2
 fi
 
-case ":$PATH:" in
-  *":$STICKY_TOOLCHAIN_DIR/bin:"*) ;;
-  *) PATH="$STICKY_TOOLCHAIN_DIR/bin:$PATH" ;;
-esac
+_sticky_tc_path_first() {
+  case ":$PATH:" in
+    *":$1:"*) ;;
+    *) PATH="$1:$PATH" ;;
+  esac
+}
+_sticky_tc_path_first "$STICKY_TOOLCHAIN_DIR/bin"
+# Node.js from toolchain/node.sh (what CI tests on), when it is installed; otherwise the
+# machine's own node stays in charge.
+if [ -x "$STICKY_TOOLCHAIN_DIR/node/bin/node" ]; then
+  _sticky_tc_path_first "$STICKY_TOOLCHAIN_DIR/node/bin"
+fi
 export PATH
 
 # Plugin cache (holds resource-kubernetes-v<version>, installed by build.sh) and CLI state.
@@ -38,3 +47,4 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 # The language host needs nothing here: the CLI looks for pulumi-language-nodejs next to itself.
 
 unset _sticky_tc_self _sticky_tc_root
+unset -f _sticky_tc_path_first
