@@ -11,6 +11,19 @@ export const DATA_PATH = "/usr/share/nginx/html";
 /** The container port, named so Services and probes refer to it by name. */
 export const CONTAINER_PORT = { name: "web", number: 80 } as const;
 
+/**
+ * pulumi-kubernetes' await override: the Service is ready when this condition holds, instead of
+ * the built-in Service await, which restarts a 10-second timer on every Endpoints event and so
+ * finishes about 10 s after the address exists, however fast the pods are. The condition waits
+ * for what the built-in await waited for, an address in `status.loadBalancer.ingress` (a hostname
+ * on Docker Desktop and AWS, an IP elsewhere), with the same default timeout (10 minutes), and the
+ * provider still returns the live object, so `url` carries the address. Pods being ready is the
+ * StatefulSet's await, not the Service's.
+ */
+export const AWAIT_ANNOTATION = "pulumi.com/waitFor";
+/** The condition, in the annotation's `jsonpath=` form (a match on presence, any value). */
+export const LOAD_BALANCER_ADDRESS_KNOWN = "jsonpath={.status.loadBalancer.ingress[0]}";
+
 /** Arguments of {@link StickyApp}. Nothing here says which cluster or cloud it runs on. */
 export interface StickyAppArgs {
     /**
@@ -122,7 +135,9 @@ export class StickyApp extends pulumi.ComponentResource {
             {
                 metadata: { name: appName, labels },
                 spec: {
-                    serviceName: this.headlessService.metadata.name,
+                    // The name, not the Service's output: Kubernetes does not need the governing
+                    // Service to exist first, and waiting for its create would serialize the two.
+                    serviceName: headlessName,
                     replicas,
                     selector: { matchLabels: labels },
                     // Pods do not depend on each other, so start and stop them all at once rather
@@ -237,7 +252,7 @@ export class StickyApp extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${appName}-public`,
             {
-                metadata: { name: appName, labels },
+                metadata: { name: appName, labels, annotations: { [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
                 spec: {
                     type: "LoadBalancer",
                     selector: labels,

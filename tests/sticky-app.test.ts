@@ -4,6 +4,7 @@
  * disruption budget, spread, claim retention).
  */
 import * as assert from "assert";
+import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
 import { find, runStack, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
@@ -65,6 +66,22 @@ describe("StickyApp", () => {
         assert.strictEqual(headless.inputs.metadata.name, "sticky-headless");
         assert.strictEqual(headless.inputs.spec.clusterIP, "None");
         assert.deepStrictEqual(headless.inputs.spec.selector, { app: "sticky" });
+    });
+
+    it("creates the StatefulSet beside its headless Service, not after it (it needs only the name)", () => {
+        const headless = find(run, SERVICE, "sticky-headless");
+        assert.ok(!statefulSet.dependencies.includes(headless.urn), "the StatefulSet waits for the headless Service");
+    });
+
+    it("waits for the load balancer's address, not for the provider's 10-second Endpoints settle", () => {
+        const service = find(run, SERVICE, "sticky-public");
+        assert.deepStrictEqual(service.inputs.metadata.annotations, { [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN });
+        assert.strictEqual(AWAIT_ANNOTATION, "pulumi.com/waitFor");
+        // Presence of the first ingress entry, whether it carries a hostname or an IP.
+        assert.strictEqual(LOAD_BALANCER_ADDRESS_KNOWN, "jsonpath={.status.loadBalancer.ingress[0]}");
+        for (const other of run.resources.filter((r) => r.type.startsWith("kubernetes:") && r !== service)) {
+            assert.strictEqual(other.inputs.metadata?.annotations?.[AWAIT_ANNOTATION], undefined, `${other.name} overrides its await`);
+        }
     });
 
     it("exposes port 3333 on a LoadBalancer named `sticky`, to the pods' `web` port", () => {
