@@ -1,11 +1,20 @@
 /**
- * Deploy figures on the test cluster, in one run (npm run bench:deploy [-- --rounds 3]):
- *   - `pulumi up` from nothing to ready, against `kubectl apply` of the same objects followed by
- *     waiting for the StatefulSet's rollout and the LoadBalancer's address (what Pulumi waits for);
- *   - `pulumi preview` with no changes, and a no-op `pulumi up` (preview + update, as users run it).
+ * Deploy figures on the test cluster, side by side in one run (npm run bench:deploy [-- --rounds 3]):
+ * each Pulumi command against the kubectl command that does the same work on the same objects.
+ *
+ *   | pulumi                                        | kubectl                                    |
+ *   |-----------------------------------------------|--------------------------------------------|
+ *   | `up` from nothing, until it returns (all pods  | `apply --server-side`, `rollout status`,   |
+ *   |   ready, the load balancer's address known)   |   then poll for the address                |
+ *   | `preview`, no changes                          | `diff --server-side`, no changes           |
+ *   | `up`, no changes (preview + update, as users   | the same `apply` + `rollout status` +      |
+ *   |   run it)                                      |   address, with nothing to change          |
+ *
  * "From nothing" means no app objects and no claims: each round provisions its volumes anew.
- * The objects kubectl applies are the ones the program registers for the dev stack (rendered
- * under mocks by tests/harness.ts), so both sides create the same things.
+ * `up` from nothing is measured twice: with `--skip-preview` (the update alone) and as users run
+ * it (`--yes`: a preview, then the update). The objects kubectl applies are the ones the program
+ * registers for the dev stack (rendered under mocks by tests/harness.ts), so both sides create
+ * the same things.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -29,6 +38,13 @@ async function kubectlApply(ws: Workspace, manifests: string): Promise<number> {
     return (Date.now() - started) / 1000;
 }
 
+/** `kubectl diff` of the same objects, which must find nothing to change (exit status 0). */
+function kubectlDiff(ws: Workspace, manifests: string): number {
+    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", manifests]);
+    if (diff.status !== 0) throw new Error(`kubectl diff found changes (exit ${diff.status}):\n${diff.stdout}${diff.stderr}`);
+    return diff.seconds;
+}
+
 async function main(): Promise<void> {
     const roundsIndex = process.argv.indexOf("--rounds");
     const rounds = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
@@ -39,35 +55,56 @@ async function main(): Promise<void> {
         ws.initDevStack();
         await ws.removeApp();
 
-        const up: number[] = [];
-        const apply: number[] = [];
-        const preview: number[] = [];
-        const noop: number[] = [];
+        const figures = {
+            apply: [] as number[],
+            diff: [] as number[],
+            applyNoop: [] as number[],
+            up: [] as number[],
+            upWithPreview: [] as number[],
+            preview: [] as number[],
+            noop: [] as number[],
+        };
         for (let round = 1; round <= rounds; round++) {
             process.stderr.write(`round ${round}/${rounds}: kubectl apply...`);
-            apply.push(await kubectlApply(ws, manifests));
+            figures.apply.push(await kubectlApply(ws, manifests));
+            process.stderr.write(" diff...");
+            figures.diff.push(kubectlDiff(ws, manifests));
+            process.stderr.write(" no-op apply...");
+            figures.applyNoop.push(await kubectlApply(ws, manifests));
             await ws.removeApp();
 
             process.stderr.write(" pulumi up...");
-            up.push(ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev").seconds);
+            figures.up.push(ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev").seconds);
             process.stderr.write(" preview...");
-            preview.push(ws.pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds);
-            process.stderr.write(" no-op up...\n");
-            noop.push(ws.pulumi("up", "--yes", "--expect-no-changes", "--stack", "dev").seconds);
+            figures.preview.push(ws.pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds);
+            process.stderr.write(" no-op up...");
+            figures.noop.push(ws.pulumi("up", "--yes", "--expect-no-changes", "--stack", "dev").seconds);
+            ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+            await ws.removeApp();
+
+            process.stderr.write(" pulumi up with preview...\n");
+            figures.upWithPreview.push(ws.pulumi("up", "--yes", "--stack", "dev").seconds);
             ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
             await ws.removeApp();
         }
 
-        const kubectlMedian = median(apply);
-        const line = (label: string, values: number[]) =>
-            `${label.padEnd(44)} ${median(values).toFixed(1).padStart(6)} s  ${(median(values) / kubectlMedian).toFixed(2).padStart(5)}x` +
-            `   (${values.map((v) => v.toFixed(1)).join(", ")})`;
-        console.log(`Deploy figures on the test cluster, median of ${rounds} rounds, ${new Date().toISOString().slice(0, 10)}`);
-        console.log(`${"".padEnd(44)} ${"median".padStart(8)}  vs kubectl   (each round)`);
-        console.log(line("kubectl apply + rollout + LB address", apply));
-        console.log(line("pulumi up, nothing to ready", up));
-        console.log(line("pulumi preview, no changes", preview));
-        console.log(line("pulumi up, no changes (preview + update)", noop));
+        const row = (label: string, values: number[], against: number[], goal: number) => {
+            const ratio = median(values) / median(against);
+            return `${label.padEnd(48)} ${median(values).toFixed(2).padStart(6)} s  ${ratio.toFixed(2).padStart(5)}x ` +
+                `${goal > 0 ? `(goal ${goal}x: ${ratio <= goal ? "met" : "NOT met"})` : ""}`.padEnd(22) +
+                `  [${values.map((v) => v.toFixed(2)).join(", ")}]`;
+        };
+        const base = (label: string, values: number[]) =>
+            `${label.padEnd(48)} ${median(values).toFixed(2).padStart(6)} s  ${"".padEnd(29)}[${values.map((v) => v.toFixed(2)).join(", ")}]`;
+        console.log(`Deploy figures on the test cluster, median of ${rounds} rounds, ${new Date().toISOString().slice(0, 10)}, node ${process.version}`);
+        console.log(`${"".padEnd(48)} ${"median".padStart(8)}  ratio  ${"".padEnd(22)} (each round)`);
+        console.log(base("kubectl apply + rollout + address, from nothing", figures.apply));
+        console.log(row("pulumi up --skip-preview, from nothing", figures.up, figures.apply, 1.5));
+        console.log(row("pulumi up --yes (preview + update), from nothing", figures.upWithPreview, figures.apply, 0));
+        console.log(base("kubectl diff, no changes", figures.diff));
+        console.log(row("pulumi preview, no changes", figures.preview, figures.diff, 2));
+        console.log(base("kubectl apply + rollout + address, no changes", figures.applyNoop));
+        console.log(row("pulumi up --yes, no changes (preview + update)", figures.noop, figures.applyNoop, 2.5));
     } finally {
         ws.remove();
     }

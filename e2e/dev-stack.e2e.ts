@@ -8,7 +8,7 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const ORDINALS = [0, 1, 2];
 const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
@@ -22,17 +22,6 @@ function claims(ws: Workspace): Map<string, { uid: string; volume: string; phase
             { uid: c.metadata.uid, volume: c.spec.volumeName, phase: c.status.phase, storageClass: c.spec.storageClassName },
         ]),
     );
-}
-
-function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
-    const sts = ws.get("statefulset", "sticky");
-    const s = sts.status;
-    return s.observedGeneration === sts.metadata.generation &&
-        s.readyReplicas === replicas &&
-        s.currentReplicas === replicas &&
-        s.currentRevision === s.updateRevision
-        ? true
-        : undefined;
 }
 
 /** The resources a `pulumi preview --json` would change, as "op type::name" lines. */

@@ -195,6 +195,23 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<A
     });
 }
 
+/**
+ * The StatefulSet `sticky` has rolled out: the controller saw the newest spec, all `replicas` pods
+ * are ready and current, and no update is pending. Poll it after every change rather than trust
+ * `pulumi up`'s return: the provider built here lacks pulumi-kubernetes#4094 (4.26), so its
+ * StatefulSet await can finish before the controller has seen a new generation.
+ */
+export function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
+    const sts = ws.get("statefulset", "sticky");
+    const s = sts.status;
+    return s.observedGeneration === sts.metadata.generation &&
+        s.readyReplicas === replicas &&
+        s.currentReplicas === replicas &&
+        s.currentRevision === s.updateRevision
+        ? true
+        : undefined;
+}
+
 /** The median of some figures (the upper one of the middle two for an even count). */
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

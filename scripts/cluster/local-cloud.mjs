@@ -12,6 +12,11 @@
 //   Desktop makes them, so nginx's unprivileged workers can read what `kubectl exec` writes as
 //   root. Released volumes of a class with reclaimPolicy Delete are removed with their directory.
 //
+// - A slow cloud, on request: while the ConfigMap kube-system/local-cloud has
+//   `holdLoadBalancerAddresses: "true"`, LoadBalancer Services get no address (their ports still
+//   listen). An AWS NLB takes minutes to get one; the e2e uses this to show that `pulumi up`
+//   waits for the address rather than finishing with an empty url.
+//
 // Usage (scripts/cluster/node.sh starts it):
 //   node local-cloud.mjs --server URL --ca FILE --cert FILE --key FILE --volumes DIR
 //
@@ -103,7 +108,22 @@ function listen(key, port, target) {
     return entry;
 }
 
+/** The ConfigMap through which a test slows this cloud down (see the header). */
+const SETTINGS = { namespace: "kube-system", name: "local-cloud" };
+
+async function addressesHeld() {
+    const settings = await api("GET", `/api/v1/namespaces/${SETTINGS.namespace}/configmaps/${SETTINGS.name}`).catch((err) => {
+        if (err.status === 404) return undefined;
+        throw err;
+    });
+    return settings?.data?.holdLoadBalancerAddresses === "true";
+}
+
+let holding = false;
 async function syncLoadBalancers() {
+    const held = await addressesHeld();
+    if (held !== holding) log(held ? "holding load-balancer addresses (ConfigMap kube-system/local-cloud)" : "load-balancer addresses released");
+    holding = held;
     const services = await api("GET", "/api/v1/services");
     const wanted = new Set();
     for (const svc of services.items) {
@@ -124,7 +144,7 @@ async function syncLoadBalancers() {
             ready &&= entry.listening;
         }
         const ingress = svc.status?.loadBalancer?.ingress ?? [];
-        if (ready && !(ingress.length === 1 && ingress[0].hostname === "localhost")) {
+        if (ready && !held && !(ingress.length === 1 && ingress[0].hostname === "localhost")) {
             await api("PATCH", `/api/v1/namespaces/${svc.metadata.namespace}/services/${svc.metadata.name}/status`,
                 { status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } },
                 "application/merge-patch+json");

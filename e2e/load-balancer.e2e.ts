@@ -1,0 +1,71 @@
+/**
+ * A slow load balancer: `pulumi up` must wait for the address, not finish with an empty `url`.
+ *
+ * The Service's await is pulumi-kubernetes' `pulumi.com/waitFor` condition (see
+ * components/sticky-app.ts), which replaced the provider's built-in await to save its 10-second
+ * settle. This shows the replacement still waits for what matters: the test cluster's local cloud
+ * holds back every load-balancer address (ConfigMap kube-system/local-cloud, as a cloud whose NLB
+ * takes minutes would), the pods come up and serve, and `pulumi up` must still be running with no
+ * address published; once the address is released, it finishes and `url` carries it.
+ */
+import * as assert from "assert";
+import { spawn } from "child_process";
+import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+
+const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
+
+/** `pulumi up` started in the background; `done` settles with its exit status and output. */
+function startUp(ws: Workspace): { done: Promise<{ status: number; output: string }>; running: () => boolean } {
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"], { cwd: ws.dir, env: ws.env });
+    let output = "";
+    let exited = false;
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const done = new Promise<{ status: number; output: string }>((resolve, reject) => {
+        child.on("error", reject);
+        child.on("exit", (code) => {
+            exited = true;
+            resolve({ status: code ?? -1, output });
+        });
+    });
+    return { done, running: () => !exited };
+}
+
+describe("a late load-balancer address (pulumi up waits for it)", function () {
+    this.timeout(10 * 60 * 1000);
+    let ws: Workspace;
+
+    before(async () => {
+        ws = new Workspace("sticky-lb-");
+        await ws.removeApp();
+        ws.initDevStack();
+    });
+
+    after(async () => {
+        if (!ws) return;
+        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", ...HOLD, "--ignore-not-found"]);
+        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+        await ws.removeApp();
+        ws.remove();
+    });
+
+    it("holds pulumi up until the address exists, then outputs it as url", async () => {
+        ws.kubectl("create", ...HOLD, "--from-literal=holdLoadBalancerAddresses=true");
+        const up = startUp(ws);
+
+        // The pods come up and the port listens, but no address is published...
+        await waitFor("sticky 3/3 ready while the address is held", 300, () => statefulSetReady(ws, 3));
+        // ...for a while longer than any await would take to notice the ready pods.
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        assert.deepStrictEqual(ws.get("service", "sticky").status.loadBalancer, {}, "no address while held");
+        assert.ok(up.running(), "pulumi up finished before the load balancer had an address");
+
+        ws.kubectl("delete", ...HOLD);
+        const { status, output } = await up.done;
+        assert.strictEqual(status, 0, output);
+        const ingress = ws.get("service", "sticky").status.loadBalancer.ingress;
+        assert.deepStrictEqual(ingress, [{ hostname: "localhost" }]);
+        const url = JSON.parse(ws.pulumi("stack", "output", "url", "--json", "--stack", "dev").stdout);
+        assert.strictEqual(url, "http://localhost:3333");
+    });
+});
