@@ -115,31 +115,28 @@ export class Workspace {
     }
 
     /**
-     * A copy of the policy pack that the engine starts through its analyzer-plugin launcher.
+     * The policy pack, as the path to pass to `--policy-pack`: an executable launcher inside a
+     * copy of the pack.
      *
-     * The CLI (3.248) runs a `runtime: nodejs` pack through the Node.js language host's RunPlugin
-     * call, which the sdk v3.68 host built here lacks ("not supported"; the 3.248 host is not on
-     * the module proxy). For a runtime with no language host the CLI falls back to a plugin
-     * `pulumi-analyzer-policy-<runtime>`: that is a one-line script running the same
-     * `@pulumi/pulumi/cmd/run-policy-pack` the 3.248 host would run. Only the launcher differs;
-     * the engine, the pack's code and its enforcement are the real ones.
+     * The CLI runs a `runtime: nodejs` pack directory through the Node.js language host's
+     * RunPlugin call, which the sdk v3.68 host built here lacks ("not supported"; newer hosts are
+     * not on the module proxy). Since 3.2xx the engine no longer falls back to a
+     * `pulumi-analyzer-policy-<runtime>` plugin either (pkg/resource/plugin/analyzer_plugin.go in
+     * 3.276.0). What it still does: when `--policy-pack` names a file rather than a directory, it
+     * executes that file as the analyzer plugin with the engine's address. The launcher runs the
+     * same `@pulumi/pulumi/cmd/run-policy-pack` a current host would, on the pack's directory.
+     * Only the launcher differs; the engine, the pack's code and its enforcement are the real ones.
      */
     policyPackForEngine(): string {
-        const runtime = "nodejs-run-policy-pack";
         const pack = path.join(this.dir, "policy-for-engine");
         fs.cpSync(path.join(ROOT, "policy"), pack, { recursive: true });
-        const manifest = path.join(pack, "PulumiPolicy.yaml");
-        fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").replace(/^runtime: nodejs$/m, `runtime: ${runtime}`));
-        const bin = path.join(this.dir, ".bin");
-        fs.mkdirSync(bin, { recursive: true });
-        const launcher = path.join(bin, `pulumi-analyzer-policy-${runtime}`);
+        const launcher = path.join(pack, "run-policy-pack");
         fs.writeFileSync(
             launcher,
-            `#!/bin/sh\nexec node "${path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack")}" "$@"\n`,
+            `#!/bin/sh\ncd "${pack}" && exec node "${path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack")}" "$1" .\n`,
             { mode: 0o755 },
         );
-        this.env.PATH = `${bin}:${this.env.PATH}`;
-        return pack;
+        return launcher;
     }
 
     /**
