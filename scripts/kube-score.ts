@@ -190,8 +190,18 @@ async function main(): Promise<number> {
         console.error(`kube-score: ${kubeScore} is missing; build it with: bash toolchain/build.sh kube-score`);
         return 2;
     }
-    const outDir = arg("--out") ?? fs.mkdtempSync(path.join(os.tmpdir(), "sticky-kube-score-"));
+    const keep = arg("--out");
+    const outDir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), "sticky-kube-score-"));
     fs.mkdirSync(outDir, { recursive: true });
+    try {
+        return await scoreAll(kubeScore, outDir);
+    } finally {
+        if (keep === undefined) fs.rmSync(outDir, { recursive: true, force: true });
+    }
+}
+
+/** Scores both stacks and the self-checks into `outDir`; 0 when all is well. */
+async function scoreAll(kubeScore: string, outDir: string): Promise<number> {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const problems: string[] = [];
     let devManifests: Manifest[] = [];
