@@ -143,11 +143,12 @@ export class StickyApp extends pulumi.ComponentResource {
         this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, { parent: this });
 
         // nginx's liveness endpoint (see livenessProbe): one server block for /etc/nginx/conf.d/.
-        const livenessName = `${appName}-liveness`;
+        // Auto-named on purpose: a change of its content makes a new ConfigMap under a new name,
+        // and the pod template's reference to it rolls the pods (a subPath mount never updates).
         this.livenessConfig = new k8s.core.v1.ConfigMap(
-            livenessName,
+            `${appName}-liveness`,
             {
-                metadata: { name: livenessName, labels },
+                metadata: { labels },
                 data: { [LIVENESS.fileName]: livenessServerConfig(CONTAINER_PORT.number) },
             },
             { parent: this },

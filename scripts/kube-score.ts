@@ -40,7 +40,8 @@ export type Manifest = Record<string, any>;
 
 /**
  * The program's Kubernetes objects as manifests, in registration order. Patch resources
- * (`NamespacePatch`) render as the kind they patch, with the fields they set.
+ * (`NamespacePatch`) render as the kind they patch, with the fields they set; auto-named objects
+ * under their Pulumi name.
  */
 export async function renderStack(stack: string): Promise<Manifest[]> {
     const run = await runStack(stack);
@@ -51,7 +52,10 @@ export async function renderStack(stack: string): Promise<Manifest[]> {
             if (typeof apiVersion !== "string" || typeof kind !== "string") {
                 throw new Error(`${resource.type}::${resource.name} has no apiVersion or kind among its inputs`);
             }
-            return { apiVersion, kind, ...rest };
+            // An auto-named object (the liveness ConfigMap) gets its Pulumi name here; the provider
+            // adds a random suffix to it at deploy time.
+            const metadata = { ...rest.metadata, name: rest.metadata?.name ?? resource.name };
+            return { apiVersion, kind, ...rest, metadata };
         });
 }
 

@@ -127,7 +127,8 @@ describe("StickyApp", () => {
         const mount = container.volumeMounts.find((m: any) => m.name === "liveness");
         assert.deepStrictEqual(mount, { name: "liveness", mountPath: "/etc/nginx/conf.d/sticky-liveness.conf", subPath: LIVENESS.fileName, readOnly: true });
         const volume = spec.template.spec.volumes.find((v: any) => v.name === "liveness");
-        assert.deepStrictEqual(volume.configMap, { name: "sticky-liveness" });
+        assert.strictEqual(config.metadata.name, undefined, "auto-named: new content, new name, pods roll");
+        assert.deepStrictEqual(volume.configMap, { name: "sticky-liveness-0a1b2c3d" });
     });
 
     it("sets requests and limits for CPU, memory and ephemeral storage", () => {
