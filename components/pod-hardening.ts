@@ -65,6 +65,10 @@ export function containerSecurityContext(): k8s.types.input.core.v1.SecurityCont
  * image's layout, and the test cluster's image), answered on the web port for the Host name
  * below only. `return 200` comes from nginx's own event loop: no file and no volume is read,
  * so a slow disk never restarts a pod (a restart would not fix the disk either).
+ *
+ * The first `server` nginx reads for a port is the default for unknown Host names, so this one
+ * must come after the site's: the official image includes conf.d/*.conf in name order, and
+ * `sticky-liveness.conf` sorts after its `default.conf`; the test image includes conf.d last.
  */
 export const LIVENESS = {
     host: "sticky-liveness",
