@@ -16,7 +16,7 @@ import { spawnSync } from "child_process";
 import * as http from "http";
 import { APP_USER_ID, LIVENESS, POD_SECURITY_LEVEL, POD_SECURITY_VERSION } from "../components/pod-hardening";
 import { APP_NAMESPACE, DATA_PATH } from "../components/sticky-app";
-import { TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 const PROBE_POD = "sticky-pod-security-probe";
@@ -36,12 +36,6 @@ function get(host: string, port: number, path: string, hostHeader?: string): Pro
         request.on("timeout", () => request.destroy(new Error("timeout")));
         request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
     });
-}
-
-function statefulSetReady(ws: Workspace): true | undefined {
-    const sts = ws.get("statefulset", "sticky");
-    const s = sts.status;
-    return s.observedGeneration === sts.metadata.generation && s.readyReplicas === 3 && s.currentRevision === s.updateRevision ? true : undefined;
 }
 
 /** `kubectl create -f -` with a manifest on stdin, whatever its exit status. */
@@ -65,7 +59,7 @@ describe("Pod Security and hardening on a real cluster (pulumi up --stack dev)",
         ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "pod", PROBE_POD, "--ignore-not-found"]);
         ws.initDevStack();
         ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
-        await waitFor("StatefulSet sticky 3/3 ready", 300, () => statefulSetReady(ws));
+        await waitFor("StatefulSet sticky 3/3 ready", 300, () => statefulSetReady(ws, 3));
     });
 
     after(async () => {
