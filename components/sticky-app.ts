@@ -3,6 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 // The app's defaults live once, beside the config that can override them (and that a test keeps
 // equal to Pulumi.yaml); settings.ts is pure, so this adds no Pulumi state or environment.
 import { DEFAULTS } from "../settings";
+import { webOnlyNetworkPolicy } from "./network-policy";
+import {
+    containerSecurityContext,
+    DEFAULT_RESOURCES,
+    kubeScoreIgnoreAnnotation,
+    livenessProbe,
+    livenessServerConfig,
+    LIVENESS,
+    podSecurityContext,
+    podSecurityLabels,
+    readinessProbe,
+} from "./pod-hardening";
 
 /** The name of the claim template; claims are `<template>-<statefulset>-<ordinal>`. */
 export const CLAIM_TEMPLATE = "sticky-data";
@@ -10,6 +22,12 @@ export const CLAIM_TEMPLATE = "sticky-data";
 export const DATA_PATH = "/usr/share/nginx/html";
 /** The container port, named so Services and probes refer to it by name. */
 export const CONTAINER_PORT = { name: "web", number: 80 } as const;
+/**
+ * The namespace the app's objects land in: they name none, so the provider's default, which is
+ * `default` for both environments (neither EKS's kubeconfig nor Docker Desktop's context sets
+ * one). Its Pod Security labels are the app's; the namespace itself is the cluster's.
+ */
+export const APP_NAMESPACE = "default";
 
 /**
  * pulumi-kubernetes' await override: the Service is ready when this condition holds, instead of
@@ -64,9 +82,9 @@ export interface StickyAppArgs {
     readonly servicePort?: pulumi.Input<number>;
 
     /**
-     * CPU and memory for the nginx container. nginx serving static files needs very little;
-     * the memory limit keeps a misbehaving pod from starving its node.
-     * @default requests 10m CPU / 32Mi, limits 250m CPU / 64Mi
+     * CPU, memory and ephemeral storage for the nginx container. nginx serving static files
+     * needs very little; the limits keep a misbehaving pod from starving its node.
+     * @default requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
      */
     readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
 }
@@ -94,6 +112,9 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly service: k8s.core.v1.Service;
     readonly headlessService: k8s.core.v1.Service;
     readonly disruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+    readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+    readonly livenessConfig: k8s.core.v1.ConfigMap;
+    readonly namespaceLabels: k8s.core.v1.NamespacePatch;
 
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sticky:app:StickyApp", name, {}, opts);
@@ -102,15 +123,36 @@ export class StickyApp extends pulumi.ComponentResource {
         const replicas = args.replicas ?? DEFAULTS.replicas;
         const storageSize = args.storageSize ?? DEFAULTS.storageSize;
         const servicePort = args.servicePort ?? DEFAULTS.servicePort;
-        const resources = args.resources ?? {
-            requests: { cpu: "10m", memory: "32Mi" },
-            limits: { cpu: "250m", memory: "64Mi" },
-        };
+        const resources = args.resources ?? DEFAULT_RESOURCES;
 
         // The object name is the component's name: pods, claims and DNS names all derive from it.
         const appName = name;
         const labels = { app: appName };
         const headlessName = `${appName}-headless`;
+
+        // The namespace enforces the Pod Security level the pods meet (restricted). A patch, not a
+        // Namespace resource: the namespace, and the claims in it, stay where they are and are
+        // never the stack's to delete; `pulumi destroy` removes only these labels.
+        this.namespaceLabels = new k8s.core.v1.NamespacePatch(
+            `${appName}-namespace`,
+            { metadata: { name: APP_NAMESPACE, labels: podSecurityLabels() } },
+            { parent: this },
+        );
+
+        // Traffic to the web port only, from anywhere; nothing out.
+        this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, { parent: this });
+
+        // nginx's liveness endpoint (see livenessProbe): one server block for /etc/nginx/conf.d/.
+        // Auto-named on purpose: a change of its content makes a new ConfigMap under a new name,
+        // and the pod template's reference to it rolls the pods (a subPath mount never updates).
+        this.livenessConfig = new k8s.core.v1.ConfigMap(
+            `${appName}-liveness`,
+            {
+                metadata: { labels },
+                data: { [LIVENESS.fileName]: livenessServerConfig(CONTAINER_PORT.number) },
+            },
+            { parent: this },
+        );
 
         // The governing Service a StatefulSet's `serviceName` must point at: headless, so each pod
         // gets a stable DNS name (sticky-2.sticky-headless). The article pointed `serviceName`
@@ -133,7 +175,8 @@ export class StickyApp extends pulumi.ComponentResource {
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             appName,
             {
-                metadata: { name: appName, labels },
+                // kube-score's checks the component declines, with their reasons in pod-hardening.ts.
+                metadata: { name: appName, labels, annotations: kubeScoreIgnoreAnnotation() },
                 spec: {
                     // The name, not the Service's output: Kubernetes does not need the governing
                     // Service to exist first, and waiting for its create would serialize the two.
@@ -153,9 +196,7 @@ export class StickyApp extends pulumi.ComponentResource {
                             // nginx stops accepting and finishes in-flight requests within seconds.
                             terminationGracePeriodSeconds: 10,
                             automountServiceAccountToken: false,
-                            securityContext: {
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: podSecurityContext(CONTAINER_PORT.number),
                             // One pod per zone where there are zones (EBS volumes are zonal, so a zone
                             // outage then takes one pod, not all), one per node where there are nodes.
                             // ScheduleAnyway: a one-node laptop cluster must still run all three.
@@ -178,43 +219,30 @@ export class StickyApp extends pulumi.ComponentResource {
                                     name: "nginx",
                                     image,
                                     ports: [{ name: CONTAINER_PORT.name, containerPort: CONTAINER_PORT.number }],
-                                    // TCP, not HTTP: until someone writes an index.html the volume is
-                                    // empty and nginx answers 403, which is the article's expected state,
-                                    // not a broken pod.
-                                    readinessProbe: {
-                                        tcpSocket: { port: CONTAINER_PORT.name },
-                                        periodSeconds: 5,
-                                        failureThreshold: 2,
-                                    },
-                                    livenessProbe: {
-                                        tcpSocket: { port: CONTAINER_PORT.name },
-                                        initialDelaySeconds: 5,
-                                        periodSeconds: 10,
-                                        failureThreshold: 3,
-                                    },
+                                    // The version is pinned; see KUBE_SCORE_DECLINED for why not Always.
+                                    imagePullPolicy: "IfNotPresent",
+                                    readinessProbe: readinessProbe(CONTAINER_PORT.name),
+                                    livenessProbe: livenessProbe(CONTAINER_PORT.name),
                                     resources,
-                                    // The official nginx image starts as root, binds port 80 and drops to
-                                    // the `nginx` user for its workers; it keeps only the capabilities
-                                    // that takes. `kubectl exec` shells run with the same limits.
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        capabilities: {
-                                            drop: ["ALL"],
-                                            add: ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"],
-                                        },
-                                    },
+                                    securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: CLAIM_TEMPLATE, mountPath: DATA_PATH },
                                         // The only paths nginx writes besides the data: temp files and pid.
                                         { name: "cache", mountPath: "/var/cache/nginx" },
                                         { name: "run", mountPath: "/var/run" },
+                                        {
+                                            name: "liveness",
+                                            mountPath: `${LIVENESS.mountDir}/${LIVENESS.fileName}`,
+                                            subPath: LIVENESS.fileName,
+                                            readOnly: true,
+                                        },
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "cache", emptyDir: { sizeLimit: "64Mi" } },
                                 { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                                { name: "liveness", configMap: { name: this.livenessConfig.metadata.name } },
                             ],
                         },
                     },

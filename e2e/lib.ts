@@ -145,7 +145,7 @@ export class Workspace {
      * pods once missed their removal and hung.
      */
     async removeApp(): Promise<void> {
-        const kinds = "statefulset,service,poddisruptionbudget,pod,pvc";
+        const kinds = "statefulset,service,poddisruptionbudget,networkpolicy,configmap,pod,pvc";
         this.kubectl("delete", kinds, "-l", "app=sticky", "--ignore-not-found", "--wait=false", "--grace-period=1");
         await waitFor("no sticky objects, pods or claims left", 180, () =>
             this.get(kinds, "-l", "app=sticky").items.length === 0 ? true : undefined,

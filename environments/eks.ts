@@ -147,6 +147,9 @@ export function eksCluster(settings: EksSettings, storage: EksStorage): Environm
             // Nodes come from the managed node group below; Pod Identity replaces IRSA's OIDC provider.
             skipDefaultNodeGroup: true,
             createOidcProvider: false,
+            // The VPC CNI's network policy agent: without it the app's NetworkPolicy (web port in,
+            // nothing out) is accepted and enforced by nothing.
+            vpcCniOptions: { enableNetworkPolicy: true },
             enabledClusterLogTypes: ["api", "audit", "authenticator"],
             tags,
         },

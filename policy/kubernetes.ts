@@ -21,6 +21,7 @@ export const TYPES = {
     job: "kubernetes:batch/v1:Job",
     cronJob: "kubernetes:batch/v1:CronJob",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 } as const;
 
 export interface ObjectMeta {
@@ -46,10 +47,18 @@ export interface ContainerPort {
 export interface Container {
     name?: string;
     ports?: ContainerPort[];
-    readinessProbe?: object;
-    livenessProbe?: object;
+    readinessProbe?: Probe;
+    livenessProbe?: Probe;
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
     securityContext?: SecurityContext;
+}
+
+/** A probe's handler (one of them is set); the timings do not make two probes different checks. */
+export interface Probe {
+    tcpSocket?: { port?: string | number };
+    httpGet?: { path?: string; port?: string | number; httpHeaders?: { name?: string; value?: string }[] };
+    exec?: { command?: string[] };
+    grpc?: { port?: number; service?: string };
 }
 
 export interface Volume {
@@ -82,6 +91,11 @@ export interface StatefulSet {
         volumeClaimTemplates?: ClaimTemplate[];
         persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
     };
+}
+
+export interface NetworkPolicy {
+    metadata?: ObjectMeta;
+    spec?: { podSelector?: { matchLabels?: Record<string, string> }; policyTypes?: string[] };
 }
 
 export interface PersistentVolumeClaim {

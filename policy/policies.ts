@@ -26,9 +26,11 @@ import {
     podTemplateOf,
     TYPES,
     type Container,
+    type NetworkPolicy,
     type PersistentVolumeClaim,
     type PodSpec,
     type PodTemplate,
+    type Probe,
     type SecurityContext,
     type Service,
     type StatefulSet,
@@ -76,11 +78,12 @@ export const NODE_LOCAL_PROVISIONERS: readonly string[] = [
 ];
 
 /**
- * Capabilities a container may add back after dropping ALL: what the official nginx image's
- * master needs to bind port 80 as root and hand its workers to the `nginx` user. Anything else
- * (NET_ADMIN, SYS_ADMIN, ...) is a way out of the container.
+ * Capabilities a container may add back after dropping ALL: the only one the Pod Security
+ * Standards' `restricted` level allows. The app adds none (it binds port 80 as non-root through
+ * the `net.ipv4.ip_unprivileged_port_start` sysctl); anything else (CHOWN, SETUID, NET_ADMIN,
+ * SYS_ADMIN, ...) would be refused by the namespace anyway, or is a way out of the container.
  */
-export const ALLOWED_CAPABILITIES: readonly string[] = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
+export const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
 
 /** `"gp3"` for a value, `unset` for none: how messages show what a field holds. */
 function shown(value: unknown): string {
@@ -350,9 +353,21 @@ export const containerProbes: ResourceValidationPolicy = {
             if (!container.livenessProbe) {
                 report(`${where} has no livenessProbe, so a hung process keeps its place and is never restarted.`);
             }
+            if (container.readinessProbe && container.livenessProbe && sameProbeCheck(container.readinessProbe, container.livenessProbe)) {
+                report(
+                    `${where} checks the same thing for readiness and liveness, so a busy container taken out of its Services ` +
+                        `is soon restarted too; make liveness ask whether the process is stuck (another handler or endpoint).`,
+                );
+            }
         }
     }),
 };
+
+/** Two probes that ask the same question (same handler and target), whatever their timings. */
+export function sameProbeCheck(a: Probe, b: Probe): boolean {
+    const handler = (probe: Probe) => JSON.stringify([probe.tcpSocket, probe.httpGet, probe.exec, probe.grpc]);
+    return handler(a) === handler(b);
+}
 
 export const containerResources: ResourceValidationPolicy = {
     name: "container-resources",
@@ -419,12 +434,12 @@ function isConfinedSeccomp(context: SecurityContext | undefined): boolean {
     return type === "RuntimeDefault" || type === "Localhost";
 }
 
-// Advisory: each of these depends on the image (nginx's official image starts as root and writes
-// to its root filesystem unless given volumes), so the fix is a choice of image, not a setting.
+// Mandatory since the app meets the Pod Security Standards' restricted level: nginx runs as a
+// non-root uid with a read-only root (its temp paths on emptyDirs) under RuntimeDefault seccomp.
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description: "Containers run as non-root, with a read-only root filesystem and a seccomp profile.",
-    enforcementLevel: "advisory",
+    enforcementLevel: "mandatory",
     validateResource: forEachContainer((container, pod, where, report) => {
         const context = container.securityContext;
         if (context?.readOnlyRootFilesystem !== true) {
@@ -509,6 +524,40 @@ export const loadBalancerExposesOnlyAppPort: StackValidationPolicy = {
     },
 };
 
+/**
+ * The pods of every workload are selected by a NetworkPolicy of the stack that governs both
+ * directions. A pod no policy selects accepts traffic on every port from every pod of the
+ * cluster, and may connect anywhere; which traffic is allowed is then for the policy to say.
+ */
+export const workloadsHaveNetworkPolicy: StackValidationPolicy = {
+    name: "workloads-have-network-policy",
+    description: "The pods of every workload are selected by a NetworkPolicy of the stack with both Ingress and Egress rules.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const governing = args.resources
+            .filter((resource) => resource.type === TYPES.networkPolicy)
+            .map((resource) => (resource.props as NetworkPolicy).spec ?? {})
+            .filter((spec) => ["Ingress", "Egress"].every((type) => (spec.policyTypes ?? []).includes(type)));
+        for (const resource of args.resources) {
+            const template = podTemplateOf(resource.type, resource.props);
+            if (template === undefined) continue;
+            const labels = template.metadata?.labels ?? {};
+            // matchLabels only; an empty selector selects every pod of the namespace.
+            const selected = governing.some((spec) =>
+                Object.entries(spec.podSelector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value),
+            );
+            if (!selected) {
+                report(
+                    `${describe(resource.type, resource.props, resource.name)}: no NetworkPolicy of this stack with Ingress and Egress ` +
+                        `selects its pods (labels "${formatLabels(labels)}"), so every pod of the cluster reaches every port of them ` +
+                        `and they may connect anywhere; add one that admits only what the app serves.`,
+                    resource.urn,
+                );
+            }
+        }
+    },
+};
+
 /** Every policy of the pack, in the order the CLI lists them. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     statefulSetStorageFromClaimTemplates,
@@ -524,6 +573,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     containerSecurityContext,
     containerHardening,
     loadBalancerExposesOnlyAppPort,
+    workloadsHaveNetworkPolicy,
 ];
 
 /** The level a policy runs at (the pack states one for each; "advisory" is the SDK's default). */

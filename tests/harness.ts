@@ -80,6 +80,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             return inputs.spec?.type === "LoadBalancer"
                 ? { ...inputs, status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } }
                 : inputs;
+        case "kubernetes:core/v1:ConfigMap":
+            // Auto-naming, as the provider does: the resource name and a random suffix.
+            return { ...inputs, metadata: { ...inputs.metadata, name: inputs.metadata?.name ?? `${name}-0a1b2c3d` } };
         case "kubernetes:storage.k8s.io/v1:StorageClass":
             // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
             return id !== undefined ? { metadata: { name: id }, provisioner: "docker.io/hostpath" } : inputs;

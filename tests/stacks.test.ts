@@ -155,12 +155,20 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
             "aws:eks/addon:Addon::aws-ebs-csi-driver",
             "eks:index:Cluster::sticky",
             "kubernetes:apps/v1:StatefulSet::sticky",
+            "kubernetes:core/v1:ConfigMap::sticky-liveness",
+            "kubernetes:core/v1:NamespacePatch::sticky-namespace",
             "kubernetes:core/v1:Service::sticky-headless",
             "kubernetes:core/v1:Service::sticky-public",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy::sticky",
             "kubernetes:policy/v1:PodDisruptionBudget::sticky",
             "kubernetes:storage.k8s.io/v1:StorageClass::gp3",
             "sticky:app:StickyApp::sticky",
         ]);
+    });
+
+    it("turns on the VPC CNI's network policy agent, so the app's NetworkPolicy is enforced", () => {
+        assert.strictEqual(find(run, "eks:index:Cluster").inputs.vpcCniOptions?.enableNetworkPolicy, true);
+        assert.strictEqual(find(run, "eks:index:Cluster").inputs.useDefaultVpcCni, undefined, "the default CNI would ignore the options");
     });
 
     it("starts the app only once the storage driver and class exist", () => {

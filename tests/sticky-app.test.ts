@@ -4,12 +4,17 @@
  * disruption budget, spread, claim retention).
  */
 import * as assert from "assert";
-import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { webOnlyNetworkPolicySpec } from "../components/network-policy";
+import { APP_USER_ID, KUBE_SCORE_DECLINED, LIVENESS, livenessServerConfig } from "../components/pod-hardening";
+import { APP_NAMESPACE, AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
 import { find, runStack, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 const SERVICE = "kubernetes:core/v1:Service";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
 
 describe("StickyApp", () => {
     let run: StackRun;
@@ -24,15 +29,18 @@ describe("StickyApp", () => {
         container = spec.template.spec.containers[0];
     });
 
-    it("registers one component holding the StatefulSet, both Services and the disruption budget", () => {
+    it("registers one component holding the StatefulSet, both Services, the budget, the policy, the probe's config and the namespace labels", () => {
         const component = find(run, "sticky:app:StickyApp", "sticky");
         const children = run.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(children.sort(), [
             `${STATEFULSET}::sticky`,
+            `${CONFIG_MAP}::sticky-liveness`,
+            `${NAMESPACE_PATCH}::sticky-namespace`,
             `${SERVICE}::sticky-headless`,
             `${SERVICE}::sticky-public`,
+            `${NETWORK_POLICY}::sticky`,
             `${PDB}::sticky`,
-        ]);
+        ].sort());
     });
 
     it("names the StatefulSet `sticky`, with no random suffix, so a replacement adopts the same claims", () => {
@@ -99,26 +107,95 @@ describe("StickyApp", () => {
         assert.deepStrictEqual(find(run, PDB).inputs.spec.selector.matchLabels, labels);
     });
 
-    it("probes TCP, so the article's empty volume (nginx answers 403) still counts as ready", () => {
-        assert.deepStrictEqual(container.readinessProbe.tcpSocket, { port: "web" });
-        assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: "web" });
+    it("is ready on TCP, so the article's empty volume (nginx answers 403) still counts as ready", () => {
+        assert.deepStrictEqual(container.readinessProbe, { tcpSocket: { port: "web" }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 2 });
     });
 
-    it("sets resource requests and limits", () => {
+    it("is live while nginx answers its own endpoint, and restarts only after a minute without an answer", () => {
+        const probe = container.livenessProbe;
+        assert.deepStrictEqual(probe.httpGet, { path: "/healthz", port: "web", httpHeaders: [{ name: "Host", value: "sticky-liveness" }] });
+        assert.strictEqual(probe.tcpSocket, undefined);
+        assert.ok(probe.timeoutSeconds > container.readinessProbe.timeoutSeconds, "a slow answer counts against readiness first");
+        assert.ok(probe.periodSeconds * probe.failureThreshold >= 60, "a minute of no answer, not a busy spell");
+        // The endpoint the probe asks for is the one the mounted server block answers.
+        const config = find(run, CONFIG_MAP, "sticky-liveness").inputs;
+        const served = config.data[LIVENESS.fileName];
+        assert.strictEqual(served, livenessServerConfig(80));
+        assert.match(served, /server_name sticky-liveness;/);
+        assert.match(served, /location = \/healthz \{/);
+        assert.match(served, /listen 80;/);
+        const mount = container.volumeMounts.find((m: any) => m.name === "liveness");
+        assert.deepStrictEqual(mount, { name: "liveness", mountPath: "/etc/nginx/conf.d/sticky-liveness.conf", subPath: LIVENESS.fileName, readOnly: true });
+        const volume = spec.template.spec.volumes.find((v: any) => v.name === "liveness");
+        assert.strictEqual(config.metadata.name, undefined, "auto-named: new content, new name, pods roll");
+        assert.deepStrictEqual(volume.configMap, { name: "sticky-liveness-0a1b2c3d" });
+    });
+
+    it("sets requests and limits for CPU, memory and ephemeral storage", () => {
         assert.deepStrictEqual(container.resources, {
-            requests: { cpu: "10m", memory: "32Mi" },
-            limits: { cpu: "250m", memory: "64Mi" },
+            requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+            limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "128Mi" },
         });
     });
 
-    it("runs with a restrictive security context and a writable place for nginx's temp files", () => {
-        assert.deepStrictEqual(spec.template.spec.securityContext, { seccompProfile: { type: "RuntimeDefault" } });
-        assert.strictEqual(container.securityContext.allowPrivilegeEscalation, false);
-        assert.strictEqual(container.securityContext.readOnlyRootFilesystem, true);
-        assert.deepStrictEqual(container.securityContext.capabilities.drop, ["ALL"]);
+    it("runs as a non-root uid and gid above 10000 with no capability, binding port 80 through the safe sysctl", () => {
+        assert.deepStrictEqual(spec.template.spec.securityContext, {
+            runAsNonRoot: true,
+            runAsUser: APP_USER_ID,
+            runAsGroup: APP_USER_ID,
+            fsGroup: APP_USER_ID,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+            sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "80" }],
+        });
+        assert.ok(APP_USER_ID >= 10000);
+        assert.deepStrictEqual(container.securityContext, {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        });
         assert.strictEqual(spec.template.spec.automountServiceAccountToken, false);
         const mounts = container.volumeMounts.map((m: any) => m.mountPath);
-        assert.deepStrictEqual(mounts, ["/usr/share/nginx/html", "/var/cache/nginx", "/var/run"]);
+        assert.deepStrictEqual(mounts, ["/usr/share/nginx/html", "/var/cache/nginx", "/var/run", "/etc/nginx/conf.d/sticky-liveness.conf"]);
+    });
+
+    it("declines two kube-score checks with kube-score's own annotation, and keeps the pull policy explicit", () => {
+        assert.deepStrictEqual(statefulSet.inputs.metadata.annotations, {
+            "kube-score/ignore": "container-image-pull-policy,statefulset-has-host-podantiaffinity",
+        });
+        assert.deepStrictEqual(Object.keys(KUBE_SCORE_DECLINED), ["container-image-pull-policy", "statefulset-has-host-podantiaffinity"]);
+        assert.strictEqual(container.imagePullPolicy, "IfNotPresent");
+        assert.strictEqual(spec.template.metadata.annotations, undefined, "the pod template is not where they go");
+    });
+
+    it("admits TCP to the web port from anywhere and nothing else, in or out", () => {
+        const policy = find(run, NETWORK_POLICY, "sticky").inputs;
+        assert.strictEqual(policy.metadata.name, "sticky");
+        assert.deepStrictEqual(policy.spec, {
+            podSelector: { matchLabels: { app: "sticky" } },
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ ports: [{ protocol: "TCP", port: 80 }] }],
+            egress: [],
+        });
+        assert.strictEqual((policy.spec.ingress[0] as { from?: unknown }).from, undefined, "no source restriction: a LoadBalancer's clients are anyone");
+        assert.deepStrictEqual(policy.spec, webOnlyNetworkPolicySpec({ podLabels: { app: "sticky" }, port: 80 }));
+    });
+
+    it("labels the namespace it deploys into to enforce the restricted Pod Security level, without owning it", () => {
+        const patch = find(run, NAMESPACE_PATCH, "sticky-namespace").inputs;
+        assert.strictEqual(patch.metadata.name, APP_NAMESPACE);
+        assert.strictEqual(APP_NAMESPACE, "default");
+        assert.deepStrictEqual(patch.metadata.labels, {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "v1.34",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/warn-version": "latest",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/audit-version": "latest",
+        });
+        assert.strictEqual(statefulSet.inputs.metadata.namespace, undefined, "the objects stay where they (and their claims) are");
+        assert.strictEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0, "no Namespace is created or owned");
     });
 
     it("starts pods in parallel rather than one by one", () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the offline toolchain (Pulumi CLI + Node.js language host, the Kubernetes provider
-# plugin, Kubernetes 1.34 binaries, etcd, KWOK) from Go modules into .toolchain/.
+# plugin, Kubernetes 1.34 binaries, etcd, KWOK, kube-score) from Go modules into .toolchain/.
 #
 #   bash toolchain/build.sh                 # everything
 #   bash toolchain/build.sh etcd kwok kubernetes   # only some components (names: see COMPONENTS)
@@ -29,7 +29,7 @@ STAMPS="$OUT/stamps"
 export PULUMI_HOME="$OUT/pulumi-home"
 JOBS="${TOOLCHAIN_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-COMPONENTS=(pulumi language-nodejs kubernetes-provider etcd kwok kubernetes)
+COMPONENTS=(pulumi language-nodejs kubernetes-provider etcd kwok kubernetes kube-score)
 
 # shellcheck source=toolchain/versions.env
 source "$TC/versions.env"
@@ -267,6 +267,21 @@ build_kubernetes() {
   [[ "$("$BIN/kubectl" version --client -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).clientVersion.gitVersion))')" == "$v" ]] ||
     die "kubectl does not report $v; version stamping failed"
   mark_done kubernetes "$hash"
+}
+
+build_kube_score() {
+  local v="v$KUBE_SCORE_VERSION" ldflags hash
+  # What upstream's goreleaser stamps; `kube-score version` prints them.
+  ldflags="-s -w -X main.version=$v -X main.commit=$KUBE_SCORE_GIT_COMMIT -X main.date=$KUBE_SCORE_BUILD_DATE"
+  hash="$(inputs_hash kube-score "$ldflags")"
+  if up_to_date kube-score "$hash" "$BIN/kube-score"; then log "kube-score $v: up to date"; return; fi
+  check_module kube-score github.com/zegl/kube-score "$v"
+  log "kube-score $v: building (github.com/zegl/kube-score/cmd/kube-score)"
+  mkdir -p "$BIN"
+  gobuild kube-score -ldflags "$ldflags" -o "$BIN/" tool
+  [[ "$("$BIN/kube-score" version)" == "kube-score version: $v, "* ]] ||
+    die "built kube-score reports '$("$BIN/kube-score" version)', expected $v"
+  mark_done kube-score "$hash"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #   bash toolchain/update-modules.sh            # all modules
 #   bash toolchain/update-modules.sh kubernetes # one of: pulumi pulumi-language-nodejs
 #                                               #   kubernetes-provider etcd kwok kubernetes
+#                                               #   kube-score
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -141,7 +142,17 @@ $(grep -E '^[[:space:]]+k8s\.io/[^ ]+ => \./staging/' <<<"$up" | awk -v s="$stag
   (cd "$MODS/kubernetes" && go get -tool "${tools[@]}" && go mod tidy)
 }
 
-all=(pulumi pulumi-language-nodejs kubernetes-provider etcd kwok kubernetes)
+gen_kube_score() {
+  local v="v$KUBE_SCORE_VERSION"
+  fresh kube-score "module sticky.local/toolchain/kube-score
+
+go $(upstream_mod github.com/zegl/kube-score "$v" | awk '/^go /{print $2; exit}')
+
+$(upstream_mod github.com/zegl/kube-score "$v" | nonlocal_replaces)"
+  (cd "$MODS/kube-score" && go get -tool "github.com/zegl/kube-score/cmd/kube-score@$v" && go mod tidy)
+}
+
+all=(pulumi pulumi-language-nodejs kubernetes-provider etcd kwok kubernetes kube-score)
 sel=("$@"); [[ ${#sel[@]} -gt 0 ]] || sel=("${all[@]}")
 for m in "${sel[@]}"; do
   [[ " ${all[*]} " == *" $m "* ]] || die "unknown module '$m' (choose from: ${all[*]})"

@@ -359,7 +359,8 @@ assemble_nginx() {
   find "$SRC/nginx-rootfs" -type f -printf '%P\n' | while read -r path; do chmod 0644 "$rootfs/$path"; done
   # Real directories, not Debian's /var/run -> /run link: the pod mounts emptyDirs on
   # /var/run and /var/cache/nginx and a volume on /usr/share/nginx/html.
-  mkdir -p "$rootfs/var/run" "$rootfs/var/cache/nginx" "$rootfs/usr/share/nginx/html" "$rootfs/tmp"
+  # /etc/nginx/conf.d: nginx.conf includes *.conf from it, as the official image does.
+  mkdir -p "$rootfs/var/run" "$rootfs/var/cache/nginx" "$rootfs/usr/share/nginx/html" "$rootfs/tmp" "$rootfs/etc/nginx/conf.d"
   chmod 1777 "$rootfs/tmp"
   check_libs "$rootfs" "$files"
 }

@@ -1,0 +1,179 @@
+/**
+ * The pieces of the app's pod spec that decide how far a compromised or stuck nginx can reach:
+ * who it runs as, what the kernel lets it do, how much it may use, and when Kubernetes takes it
+ * out of the Service or restarts it. Plain data, no resources: StickyApp puts them together, and
+ * the tests, the policy pack and kube-score (`npm run kube-score`) read the result.
+ *
+ * The target is the Pod Security Standards' `restricted` level, which the app's namespace
+ * enforces (see {@link podSecurityLabels}), and no CRITICAL finding from kube-score that is not
+ * either fixed here or declined in {@link KUBE_SCORE_DECLINED}, with its reason.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+
+/**
+ * The user and group nginx runs as. Not 0: the restricted level refuses root. Not the image's
+ * own `nginx` user (101): a uid below 10000 can be an account on the node too (kube-score's
+ * `container-security-context-user-group-id`), and with no user namespace a container's uid is
+ * the node's. nginx needs no name for it: a master that does not start as root never switches
+ * users, so the image's `user nginx;` line is ignored (nginx says so once, as a warning).
+ */
+export const APP_USER_ID = 10101;
+
+/**
+ * The lowest port the pod's network namespace lets an unprivileged process bind: nginx listens
+ * on 80 as uid 10101 without NET_BIND_SERVICE. `net.ipv4.ip_unprivileged_port_start` is one of
+ * the namespaced sysctls Kubernetes calls safe (allowed by the baseline and restricted levels,
+ * and by every kubelet since 1.22 without an allow-list); it changes this pod's namespace only.
+ */
+export const UNPRIVILEGED_PORT_SYSCTL = "net.ipv4.ip_unprivileged_port_start";
+
+/**
+ * Who the pod's processes are, for nginx and for every `kubectl exec` shell alike.
+ *
+ * `fsGroup` makes each claim's volume group-writable for {@link APP_USER_ID} where the volume
+ * plugin manages ownership (an EBS volume: a fresh ext4 root is root's and 0755), so
+ * `kubectl exec sticky-2 -- sh -c 'echo hello > ...'` still works as in the article.
+ * `OnRootMismatch`: the recursive chown runs once (the first mount after this change), not on
+ * every pod start of a large volume. Host-path volumes (Docker Desktop's `hostpath` class, the
+ * test cluster's) ignore fsGroup: those provisioners make each volume's directory 0777.
+ */
+export function podSecurityContext(webPort: number): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: APP_USER_ID,
+        runAsGroup: APP_USER_ID,
+        fsGroup: APP_USER_ID,
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+        sysctls: [{ name: UNPRIVILEGED_PORT_SYSCTL, value: String(webPort) }],
+    };
+}
+
+/** No capability at all (the sysctl replaces NET_BIND_SERVICE), no escalation, a read-only root. */
+export function containerSecurityContext(): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+    };
+}
+
+/**
+ * The liveness endpoint: a `server` block nginx includes from /etc/nginx/conf.d/ (the official
+ * image's layout, and the test cluster's image), answered on the web port for the Host name
+ * below only. `return 200` comes from nginx's own event loop: no file and no volume is read,
+ * so a slow disk never restarts a pod (a restart would not fix the disk either).
+ *
+ * The first `server` nginx reads for a port is the default for unknown Host names, so this one
+ * must come after the site's: the official image includes conf.d/*.conf in name order, and
+ * `sticky-liveness.conf` sorts after its `default.conf`; the test image includes conf.d last.
+ */
+export const LIVENESS = {
+    host: "sticky-liveness",
+    path: "/healthz",
+    /** The file name under /etc/nginx/conf.d/ and the ConfigMap key. */
+    fileName: "sticky-liveness.conf",
+    mountDir: "/etc/nginx/conf.d",
+} as const;
+
+/** nginx configuration of {@link LIVENESS}. */
+export function livenessServerConfig(webPort: number): string {
+    return [
+        "# The sticky app's liveness endpoint (components/pod-hardening.ts): answered by nginx itself,",
+        "# without touching the data volume. Any other Host goes to the image's own server.",
+        "server {",
+        `    listen ${webPort};`,
+        `    server_name ${LIVENESS.host};`,
+        "    access_log off;",
+        `    location = ${LIVENESS.path} {`,
+        "        default_type text/plain;",
+        '        return 200 "ok\\n";',
+        "    }",
+        "}",
+        "",
+    ].join("\n");
+}
+
+/**
+ * Readiness: can nginx take a connection now? TCP, every 5 s, 1 s to answer, out of the Service
+ * after two misses: a busy pod stops getting new requests within about 10 s and comes back
+ * when it keeps up. TCP and not HTTP: until someone writes an index.html nginx answers 403,
+ * which is the article's expected state, not a broken pod.
+ */
+export function readinessProbe(portName: string): k8s.types.input.core.v1.Probe {
+    return {
+        tcpSocket: { port: portName },
+        periodSeconds: 5,
+        timeoutSeconds: 1,
+        failureThreshold: 2,
+    };
+}
+
+/**
+ * Liveness: is nginx stuck? An HTTP request that nginx itself must answer (a hung worker still
+ * lets the kernel accept TCP connections into its backlog, so a TCP check would not see it),
+ * allowed 5 s, every 10 s, and only six misses in a row (a full minute of no answer) restart the
+ * container. A busy nginx answers late, not never: it leaves the Service (readiness) but is not
+ * killed, which would only move its load onto the other two pods.
+ */
+export function livenessProbe(portName: string): k8s.types.input.core.v1.Probe {
+    return {
+        httpGet: { path: LIVENESS.path, port: portName, httpHeaders: [{ name: "Host", value: LIVENESS.host }] },
+        initialDelaySeconds: 10,
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 6,
+    };
+}
+
+/**
+ * nginx serving static files needs little CPU and memory; the limits protect the node. Ephemeral
+ * storage covers what the pod writes outside its claim: the 64Mi temp-file emptyDir plus the
+ * container's logs (the kubelet keeps up to 5 x 10Mi); past the limit the kubelet evicts the pod
+ * instead of letting it fill the node's disk.
+ */
+export const DEFAULT_RESOURCES = {
+    requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+    limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "128Mi" },
+} as const;
+
+/**
+ * kube-score checks the component declines, each with the reason. They go on the StatefulSet as
+ * kube-score's own `kube-score/ignore` annotation; the README's table of what the component adds
+ * gives each its reason too, and `npm run kube-score` (and a unit test) fail when one is missing.
+ */
+export const KUBE_SCORE_DECLINED: Readonly<Record<string, string>> = {
+    "container-image-pull-policy":
+        "the image is pinned to a version (`IfNotPresent`); `Always` re-checks the registry on every pod start, so a registry outage stops restarts, and breaks clusters that run locally built images (the test cluster)",
+    "statefulset-has-host-podantiaffinity":
+        "the topology spread constraints above spread pods over nodes and zones without refusing a one-node laptop, which required anti-affinity would; kube-score does not read them",
+};
+
+/** The `kube-score/ignore` annotation for {@link KUBE_SCORE_DECLINED}. */
+export function kubeScoreIgnoreAnnotation(): Record<string, string> {
+    return { "kube-score/ignore": Object.keys(KUBE_SCORE_DECLINED).join(",") };
+}
+
+/** The Pod Security Standards level the app's pods meet, and that their namespace enforces. */
+export const POD_SECURITY_LEVEL = "restricted";
+/**
+ * The version of the level's rules that is enforced: pinned, so a cluster upgrade cannot start
+ * refusing pods on its own; `warn` and `audit` follow the cluster's latest rules, so a coming
+ * change shows up as a warning on `pulumi up` first.
+ */
+export const POD_SECURITY_VERSION = "v1.34";
+
+/** The namespace labels of the Pod Security admission controller. */
+export function podSecurityLabels(): Record<string, string> {
+    const prefix = "pod-security.kubernetes.io";
+    return {
+        [`${prefix}/enforce`]: POD_SECURITY_LEVEL,
+        [`${prefix}/enforce-version`]: POD_SECURITY_VERSION,
+        [`${prefix}/warn`]: POD_SECURITY_LEVEL,
+        [`${prefix}/warn-version`]: "latest",
+        [`${prefix}/audit`]: POD_SECURITY_LEVEL,
+        [`${prefix}/audit-version`]: "latest",
+    };
+}
