@@ -56,6 +56,7 @@ export = async () => {
             replicas: settings.app.replicas,
             storageSize: settings.app.storageSize,
             servicePort: settings.app.servicePort,
+            serviceAnnotations: environment.serviceAnnotations,
         },
         {
             provider: environment.provider,

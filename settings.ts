@@ -14,17 +14,24 @@
 /** The project's config namespace: keys are `sticky:<name>`. */
 export const PROJECT = "sticky";
 
+import { KUBERNETES_VERSIONS } from "./environments/eks/addon-versions";
+import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./environments/eks/principals";
+
 /** Which kind of cluster a stack deploys to. */
 export const ENVIRONMENTS = ["local", "eks"] as const;
 export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
 
 /**
- * EKS versions in standard support when this was written (2026-11-25): 1.33 left standard
- * support on 2026-07-29, 1.34 leaves it on 2026-12-02, 1.35 on 2027-03-27. Standard support
- * lasts 14 months per version; extended support costs six times as much per cluster-hour.
- * Check `aws eks describe-cluster-versions --status STANDARD_SUPPORT` and update this list.
+ * The EKS versions a stack may ask for: exactly those with a row of pinned add-on versions in
+ * environments/eks/addon-versions.ts (the versions in standard support on 2026-11-30; see there).
  */
-export const EKS_VERSIONS = ["1.34", "1.35", "1.36"] as const;
+export const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
+
+/** CloudWatch Logs accepts only these retention periods, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** EKS's limit on `publicAccessCidrs` per cluster. */
+export const MAX_PUBLIC_ACCESS_CIDRS = 40;
 
 /** Defaults, mirrored from `Pulumi.yaml` (see the module comment). */
 export const DEFAULTS = {
@@ -43,6 +50,9 @@ export const DEFAULTS = {
     availabilityZoneCount: 3,
     vpcCidr: "10.0.0.0/16",
     clusterAdminArns: [] as string[],
+    clusterViewerArns: [] as string[],
+    publicAccessCidrs: ["0.0.0.0/0"] as string[],
+    clusterLogRetentionDays: 30,
 } as const;
 
 /** What the app needs, whatever the environment. */
@@ -72,7 +82,14 @@ export interface EksSettings {
     readonly nodeCount: number;
     readonly availabilityZoneCount: number;
     readonly vpcCidr: string;
+    /** IAM roles or users made cluster-admin through access entries. */
     readonly clusterAdminArns: readonly string[];
+    /** IAM roles or users that may read the cluster and dry-run changes, never write (CI previews). */
+    readonly clusterViewerArns: readonly string[];
+    /** Source addresses allowed to reach the public API endpoint. */
+    readonly publicAccessCidrs: readonly string[];
+    /** Days CloudWatch keeps the control plane's logs. */
+    readonly clusterLogRetentionDays: number;
 }
 
 export type EnvironmentSettings = LocalSettings | EksSettings;
@@ -102,7 +119,6 @@ const QUANTITY = /^(?:\d+(?:\.\d+)?|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 // RFC 1123 subdomain, the rule for StorageClass names.
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /**
@@ -158,9 +174,9 @@ class Reader {
         return fallback;
     }
 
-    stringList(key: string, check: (v: string) => boolean, allowed: string): string[] {
+    stringList(key: string, fallback: readonly string[], check: (v: string) => boolean, allowed: string): string[] {
         const value = this.raw(key);
-        if (value === undefined) return [];
+        if (value === undefined) return [...fallback];
         let parsed: unknown;
         try {
             parsed = JSON.parse(value);
@@ -175,6 +191,11 @@ class Reader {
         if (bad.length > 0) this.fail(key, value, `${bad.map((b) => JSON.stringify(b)).join(", ")}: ${allowed}`);
         return parsed;
     }
+
+    /** Records a problem found by looking at several keys together. */
+    problem(message: string): void {
+        this.problems.push(message);
+    }
 }
 
 function isValidCidr(value: string): boolean {
@@ -187,7 +208,52 @@ function isValidCidr(value: string): boolean {
     return octets.every((o) => o <= 255) && prefix === 16 && octets[2] === 0 && octets[3] === 0;
 }
 
+/**
+ * A public IPv4 block for the EKS API endpoint's allow list: a valid network address (no host
+ * bits set, which EKS rejects) outside the private and loopback ranges, which the public endpoint
+ * never sees as a source (nodes and VPC clients use the private endpoint).
+ */
+function isPublicCidr(value: string): boolean {
+    const match = IPV4_CIDR.exec(value);
+    if (!match) return false;
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) return false;
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const size = 2 ** (32 - prefix);
+    if (address % size !== 0) return false;
+    const inBlock = (base: number[], bits: number) => {
+        const start = base.reduce((acc, o) => acc * 256 + o, 0);
+        return address >= start && address < start + 2 ** (32 - bits) && prefix >= bits;
+    };
+    return !(inBlock([10, 0, 0, 0], 8) || inBlock([172, 16, 0, 0], 12) || inBlock([192, 168, 0, 0], 16) || inBlock([127, 0, 0, 0], 8));
+}
+
 const key = (name: string) => `${PROJECT}:${name}`;
+
+/**
+ * Each principal may have one access entry: a second one for the same role or user (listed
+ * twice, with another path or case, or as admin and viewer) fails in EKS with 409.
+ */
+function checkPrincipals(r: Reader, lists: { key: string; arns: readonly string[] }[]): void {
+    const seen = new Map<string, string>();
+    for (const list of lists) {
+        for (const arn of list.arns) {
+            const principal = parsePrincipalArn(arn);
+            if (!principal) continue; // already reported as malformed
+            const identity = principalIdentity(principal);
+            const first = seen.get(identity);
+            if (first !== undefined) {
+                r.problem(
+                    `${list.key} = ${JSON.stringify(arn)}: the same IAM principal as ${first}; ` +
+                        "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
+                );
+            } else {
+                seen.set(identity, `${JSON.stringify(arn)} in ${list.key}`);
+            }
+        }
+    }
+}
 
 /**
  * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
@@ -239,8 +305,9 @@ export function parseSettings(read: ConfigReader): Settings {
             kubernetesVersion: r.string(
                 key("kubernetesVersion"),
                 DEFAULTS.kubernetesVersion,
-                (v) => (EKS_VERSIONS as readonly string[]).includes(v),
-                `must be an EKS version in standard support: ${EKS_VERSIONS.join(", ")}`,
+                (v) => EKS_VERSIONS.includes(v),
+                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions in standard support whose add-on versions ` +
+                    "are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
             ),
             nodeInstanceType: r.string(
                 key("nodeInstanceType"),
@@ -259,10 +326,52 @@ export function parseSettings(read: ConfigReader): Settings {
             vpcCidr: r.string(key("vpcCidr"), DEFAULTS.vpcCidr, isValidCidr, 'must be an IPv4 /16 block such as "10.0.0.0/16"'),
             clusterAdminArns: r.stringList(
                 key("clusterAdminArns"),
+                DEFAULTS.clusterAdminArns,
                 (v) => IAM_PRINCIPAL_ARN.test(v),
                 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
             ),
+            clusterViewerArns: r.stringList(
+                key("clusterViewerArns"),
+                DEFAULTS.clusterViewerArns,
+                (v) => IAM_PRINCIPAL_ARN.test(v),
+                'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
+            ),
+            publicAccessCidrs: r.stringList(
+                key("publicAccessCidrs"),
+                DEFAULTS.publicAccessCidrs,
+                isPublicCidr,
+                'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
+                    "(private ranges never reach the public endpoint)",
+            ),
+            clusterLogRetentionDays: Number(
+                r.string(
+                    key("clusterLogRetentionDays"),
+                    String(DEFAULTS.clusterLogRetentionDays),
+                    (v) => /^\d+$/.test(v) && (LOG_RETENTION_DAYS as readonly number[]).includes(Number(v)),
+                    `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
+                ),
+            ),
         };
+        const eks = environment;
+        const cidrsAlreadyReported = r.problems.some((p) => p.startsWith(key("publicAccessCidrs")));
+        if (eks.publicAccessCidrs.length === 0 && !cidrsAlreadyReported) {
+            r.problem(
+                `${key("publicAccessCidrs")} = "[]": must list at least one block; the public endpoint cannot be open to nobody ` +
+                    '(use "0.0.0.0/0" for everyone, or your offices\' and CI runners\' addresses)',
+            );
+        } else if (eks.publicAccessCidrs.length > MAX_PUBLIC_ACCESS_CIDRS) {
+            r.problem(`${key("publicAccessCidrs")}: ${eks.publicAccessCidrs.length} blocks; EKS allows at most ${MAX_PUBLIC_ACCESS_CIDRS}`);
+        }
+        if (eks.nodeCount < eks.availabilityZoneCount) {
+            r.problem(
+                `${key("nodeCount")} = "${eks.nodeCount}": must be at least ${key("availabilityZoneCount")} (${eks.availabilityZoneCount}); ` +
+                    "each zone gets its own node group of at least one node, so a pod can always follow its volume",
+            );
+        }
+        checkPrincipals(r, [
+            { key: key("clusterAdminArns"), arns: eks.clusterAdminArns },
+            { key: key("clusterViewerArns"), arns: eks.clusterViewerArns },
+        ]);
     } else {
         environment = {
             kind: "local",

@@ -82,6 +82,13 @@ export interface StickyAppArgs {
     readonly servicePort?: pulumi.Input<number>;
 
     /**
+     * Annotations for the LoadBalancer Service, as the environment wants them (on EKS, the kind
+     * of load balancer to make). The component passes them through without knowing what they mean.
+     * @default none
+     */
+    readonly serviceAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
+
+    /**
      * CPU, memory and ephemeral storage for the nginx container. nginx serving static files
      * needs very little; the limits keep a misbehaving pod from starving its node.
      * @default requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
@@ -280,7 +287,8 @@ export class StickyApp extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${appName}-public`,
             {
-                metadata: { name: appName, labels, annotations: { [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
+                // The environment's annotations first: the component's own wait rule always applies.
+                metadata: { name: appName, labels, annotations: { ...args.serviceAnnotations, [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
                 spec: {
                     type: "LoadBalancer",
                     selector: labels,

@@ -13,6 +13,11 @@ export interface Environment {
     readonly storageClassName: pulumi.Output<string>;
     /** Resources the app must wait for (a storage driver, say) before its pods can start. */
     readonly prerequisites: pulumi.Resource[];
+    /**
+     * Annotations the app's LoadBalancer Service needs in this environment (which kind of load
+     * balancer a cloud makes, say); none on a laptop. The app applies them without reading them.
+     */
+    readonly serviceAnnotations?: Record<string, string>;
     /** Environment-specific stack outputs (cluster name, kube context, a secret kubeconfig). */
     readonly outputs: Record<string, pulumi.Output<unknown>>;
 }

@@ -73,6 +73,12 @@ export function stackConfig(stack: string): Record<string, string> {
     return config;
 }
 
+/**
+ * Results of provider functions, by token, for a test to set (and reset) around a run: what a
+ * cloud would answer today, e.g. the newest EKS add-on build. Calls not listed echo their inputs.
+ */
+export const mockedCalls: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {};
+
 /** Outputs the mocked providers compute, keyed by resource type. */
 function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined): Record<string, any> {
     switch (type) {
@@ -92,7 +98,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             return {
                 ...inputs,
                 kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name }] }),
-                eksCluster: { name: `${name}-eksCluster-1234567` },
+                // pulumi-eks names the cluster `name` when given, else `<name>-eksCluster-<random>`.
+                eksCluster: { name: inputs.name ?? `${name}-eksCluster-1234567` },
                 core: {},
             };
         default:
@@ -151,6 +158,8 @@ export async function installMocks(stack: string, config: Record<string, string>
             },
             call: ({ token, inputs }) => {
                 recording.calls.push(token);
+                const mocked = mockedCalls[token];
+                if (mocked) return mocked(inputs);
                 if (token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
                     return { ...inputs, names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
                 }

@@ -90,6 +90,9 @@ describe("settings", () => {
                         availabilityZoneCount: 3,
                         vpcCidr: "10.0.0.0/16",
                         clusterAdminArns: [],
+                        clusterViewerArns: [],
+                        publicAccessCidrs: ["0.0.0.0/0"],
+                        clusterLogRetentionDays: 30,
                     }),
             },
             {
@@ -110,6 +113,23 @@ describe("settings", () => {
                     ]);
                     assert.strictEqual(s.environment.kubernetesVersion, "1.36");
                     assert.strictEqual(s.environment.availabilityZoneCount, 2);
+                },
+            },
+            {
+                name: "eks: viewers, endpoint blocks and log retention",
+                config: {
+                    ...eks,
+                    "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/platform/admin"]',
+                    "sticky:clusterViewerArns": '["arn:aws:iam::123456789012:role/github-preview"]',
+                    "sticky:publicAccessCidrs": '["203.0.113.0/24","198.51.100.7/32"]',
+                    "sticky:clusterLogRetentionDays": "90",
+                },
+                expect: (s) => {
+                    assert.strictEqual(s.environment.kind, "eks");
+                    if (s.environment.kind !== "eks") return;
+                    assert.deepStrictEqual(s.environment.clusterViewerArns, ["arn:aws:iam::123456789012:role/github-preview"]);
+                    assert.deepStrictEqual(s.environment.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
+                    assert.strictEqual(s.environment.clusterLogRetentionDays, 90);
                 },
             },
         ];
@@ -208,9 +228,11 @@ describe("settings", () => {
                 problem: 'aws:region = "Ireland": an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
             },
             {
-                name: "an EKS version out of standard support",
+                name: "a Kubernetes version without pinned add-on versions (out of standard support)",
                 config: { ...eks, "sticky:kubernetesVersion": "1.29" },
-                problem: 'sticky:kubernetesVersion = "1.29": must be an EKS version in standard support: 1.34, 1.35, 1.36',
+                problem:
+                    'sticky:kubernetesVersion = "1.29": must be one of 1.34, 1.35, 1.36: the EKS versions in standard support ' +
+                    "whose add-on versions are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
             },
             {
                 name: "one zone",
@@ -249,6 +271,83 @@ describe("settings", () => {
                 config: { ...eks, "sticky:clusterAdminArns": '["alice"]' },
                 problem:
                     'sticky:clusterAdminArns = "[\\"alice\\"]": "alice": each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+            },
+            {
+                name: "the same admin twice",
+                config: {
+                    ...eks,
+                    "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/admin","arn:aws:iam::123456789012:role/admin"]',
+                },
+                problem:
+                    'sticky:clusterAdminArns = "arn:aws:iam::123456789012:role/admin": the same IAM principal as "arn:aws:iam::123456789012:role/admin" in sticky:clusterAdminArns; ' +
+                    "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
+            },
+            {
+                name: "the same role with another path and case (IAM names are unique per account, case-insensitively)",
+                config: {
+                    ...eks,
+                    "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/Admin","arn:aws:iam::123456789012:role/team/admin"]',
+                },
+                problem:
+                    'sticky:clusterAdminArns = "arn:aws:iam::123456789012:role/team/admin": the same IAM principal as "arn:aws:iam::123456789012:role/Admin" in sticky:clusterAdminArns; ' +
+                    "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
+            },
+            {
+                name: "one principal as admin and as viewer",
+                config: {
+                    ...eks,
+                    "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/ci"]',
+                    "sticky:clusterViewerArns": '["arn:aws:iam::123456789012:role/ci"]',
+                },
+                problem:
+                    'sticky:clusterViewerArns = "arn:aws:iam::123456789012:role/ci": the same IAM principal as "arn:aws:iam::123456789012:role/ci" in sticky:clusterAdminArns; ' +
+                    "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
+            },
+            {
+                name: "a viewer that is not an IAM ARN",
+                config: { ...eks, "sticky:clusterViewerArns": '["arn:aws:sts::123456789012:assumed-role/ci/run-1"]' },
+                problem:
+                    'sticky:clusterViewerArns = "[\\"arn:aws:sts::123456789012:assumed-role/ci/run-1\\"]": "arn:aws:sts::123456789012:assumed-role/ci/run-1": ' +
+                    'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
+            },
+            ...[
+                ["a malformed block", "203.0.113.0/33"],
+                ["an address without a prefix", "203.0.113.7"],
+                ["host bits set", "203.0.113.7/24"],
+                ["a private range", "10.0.0.0/8"],
+                ["an octet over 255", "203.0.256.0/24"],
+            ].map(([what, cidr]) => ({
+                name: `an endpoint block: ${what}`,
+                config: { ...eks, "sticky:publicAccessCidrs": JSON.stringify(["198.51.100.0/24", cidr]) },
+                problem:
+                    `sticky:publicAccessCidrs = ${JSON.stringify(JSON.stringify(["198.51.100.0/24", cidr]))}: "${cidr}": each must be a public IPv4 block ` +
+                    'with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" (private ranges never reach the public endpoint)',
+            })),
+            {
+                name: "no endpoint block at all",
+                config: { ...eks, "sticky:publicAccessCidrs": "[]" },
+                problem:
+                    'sticky:publicAccessCidrs = "[]": must list at least one block; the public endpoint cannot be open to nobody ' +
+                    '(use "0.0.0.0/0" for everyone, or your offices\' and CI runners\' addresses)',
+            },
+            {
+                name: "more endpoint blocks than EKS allows",
+                config: { ...eks, "sticky:publicAccessCidrs": JSON.stringify(Array.from({ length: 41 }, (_, i) => `203.0.${i}.0/24`)) },
+                problem: "sticky:publicAccessCidrs: 41 blocks; EKS allows at most 40",
+            },
+            {
+                name: "a log retention CloudWatch does not offer",
+                config: { ...eks, "sticky:clusterLogRetentionDays": "10" },
+                problem:
+                    'sticky:clusterLogRetentionDays = "10": must be a CloudWatch Logs retention in days: ' +
+                    "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            },
+            {
+                name: "fewer nodes than zones",
+                config: { ...eks, "sticky:nodeCount": "2", "sticky:availabilityZoneCount": "3" },
+                problem:
+                    'sticky:nodeCount = "2": must be at least sticky:availabilityZoneCount (3); each zone gets its own node group ' +
+                    "of at least one node, so a pod can always follow its volume",
             },
         ];
         for (const c of cases) {

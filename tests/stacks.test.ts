@@ -74,18 +74,24 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         assert.strictEqual(cluster.inputs.authenticationMode, "API");
         assert.strictEqual(cluster.inputs.skipDefaultNodeGroup, true);
         assert.strictEqual(cluster.inputs.storageClasses, undefined, "eks's storageClasses writes the removed in-tree provisioner");
-        assert.strictEqual(cluster.inputs.nodeAssociatePublicIpAddress, false);
+        // A no-op without a default node group (pulumi-eks passes it to the default group only).
+        assert.strictEqual(cluster.inputs.nodeAssociatePublicIpAddress, undefined);
     });
 
-    it("runs managed nodes in private subnets of three different zones", () => {
-        const nodeGroup = find(run, "eks:index:ManagedNodeGroup");
+    it("runs managed nodes in private subnets of three different zones, one node group each", () => {
+        const nodeGroups = run.resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
         const privateSubnets = run.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.startsWith("sticky-private-"));
-        assert.deepStrictEqual(nodeGroup.inputs.subnetIds, privateSubnets.map((s) => `${s.name}-id`));
+        assert.deepStrictEqual(
+            nodeGroups.map((g) => g.inputs.subnetIds),
+            privateSubnets.map((s) => [`${s.name}-id`]),
+        );
         assert.deepStrictEqual(
             privateSubnets.map((s) => s.inputs.availabilityZone),
             ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
         );
-        assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 4 });
+        for (const nodeGroup of nodeGroups) {
+            assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 2 });
+        }
         const privateRoutes = find(run, "aws:ec2/routeTable:RouteTable", "sticky-private");
         assert.ok(privateRoutes.inputs.routes[0].natGatewayId, "private subnets reach the internet through NAT only");
     });
@@ -94,16 +100,19 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         const addon = find(run, "aws:eks/addon:Addon", "aws-ebs-csi-driver");
         const role = find(run, "aws:iam/role:Role", "ebs-csi-driver");
         const agent = find(run, "aws:eks/addon:Addon", "eks-pod-identity-agent");
-        const nodeGroup = find(run, "eks:index:ManagedNodeGroup");
+        const nodeGroups = run.resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+        assert.strictEqual(nodeGroups.length, 3);
 
         assert.strictEqual(addon.inputs.addonName, "aws-ebs-csi-driver");
         assert.deepStrictEqual(addon.inputs.podIdentityAssociations, [
             { roleArn: "arn:aws:iam::123456789012:role/ebs-csi-driver", serviceAccount: "ebs-csi-controller-sa" },
         ]);
         assert.ok(addon.dependencies.includes(role.urn), "the association names the role");
-        assert.ok(addon.dependencies.includes(nodeGroup.urn), "created after the node group");
+        for (const nodeGroup of nodeGroups) {
+            assert.ok(addon.dependencies.includes(nodeGroup.urn), `created after node group ${nodeGroup.name}`);
+            assert.ok(agent.dependencies.includes(nodeGroup.urn), `the agent runs on nodes: created after ${nodeGroup.name}`);
+        }
         assert.ok(addon.dependencies.includes(agent.urn), "created after the Pod Identity agent");
-        assert.ok(agent.dependencies.includes(nodeGroup.urn), "the agent runs on nodes: created after them");
 
         assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
             { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
@@ -180,7 +189,7 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
     it("exports the cluster's name and its kubeconfig, as a secret", () => {
         assert.strictEqual(run.outputs.environment, "eks");
         assert.strictEqual(run.outputs.storageClassName, "gp3");
-        assert.strictEqual(run.outputs.clusterName, "sticky-eksCluster-1234567");
+        assert.strictEqual(run.outputs.clusterName, "sticky-prod", "a fixed name: <project>-<stack>");
         assert.strictEqual(unwrapSecret(run.rawOutputs.kubeconfig).secret, true, "kubeconfig is stored encrypted");
         assert.strictEqual(unwrapSecret(run.rawOutputs.clusterName).secret, false);
     });

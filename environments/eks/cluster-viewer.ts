@@ -1,0 +1,127 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The Kubernetes group that `sticky:clusterViewerArns` principals are put in by their access
+ * entries. Not `system:`-prefixed: EKS refuses those in `kubernetesGroups`.
+ */
+export const CLUSTER_VIEWER_GROUP = "sticky-cluster-viewers";
+
+/**
+ * What the viewers may touch: the kinds this stack manages. They may read them (`preview
+ * --refresh`) and send them changes (`get`, `list`, `watch`, `create`, `patch`, `update`),
+ * because Pulumi previews a Kubernetes change as a server-side dry run and RBAC checks a dry run
+ * exactly like the real write. The admission policy below turns every one of those writes away
+ * unless it is a dry run. Not granted: `delete` (a preview never deletes), Secrets, and any
+ * write to RBAC or admission objects, including this policy's (a preview of a change to them
+ * fails with Forbidden, which is the point: nobody may loosen this from a pull request).
+ */
+const WRITABLE_KINDS = [
+    { apiGroups: ["apps"], resources: ["statefulsets"] },
+    { apiGroups: [""], resources: ["services"] },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
+    { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"] },
+];
+const READABLE_KINDS = [
+    { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },
+    { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingadmissionpolicies", "validatingadmissionpolicybindings"] },
+    // What `kubectl get` and the volume lookup (npm run volumes) show next to the app.
+    { apiGroups: [""], resources: ["pods", "persistentvolumeclaims", "persistentvolumes", "endpoints", "events", "namespaces", "nodes"] },
+];
+
+export interface ClusterViewerAccessArgs {
+    /**
+     * The Kubernetes group whose members get read and dry-run rights and nothing else.
+     * @default CLUSTER_VIEWER_GROUP
+     */
+    readonly group?: string;
+}
+
+/**
+ * Read-only access to the cluster for CI's preview and drift roles, enforced by the API server:
+ * RBAC lets the group read the stack's kinds and send them changes, and a
+ * ValidatingAdmissionPolicy with its binding refuses every write from the group that is not a
+ * dry run. So a pull request's preview role can show a diff against prod, but a workflow edited
+ * in that pull request cannot change prod with it, even with `pulumi up` or `kubectl apply`.
+ *
+ * Plain Kubernetes objects: the prod stack creates them in its EKS cluster, and the e2e test
+ * creates the same objects in the test cluster to prove them (`e2e/cluster-viewer.e2e.ts`).
+ */
+export class ClusterViewerAccess extends pulumi.ComponentResource {
+    /** The group the access entries name. */
+    readonly group: string;
+    readonly clusterRole: k8s.rbac.v1.ClusterRole;
+    readonly clusterRoleBinding: k8s.rbac.v1.ClusterRoleBinding;
+    readonly policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
+    readonly policyBinding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+
+    constructor(name: string, args: ClusterViewerAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sticky:eks:ClusterViewerAccess", name, {}, opts);
+        const group = args.group ?? CLUSTER_VIEWER_GROUP;
+        this.group = group;
+        const labels = { "app.kubernetes.io/part-of": "sticky", "app.kubernetes.io/component": "cluster-viewer" };
+
+        this.clusterRole = new k8s.rbac.v1.ClusterRole(
+            name,
+            {
+                metadata: { name, labels },
+                rules: [
+                    ...WRITABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch", "create", "patch", "update"] })),
+                    ...READABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch"] })),
+                ],
+            },
+            { parent: this },
+        );
+        this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+            name,
+            {
+                metadata: { name, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: this.clusterRole.metadata.name },
+                subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }],
+            },
+            { parent: this },
+        );
+
+        // CEL: `request` is the admission request; a dry run has `dryRun: true`. The group test is
+        // a match condition, so the policy costs nothing for anyone else's requests.
+        const policyName = `${name}-dry-run-only`;
+        this.policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            policyName,
+            {
+                metadata: { name: policyName, labels },
+                spec: {
+                    failurePolicy: "Fail",
+                    matchConstraints: {
+                        resourceRules: [
+                            {
+                                apiGroups: ["*"],
+                                apiVersions: ["*"],
+                                operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
+                                resources: ["*", "*/*"],
+                            },
+                        ],
+                    },
+                    matchConditions: [{ name: "from-cluster-viewers", expression: `request.userInfo.groups.exists(g, g == ${JSON.stringify(group)})` }],
+                    validations: [
+                        {
+                            expression: "has(request.dryRun) && request.dryRun == true",
+                            message: `members of ${group} may only dry-run changes (pulumi preview); a real write needs the deploy role`,
+                            reason: "Forbidden",
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+        this.policyBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+            policyName,
+            {
+                metadata: { name: policyName, labels },
+                spec: { policyName: this.policy.metadata.name, validationActions: ["Deny"] },
+            },
+            { parent: this },
+        );
+
+        this.registerOutputs({ group });
+    }
+}

@@ -1,0 +1,133 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import type { EksSettings } from "../../settings";
+import type { AddonVersions } from "./addon-versions";
+import { CLUSTER_VIEWER_GROUP } from "./cluster-viewer";
+import type { Network } from "./network";
+import { accessEntryKey, callerIdentity, parsePrincipalArn, principalIdentity } from "./principals";
+
+const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/** The control plane's log types: API calls, the audit trail, and who authenticated. */
+export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"];
+
+/**
+ * The access entries of `sticky:clusterAdminArns` (cluster-admin through EKS's access policy)
+ * and `sticky:clusterViewerArns` (the viewers' Kubernetes group, whose rights come from
+ * ClusterViewerAccess), keyed by the principal, never by its place in a list. settings.ts has
+ * rejected malformed ARNs and a principal listed twice.
+ */
+export function accessEntries(settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): Record<string, eks.types.input.AccessEntryArgs> {
+    const entries: Record<string, eks.types.input.AccessEntryArgs> = {};
+    for (const principalArn of settings.clusterAdminArns) {
+        entries[accessEntryKey("admin", parsePrincipalArn(principalArn)!)] = {
+            principalArn,
+            accessPolicies: { admin: { policyArn: CLUSTER_ADMIN_POLICY_ARN, accessScope: { type: "cluster" } } },
+        };
+    }
+    for (const principalArn of settings.clusterViewerArns) {
+        entries[accessEntryKey("viewer", parsePrincipalArn(principalArn)!)] = {
+            principalArn,
+            kubernetesGroups: [CLUSTER_VIEWER_GROUP],
+        };
+    }
+    return entries;
+}
+
+/**
+ * The listed principal that is the identity running this deployment, if any. EKS makes the
+ * identity that creates the cluster its admin (pulumi-eks always sets
+ * `bootstrapClusterCreatorAdminPermissions`), so an access entry for it fails with 409 while the
+ * cluster is being created. Once the cluster exists, listing the deploying identity is fine if
+ * someone else created it; hence a warning, not an error.
+ */
+export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): string | undefined {
+    const caller = callerIdentity(callerArn);
+    if (caller === undefined) return undefined;
+    return [...settings.clusterAdminArns, ...settings.clusterViewerArns].find((arn) => principalIdentity(parsePrincipalArn(arn)!) === caller);
+}
+
+export interface ControlPlane {
+    readonly cluster: eks.Cluster;
+    readonly clusterName: pulumi.Output<string>;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+}
+
+/**
+ * The EKS control plane and who may reach it:
+ * - a fixed cluster name (`<project>-<stack>`), so the stack can own the log group EKS writes to
+ *   (`/aws/eks/<name>/cluster`), with a retention: otherwise EKS creates it, keeps the logs
+ *   forever, and `pulumi destroy` leaves it behind;
+ * - API authentication mode, access entries for admins and viewers;
+ * - STANDARD support: with the default (EXTENDED), a version that leaves standard support
+ *   silently costs six times as much per hour instead of being upgraded;
+ * - deletion protection tied to `sticky:protect`, so neither Pulumi nor the console nor the
+ *   CLI deletes the cluster by mistake;
+ * - the public endpoint limited to `sticky:publicAccessCidrs`; nodes use the private one;
+ * - kube-proxy and vpc-cni (made by pulumi-eks) pinned to the table's versions; no default
+ *   node group, no default security groups (nothing would use them: managed nodes use the
+ *   cluster security group EKS creates), no pulumi-eks CoreDNS (made after the nodes instead,
+ *   in addons.ts), no OIDC provider (Pod Identity replaces IRSA).
+ */
+export function eksControlPlane(
+    settings: EksSettings,
+    network: Network,
+    addonVersions: AddonVersions,
+    options: { protect: boolean; tags: Record<string, string> },
+): ControlPlane {
+    const { protect, tags } = options;
+    const clusterName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+
+    const logGroup = new aws.cloudwatch.LogGroup("sticky-cluster", {
+        name: `/aws/eks/${clusterName}/cluster`,
+        retentionInDays: settings.clusterLogRetentionDays,
+        tags,
+    });
+
+    // Warn (in preview too) when the deploying identity is also listed: see listedCaller.
+    const entries = accessEntries(settings);
+    if (Object.keys(entries).length > 0) {
+        aws.getCallerIdentityOutput().arn.apply((callerArn) => {
+            const listed = callerArn ? listedCaller(callerArn, settings) : undefined;
+            if (listed !== undefined) {
+                void pulumi.log.warn(
+                    `${listed} (sticky:clusterAdminArns or sticky:clusterViewerArns) is the identity running this deployment (${callerArn}). ` +
+                        "If this deployment creates the cluster, EKS already makes it admin and its access entry fails with 409: " +
+                        "remove it from the list, and deploy with the identity that should own the cluster (see the README's Prod on EKS).",
+                );
+            }
+        });
+    }
+
+    const cluster = new eks.Cluster(
+        "sticky",
+        {
+            name: clusterName,
+            version: settings.kubernetesVersion,
+            vpcId: network.vpc.id,
+            publicSubnetIds: network.zones.map((zone) => zone.publicSubnet.id),
+            privateSubnetIds: network.zones.map((zone) => zone.privateSubnet.id),
+            endpointPrivateAccess: true,
+            endpointPublicAccess: true,
+            publicAccessCidrs: [...settings.publicAccessCidrs],
+            authenticationMode: eks.AuthenticationMode.Api,
+            accessEntries: entries,
+            upgradePolicy: { supportType: "STANDARD" },
+            deletionProtection: protect,
+            skipDefaultNodeGroup: true,
+            skipDefaultSecurityGroups: true,
+            createOidcProvider: false,
+            kubeProxyAddonOptions: { version: addonVersions["kube-proxy"] },
+            // The VPC CNI's network policy agent: without it the app's NetworkPolicy (web port in,
+            // nothing out) is accepted and enforced by nothing.
+            vpcCniOptions: { addonVersion: addonVersions["vpc-cni"], enableNetworkPolicy: true },
+            corednsAddonOptions: { enabled: false },
+            enabledClusterLogTypes: CLUSTER_LOG_TYPES,
+            tags,
+        },
+        { protect, dependsOn: [logGroup] },
+    );
+
+    return { cluster, clusterName: cluster.eksCluster.name, logGroup };
+}

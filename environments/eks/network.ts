@@ -1,0 +1,115 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { EksSettings } from "../../settings";
+
+/**
+ * Splits a /16 VPC block into /20 subnets: private ones from the bottom (x.y.0.0, x.y.16.0, ...)
+ * and public ones from the middle (x.y.128.0, ...), one of each per zone, up to six zones.
+ */
+export function subnetCidrs(vpcCidr: string, zoneCount: number): { privateCidrs: string[]; publicCidrs: string[] } {
+    const [a, b] = vpcCidr.split(".");
+    const block = (third: number) => `${a}.${b}.${third}.0/20`;
+    const zones = Array.from({ length: zoneCount }, (_, i) => i);
+    return {
+        privateCidrs: zones.map((i) => block(i * 16)),
+        publicCidrs: zones.map((i) => block(128 + i * 16)),
+    };
+}
+
+/** One zone's share of the network: where its node group and its load balancer node go. */
+export interface Zone {
+    readonly index: number;
+    readonly name: pulumi.Output<string>;
+    readonly privateSubnet: aws.ec2.Subnet;
+    readonly publicSubnet: aws.ec2.Subnet;
+}
+
+export interface Network {
+    readonly vpc: aws.ec2.Vpc;
+    readonly zones: Zone[];
+}
+
+/**
+ * The VPC: in each of `availabilityZoneCount` zones a private subnet for the nodes and a public
+ * one for load balancers, and one NAT gateway for the nodes' egress (image pulls, AWS APIs).
+ *
+ * One NAT gateway, not one per zone: a zone outage cuts the other zones' egress (image pulls),
+ * not their serving. One per zone costs another gateway-hour and public IPv4 address each; see
+ * the README's cost table.
+ */
+export function eksNetwork(settings: EksSettings, tags: Record<string, string>): Network {
+    // Zones where this account can place subnets (Local Zones need an opt-in and are excluded).
+    const zoneNames = aws
+        .getAvailabilityZonesOutput({
+            state: "available",
+            filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+        })
+        .names.apply((names) => {
+            if (names.length < settings.availabilityZoneCount) {
+                throw new Error(
+                    `sticky:availabilityZoneCount = ${settings.availabilityZoneCount}: region ${settings.region} ` +
+                        `has only ${names.length} zones available (${names.join(", ")}); lower it.`,
+                );
+            }
+            return names.slice(0, settings.availabilityZoneCount);
+        });
+
+    const vpc = new aws.ec2.Vpc("sticky", {
+        cidrBlock: settings.vpcCidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { ...tags, Name: "sticky" },
+    });
+    const internetGateway = new aws.ec2.InternetGateway("sticky", { vpcId: vpc.id, tags });
+    const publicRoutes = new aws.ec2.RouteTable("sticky-public", {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
+        tags: { ...tags, Name: "sticky-public" },
+    });
+
+    const { privateCidrs, publicCidrs } = subnetCidrs(settings.vpcCidr, settings.availabilityZoneCount);
+    const zoneName = (zone: number) => zoneNames.apply((names) => names[zone]);
+    const publicSubnets = publicCidrs.map((cidrBlock, zone) => {
+        const subnet = new aws.ec2.Subnet(`sticky-public-${zone}`, {
+            vpcId: vpc.id,
+            cidrBlock,
+            availabilityZone: zoneName(zone),
+            // Tagged for the Kubernetes service controller: internet-facing load balancers go here.
+            tags: { ...tags, Name: `sticky-public-${zone}`, "kubernetes.io/role/elb": "1" },
+        });
+        new aws.ec2.RouteTableAssociation(`sticky-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+        return subnet;
+    });
+
+    const natAddress = new aws.ec2.Eip("sticky-nat", { domain: "vpc", tags });
+    const natGateway = new aws.ec2.NatGateway(
+        "sticky",
+        { subnetId: publicSubnets[0].id, allocationId: natAddress.id, tags },
+        { dependsOn: [internetGateway] },
+    );
+    const privateRoutes = new aws.ec2.RouteTable("sticky-private", {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }],
+        tags: { ...tags, Name: "sticky-private" },
+    });
+    const privateSubnets = privateCidrs.map((cidrBlock, zone) => {
+        const subnet = new aws.ec2.Subnet(`sticky-private-${zone}`, {
+            vpcId: vpc.id,
+            cidrBlock,
+            availabilityZone: zoneName(zone),
+            tags: { ...tags, Name: `sticky-private-${zone}`, "kubernetes.io/role/internal-elb": "1" },
+        });
+        new aws.ec2.RouteTableAssociation(`sticky-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRoutes.id });
+        return subnet;
+    });
+
+    return {
+        vpc,
+        zones: privateSubnets.map((privateSubnet, index) => ({
+            index,
+            name: zoneName(index),
+            privateSubnet,
+            publicSubnet: publicSubnets[index],
+        })),
+    };
+}

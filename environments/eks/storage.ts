@@ -1,0 +1,38 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+
+/**
+ * The encrypted gp3 StorageClass the app's claims name: EBS CSI (`ebs.csi.aws.com`),
+ * `WaitForFirstConsumer` (EBS volumes are zonal: each is made in its pod's zone), expandable,
+ * reclaim policy Retain (a deleted claim leaves its volume and data in EBS; see the README's
+ * destroy notes). `@pulumi/eks`'s `storageClasses` option is not used: it writes the removed
+ * in-tree `kubernetes.io/aws-ebs` provisioner.
+ */
+export function gp3StorageClass(
+    storageClassName: string,
+    provider: k8s.Provider,
+    ebsCsiDriver: aws.eks.Addon,
+    protect: boolean,
+): k8s.storage.v1.StorageClass {
+    return new k8s.storage.v1.StorageClass(
+        "gp3",
+        {
+            metadata: {
+                name: storageClassName,
+                // EKS 1.30+ has no default class; make this one the default for anything that does
+                // not name a class, as the article's original YAML does not.
+                annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+            },
+            provisioner: "ebs.csi.aws.com",
+            parameters: {
+                type: "gp3",
+                encrypted: "true",
+                "csi.storage.k8s.io/fstype": "ext4",
+            },
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            reclaimPolicy: "Retain",
+        },
+        { provider, protect, dependsOn: [ebsCsiDriver] },
+    );
+}

@@ -1,0 +1,385 @@
+/**
+ * The EKS environment, point by point (issue 10): what the prod stack registers under mocks with
+ * Pulumi.prod.yaml, and the pure helpers as tables. @pulumi/eks's Cluster and ManagedNodeGroup
+ * are remote components: under mocks their inputs are what we can see, and what they do with
+ * them was read in pulumi-eks 4.3.0's source (nodejs/eks/cluster/cluster.ts, nodes/nodegroup.ts).
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { ADDON_VERSIONS, addonVersionsFor, KUBERNETES_VERSIONS } from "../environments/eks/addon-versions";
+import { VOLUME_CLUSTER_TAG } from "../environments/eks/addons";
+import { accessEntries, listedCaller } from "../environments/eks/cluster";
+import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
+import { amiTypeFor, nodesPerZone } from "../environments/eks/nodes";
+import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
+import { find, mockedCalls, ROOT, runStack, type Registered, type StackRun } from "./harness";
+
+const ADDON = "aws:eks/addon:Addon";
+const CLUSTER = "eks:index:Cluster";
+const NODE_GROUP = "eks:index:ManagedNodeGroup";
+const SERVICE = "kubernetes:core/v1:Service";
+const GET_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion";
+
+const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
+const OPS = "arn:aws:iam::123456789012:user/ops";
+const PREVIEW = "arn:aws:iam::123456789012:role/github-preview";
+const DRIFT = "arn:aws:iam::123456789012:role/ci/github-drift";
+
+const nodeGroupsOf = (run: StackRun) => run.resources.filter((r) => r.type === NODE_GROUP);
+/** What a resource looks like to the engine: everything but its (per-run) URN-free identity. */
+const registration = (r: Registered) => ({
+    type: r.type,
+    name: r.name,
+    inputs: r.inputs,
+    parent: r.parent,
+    provider: r.provider,
+    protect: r.protect,
+    dependencies: [...r.dependencies].sort(),
+});
+
+/** Pulumi.prod.yaml with every EKS key changed from its default, run once for the tests below. */
+const CONFIGURED = {
+    "sticky:kubernetesVersion": "1.36",
+    "sticky:clusterAdminArns": JSON.stringify([ADMIN, OPS]),
+    "sticky:clusterViewerArns": JSON.stringify([PREVIEW, DRIFT]),
+    "sticky:publicAccessCidrs": '["203.0.113.0/24"]',
+    "sticky:nodeCount": "4",
+    "sticky:protect": "false",
+    "sticky:clusterLogRetentionDays": "365",
+};
+
+describe("EKS environment (stack prod)", () => {
+    let run: StackRun;
+    let configured: StackRun;
+    before(async () => {
+        run = await runStack("prod");
+        configured = await runStack("prod", CONFIGURED);
+    });
+
+    describe("1. add-on versions are pinned to sticky:kubernetesVersion", () => {
+        it("has a complete row for every version settings.ts accepts", () => {
+            assert.deepStrictEqual(KUBERNETES_VERSIONS, ["1.34", "1.35", "1.36"]);
+            for (const version of KUBERNETES_VERSIONS) {
+                const row = addonVersionsFor(version);
+                assert.deepStrictEqual(Object.keys(row).sort(), ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+                for (const [addon, addonVersion] of Object.entries(row)) {
+                    assert.match(addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${version} ${addon}`);
+                }
+                // kube-proxy follows the control plane's minor version.
+                assert.ok(row["kube-proxy"].startsWith(`v${version}.`), `kube-proxy ${row["kube-proxy"]} for ${version}`);
+            }
+            assert.throws(() => addonVersionsFor("1.29"), /no add-on versions for Kubernetes 1\.29; supported: 1\.34, 1\.35, 1\.36/);
+        });
+
+        it("gives pulumi-eks the kube-proxy and vpc-cni versions, so it never asks AWS for the most recent", () => {
+            // pulumi-eks 4.3 calls getAddonVersion({mostRecent: true}) only when these are unset.
+            const cluster = find(run, CLUSTER);
+            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, ADDON_VERSIONS["1.35"]["kube-proxy"]);
+            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, ADDON_VERSIONS["1.35"]["vpc-cni"]);
+        });
+
+        it("pins every add-on the stack creates itself", () => {
+            const addons = run.resources.filter((r) => r.type === ADDON);
+            assert.deepStrictEqual(
+                Object.fromEntries(addons.map((a) => [a.inputs.addonName, a.inputs.addonVersion])),
+                {
+                    coredns: ADDON_VERSIONS["1.35"].coredns,
+                    "eks-pod-identity-agent": ADDON_VERSIONS["1.35"]["eks-pod-identity-agent"],
+                    "aws-ebs-csi-driver": ADDON_VERSIONS["1.35"]["aws-ebs-csi-driver"],
+                },
+            );
+        });
+
+        it("moves every add-on, and the cluster, when the Kubernetes version changes", () => {
+            const upgraded = configured;
+            const cluster = find(upgraded, CLUSTER);
+            assert.strictEqual(cluster.inputs.version, "1.36");
+            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, ADDON_VERSIONS["1.36"]["kube-proxy"]);
+            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, ADDON_VERSIONS["1.36"]["vpc-cni"]);
+            for (const addon of upgraded.resources.filter((r) => r.type === ADDON)) {
+                const name = addon.inputs.addonName as keyof (typeof ADDON_VERSIONS)["1.36"];
+                assert.strictEqual(addon.inputs.addonVersion, ADDON_VERSIONS["1.36"][name], name);
+            }
+        });
+
+        it("drift: a newer AWS build between two runs changes nothing the stack registers", async () => {
+            const newest = (build: number) => (inputs: Record<string, any>) => ({ ...inputs, version: `v9.9.${build}-eksbuild.1` });
+            try {
+                mockedCalls[GET_ADDON_VERSION] = newest(1);
+                const monday = await runStack("prod");
+                mockedCalls[GET_ADDON_VERSION] = newest(2);
+                const tuesday = await runStack("prod");
+                const byName = (a: { type: string; name: string }, b: { type: string; name: string }) =>
+                    `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`);
+                // Compared as JSON: the recorded inputs are plain data, but objects Pulumi deserialized
+                // carry prototypes that differ between runs.
+                const lines = (r: StackRun) => r.resources.map(registration).sort(byName).map((x) => JSON.stringify(x));
+                assert.deepStrictEqual(lines(tuesday), lines(monday));
+                // Nothing asks: the versions come from the table, not from AWS.
+                assert.ok(!monday.calls.includes(GET_ADDON_VERSION) && !tuesday.calls.includes(GET_ADDON_VERSION));
+                const versions = JSON.stringify(tuesday.resources.map((r) => r.inputs));
+                assert.ok(!versions.includes("v9.9."), "no AWS-chosen version reached any input");
+            } finally {
+                delete mockedCalls[GET_ADDON_VERSION];
+            }
+        });
+    });
+
+    describe("2. CoreDNS is a managed add-on, created after the nodes", () => {
+        it("replaces pulumi-eks's (absent without a default node group) with one of our own", () => {
+            assert.strictEqual(find(run, CLUSTER).inputs.corednsAddonOptions.enabled, false);
+            const coredns = find(run, ADDON, "coredns");
+            assert.strictEqual(coredns.inputs.resolveConflictsOnCreate, "OVERWRITE", "takes over the copy EKS bootstrapped");
+            for (const nodeGroup of nodeGroupsOf(run)) {
+                assert.ok(coredns.dependencies.includes(nodeGroup.urn), `after ${nodeGroup.name}`);
+            }
+        });
+    });
+
+    describe("3. access entries are keyed by principal", () => {
+        it("derives each key from the ARN: account, type and name", () => {
+            const table: [string, "admin" | "viewer", string][] = [
+                [ADMIN, "admin", "admin-123456789012-role-platform-admin"],
+                [OPS, "admin", "admin-123456789012-user-ops"],
+                [DRIFT, "viewer", "viewer-123456789012-role-github-drift"],
+                ["arn:aws:iam::123456789012:role/Team/Admin", "admin", "admin-123456789012-role-admin"],
+            ];
+            for (const [arn, role, key] of table) assert.strictEqual(accessEntryKey(role, parsePrincipalArn(arn)!), key, arn);
+        });
+
+        it("keeps the other entries when one admin is removed or the list reordered", () => {
+            const before = Object.keys(accessEntries({ clusterAdminArns: [ADMIN, OPS], clusterViewerArns: [] }));
+            const removed = Object.keys(accessEntries({ clusterAdminArns: [OPS], clusterViewerArns: [] }));
+            const reordered = Object.keys(accessEntries({ clusterAdminArns: [OPS, ADMIN], clusterViewerArns: [] }));
+            assert.deepStrictEqual(removed, ["admin-123456789012-user-ops"]);
+            assert.ok(before.includes(removed[0]));
+            assert.deepStrictEqual([...reordered].sort(), [...before].sort());
+        });
+
+        it("hands pulumi-eks admin entries with the cluster-admin policy", () => {
+            const entries = find(configured, CLUSTER).inputs.accessEntries;
+            assert.deepStrictEqual(Object.keys(entries).sort(), [
+                "admin-123456789012-role-platform-admin",
+                "admin-123456789012-user-ops",
+                "viewer-123456789012-role-github-drift",
+                "viewer-123456789012-role-github-preview",
+            ]);
+            assert.deepStrictEqual(entries["admin-123456789012-user-ops"], {
+                principalArn: OPS,
+                accessPolicies: {
+                    admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } },
+                },
+            });
+        });
+
+        it("recognises the deploying identity among the listed principals", () => {
+            const settings = { clusterAdminArns: [ADMIN], clusterViewerArns: [DRIFT] };
+            const table: [string, string | undefined][] = [
+                ["arn:aws:sts::123456789012:assumed-role/platform-admin/alice", ADMIN],
+                ["arn:aws:sts::123456789012:assumed-role/GitHub-Drift/run-42", DRIFT],
+                ["arn:aws:sts::999999999999:assumed-role/platform-admin/alice", undefined],
+                ["arn:aws:iam::123456789012:user/ops", undefined],
+                ["arn:aws:iam::123456789012:root", undefined],
+            ];
+            for (const [caller, listed] of table) assert.strictEqual(listedCaller(caller, settings), listed, caller);
+            assert.strictEqual(callerIdentity("arn:aws:sts::123456789012:federated-user/bob"), undefined);
+        });
+    });
+
+    describe("4. cluster viewers: access entries, RBAC and an admission policy", () => {
+        it("creates none of it without viewers", () => {
+            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("kubernetes:rbac") || r.type.startsWith("kubernetes:admission")), []);
+        });
+
+        it("puts viewers in the viewer group and binds the group's read-and-dry-run rights and the policy", () => {
+            const withViewers = configured;
+            const entries = find(withViewers, CLUSTER).inputs.accessEntries;
+            assert.deepStrictEqual(entries["viewer-123456789012-role-github-preview"], { principalArn: PREVIEW, kubernetesGroups: [CLUSTER_VIEWER_GROUP] });
+            assert.deepStrictEqual(entries["viewer-123456789012-role-github-drift"], { principalArn: DRIFT, kubernetesGroups: [CLUSTER_VIEWER_GROUP] });
+
+            const eksProvider = find(withViewers, "pulumi:providers:kubernetes", "eks");
+            const access = find(withViewers, "sticky:eks:ClusterViewerAccess");
+            const role = find(withViewers, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+            const binding = find(withViewers, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+            const policy = find(withViewers, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+            const policyBinding = find(withViewers, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+            for (const child of [role, binding, policy, policyBinding]) {
+                assert.strictEqual(child.parent, access.urn);
+                assert.ok(child.provider.startsWith(eksProvider.urn), `${child.name} goes to the EKS cluster`);
+            }
+            assert.deepStrictEqual(binding.inputs.subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: CLUSTER_VIEWER_GROUP }]);
+            const verbs = new Set(role.inputs.rules.flatMap((rule: { verbs: string[] }) => rule.verbs));
+            assert.ok(!verbs.has("delete") && !verbs.has("*"), "no delete, no wildcard");
+            const secrets = role.inputs.rules.filter((rule: { resources: string[] }) => rule.resources.includes("secrets"));
+            assert.deepStrictEqual(secrets, [], "no Secrets");
+            assert.deepStrictEqual(policy.inputs.spec.matchConditions, [
+                { name: "from-cluster-viewers", expression: `request.userInfo.groups.exists(g, g == "${CLUSTER_VIEWER_GROUP}")` },
+            ]);
+            assert.strictEqual(policy.inputs.spec.validations[0].expression, "has(request.dryRun) && request.dryRun == true");
+            assert.deepStrictEqual(policyBinding.inputs.spec, { policyName: policy.inputs.metadata.name, validationActions: ["Deny"] });
+        });
+    });
+
+    describe("5. money and support", () => {
+        it("STANDARD support, a fixed name, an owned log group with a retention, no default security groups", () => {
+            const cluster = find(run, CLUSTER);
+            const logGroup = find(run, "aws:cloudwatch/logGroup:LogGroup", "sticky-cluster");
+            assert.deepStrictEqual(cluster.inputs.upgradePolicy, { supportType: "STANDARD" });
+            assert.strictEqual(cluster.inputs.name, "sticky-prod");
+            assert.strictEqual(logGroup.inputs.name, "/aws/eks/sticky-prod/cluster");
+            assert.strictEqual(logGroup.inputs.retentionInDays, 30);
+            assert.ok(cluster.dependencies.includes(logGroup.urn), "the log group exists before EKS would create its own");
+            assert.deepStrictEqual(cluster.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator"]);
+            assert.strictEqual(cluster.inputs.skipDefaultSecurityGroups, true);
+            assert.strictEqual(cluster.inputs.nodeAssociatePublicIpAddress, undefined);
+        });
+
+        it("turns on EKS deletion protection with sticky:protect, and off without", () => {
+            assert.strictEqual(find(run, CLUSTER).inputs.deletionProtection, true);
+            const unprotected = configured;
+            assert.strictEqual(find(unprotected, CLUSTER).inputs.deletionProtection, false);
+            assert.strictEqual(find(unprotected, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
+        });
+    });
+
+    describe("6. one managed node group per zone, AMI type pinned", () => {
+        it("spreads nodeCount evenly, the first zones taking the remainder", () => {
+            const table: [number, number, number[]][] = [
+                [3, 3, [1, 1, 1]],
+                [4, 3, [2, 1, 1]],
+                [5, 3, [2, 2, 1]],
+                [6, 2, [3, 3]],
+                [2, 2, [1, 1]],
+            ];
+            for (const [nodes, zones, expected] of table) assert.deepStrictEqual(nodesPerZone(nodes, zones), expected, `${nodes} over ${zones}`);
+        });
+
+        it("picks AL2023 for the instance's architecture", () => {
+            const table: [string, string][] = [
+                ["t3.medium", "AL2023_x86_64_STANDARD"],
+                ["m7i.large", "AL2023_x86_64_STANDARD"],
+                ["g5.xlarge", "AL2023_x86_64_STANDARD"],
+                ["t4g.medium", "AL2023_ARM_64_STANDARD"],
+                ["m7gd.large", "AL2023_ARM_64_STANDARD"],
+                ["c7gn.large", "AL2023_ARM_64_STANDARD"],
+            ];
+            for (const [instanceType, amiType] of table) assert.strictEqual(amiTypeFor(instanceType), amiType, instanceType);
+        });
+
+        it("registers a group per zone, each in its zone's private subnet, with its share of the nodes", () => {
+            const four = configured;
+            const groups = nodeGroupsOf(four);
+            assert.deepStrictEqual(groups.map((g) => g.name), ["sticky-0", "sticky-1", "sticky-2"]);
+            assert.deepStrictEqual(groups.map((g) => g.inputs.subnetIds), [["sticky-private-0-id"], ["sticky-private-1-id"], ["sticky-private-2-id"]]);
+            assert.deepStrictEqual(groups.map((g) => g.inputs.scalingConfig.desiredSize), [2, 1, 1]);
+            for (const group of groups) {
+                assert.strictEqual(group.inputs.amiType, "AL2023_x86_64_STANDARD");
+                assert.strictEqual(group.inputs.diskSize, 20);
+            }
+        });
+    });
+
+    describe("7. an NLB, asked for by the environment, not the app", () => {
+        it("annotates the prod Service for an NLB, tagged, beside the component's own annotation", () => {
+            assert.deepStrictEqual(find(run, SERVICE, "sticky-public").inputs.metadata.annotations, {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": "project=sticky,managed-by=pulumi",
+                [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN,
+            });
+        });
+
+        it("gives the dev Service only the component's own annotation", async () => {
+            const dev = await runStack("dev");
+            assert.deepStrictEqual(find(dev, SERVICE, "sticky-public").inputs.metadata.annotations, { [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN });
+        });
+
+        it("keeps the component blind to environments", () => {
+            const component = fs.readFileSync(path.join(ROOT, "components", "sticky-app.ts"), "utf8");
+            assert.ok(!/aws|eks|nlb/i.test(component.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "")), "no cloud names in the component's code");
+        });
+    });
+
+    describe("8. the public API endpoint", () => {
+        it("is open to sticky:publicAccessCidrs only", () => {
+            assert.deepStrictEqual(find(run, CLUSTER).inputs.publicAccessCidrs, ["0.0.0.0/0"]);
+            const office = configured;
+            assert.deepStrictEqual(find(office, CLUSTER).inputs.publicAccessCidrs, ["203.0.113.0/24"]);
+            assert.strictEqual(find(office, CLUSTER).inputs.endpointPrivateAccess, true, "nodes use the private endpoint");
+        });
+    });
+
+    describe("9. volumes you can find", () => {
+        it("tags every EBS volume the driver makes with the cluster's name", () => {
+            const driver = find(run, ADDON, "aws-ebs-csi-driver");
+            assert.deepStrictEqual(JSON.parse(driver.inputs.configurationValues), {
+                controller: { extraVolumeTags: { [VOLUME_CLUSTER_TAG]: "sticky-prod" } },
+            });
+        });
+
+        it("is the tag the README's volume lookup filters on", () => {
+            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+            assert.ok(readme.includes(`Name=tag:${VOLUME_CLUSTER_TAG},Values=sticky-prod`));
+        });
+    });
+
+    describe("the split into environments/eks/ keeps the deployed stack's URNs", () => {
+        // Before the split, one node group spanned the zones; it is now one per zone (point 6),
+        // which replaces it on purpose. Every other URN must be registered unchanged.
+        const INTENDED: Record<string, string> = {
+            "urn:pulumi:prod::sticky::pulumi:pulumi:Stack$eks:index:ManagedNodeGroup::sticky": "replaced by one node group per zone (sticky-0..2)",
+        };
+
+        it("registers every earlier URN again, except the ones replaced on purpose", () => {
+            const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, "tests", "fixtures", "prod-urns-before-split.json"), "utf8"));
+            const now = new Set(run.resources.map((r) => r.urn));
+            const missing = (fixture.urns as string[]).filter((urn) => !now.has(urn));
+            assert.deepStrictEqual(missing, Object.keys(INTENDED));
+        });
+    });
+});
+
+describe("scripts/eks-addon-versions.sh (checks the table against AWS's defaults)", () => {
+
+    /** Runs the script with a stand-in `aws` that answers `answer(k8s, addon)`. */
+    function runWith(answer: (k8s: string, addon: string) => string) {
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-aws-"));
+        const answers = Object.fromEntries(
+            KUBERNETES_VERSIONS.flatMap((k8s) => Object.keys(ADDON_VERSIONS[k8s]).map((addon) => [`${k8s} ${addon}`, answer(k8s, addon)])),
+        );
+        // The stand-in answers by --kubernetes-version and --addon-name, like the real CLI's call.
+        fs.writeFileSync(
+            path.join(bin, "aws"),
+            "#!/usr/bin/env bash\n" +
+                'while (($#)); do case "$1" in --kubernetes-version) v="$2";; --addon-name) n="$2";; esac; shift; done\n' +
+                'case "$v $n" in\n' +
+                Object.entries(answers).map(([row, version]) => `  "${row}") echo "${version}";;\n`).join("") +
+                "esac\n",
+            { mode: 0o755 },
+        );
+        try {
+            return spawnSync("bash", [path.join(ROOT, "scripts", "eks-addon-versions.sh")], {
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+                encoding: "utf8",
+            });
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
+    }
+
+    it("passes when AWS's defaults are the pinned versions", () => {
+        const result = runWith((k8s, addon) => (ADDON_VERSIONS as any)[k8s][addon]);
+        assert.strictEqual(result.status, 0, result.stderr);
+        assert.strictEqual(result.stdout.trim().split("\n").length, KUBERNETES_VERSIONS.length * 5);
+    });
+
+    it("fails and names the row when AWS's default moved", () => {
+        const result = runWith((k8s, addon) => (k8s === "1.36" && addon === "coredns" ? "v1.14.9-eksbuild.1" : (ADDON_VERSIONS as any)[k8s][addon]));
+        assert.strictEqual(result.status, 1);
+        assert.match(result.stdout, /1\.36\s+coredns\s+v1\.14\.2-eksbuild\.4\s+AWS default: v1\.14\.9-eksbuild\.1/);
+        assert.match(result.stderr, /1 pinned version\(s\) differ/);
+    });
+});
