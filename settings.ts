@@ -11,11 +11,12 @@
  * become `undefined`. A test keeps the two in step.
  */
 
-/** The project's config namespace: keys are `sticky:<name>`. */
-export const PROJECT = "sticky";
-
+// Pure modules too: the add-on table (which versions exist) and IAM principal parsing.
 import { KUBERNETES_VERSIONS } from "./environments/eks/addon-versions";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./environments/eks/principals";
+
+/** The project's config namespace: keys are `sticky:<name>`. */
+export const PROJECT = "sticky";
 
 /** Which kind of cluster a stack deploys to. */
 export const ENVIRONMENTS = ["local", "eks"] as const;
@@ -25,13 +26,13 @@ export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
  * The EKS versions a stack may ask for: exactly those with a row of pinned add-on versions in
  * environments/eks/addon-versions.ts (the versions in standard support on 2026-11-30; see there).
  */
-export const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
+const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
 
 /** CloudWatch Logs accepts only these retention periods, in days. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** EKS's limit on `publicAccessCidrs` per cluster. */
-export const MAX_PUBLIC_ACCESS_CIDRS = 40;
+const MAX_PUBLIC_ACCESS_CIDRS = 40;
 
 /** Defaults, mirrored from `Pulumi.yaml` (see the module comment). */
 export const DEFAULTS = {

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AddonVersions } from "./addon-versions";
 
 /** The EBS CSI driver's controller service account (fixed by the addon). */
-export const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
+const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
 /** AWS's managed policy for the EBS CSI driver. */
-export const EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy";
+const EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy";
 /** The tag the EBS CSI driver puts on every volume it creates, valued with the cluster's name. */
 export const VOLUME_CLUSTER_TAG = "sticky-cluster";
 

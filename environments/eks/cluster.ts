@@ -10,7 +10,7 @@ import { accessEntryKey, callerIdentity, parsePrincipalArn, principalIdentity } 
 const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
 /** The control plane's log types: API calls, the audit trail, and who authenticated. */
-export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"];
+const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"];
 
 /**
  * The access entries of `sticky:clusterAdminArns` (cluster-admin through EKS's access policy)

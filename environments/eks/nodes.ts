@@ -10,7 +10,7 @@ const NODE_POLICY_ARNS = [
 ];
 
 /** Each node's root volume, GiB (EKS's default for managed nodes, written down so the README's cost is this). */
-export const NODE_DISK_GIB = 20;
+const NODE_DISK_GIB = 20;
 
 /**
  * Spreads `sticky:nodeCount` nodes over the zones as evenly as possible, the first zones taking
