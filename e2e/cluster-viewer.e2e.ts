@@ -40,14 +40,19 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
     let viewerKubeconfig: string;
     let viewerProject: string;
 
-    /** Runs a command in the workspace as the viewer (its kubeconfig), whatever its exit status. */
+    /**
+     * Runs a command in the workspace as the viewer, whatever its exit status. The kubeconfig
+     * file keeps its path and only its user changes: the Kubernetes provider records the
+     * KUBECONFIG path as an input, so another path would show up as a provider diff.
+     */
     const asViewer = (command: string, args: string[]): Result => {
-        const adminKubeconfig = ws.env.KUBECONFIG;
-        ws.env.KUBECONFIG = viewerKubeconfig;
+        const kubeconfig = ws.env.KUBECONFIG!;
+        const admin = fs.readFileSync(kubeconfig);
+        fs.copyFileSync(viewerKubeconfig, kubeconfig);
         try {
             return ws.run(command, args);
         } finally {
-            ws.env.KUBECONFIG = adminKubeconfig;
+            fs.writeFileSync(kubeconfig, admin);
         }
     };
     /** Pulumi in the viewer-objects project (a second project in the workspace, same backend). */
@@ -72,7 +77,10 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
             "x509", "-req", "-in", path.join(pki, "viewer.csr"), "-CA", path.join(CA_DIR, "ca.crt"), "-CAkey", path.join(CA_DIR, "ca.key"),
             "-CAcreateserial", "-days", "1", "-out", path.join(pki, "viewer.crt"),
         );
-        // The same kubeconfig, context and cluster, with the viewer as the context's user.
+        // The workspace's own copy of the admin kubeconfig, and the viewer's: the same context
+        // and cluster, with the viewer as the context's user.
+        ws.env.KUBECONFIG = path.join(ws.dir, ".kubeconfig");
+        fs.copyFileSync(KUBECONFIG, ws.env.KUBECONFIG);
         viewerKubeconfig = path.join(ws.dir, ".viewer-kubeconfig");
         fs.copyFileSync(KUBECONFIG, viewerKubeconfig);
         const config = (...args: string[]) => ws.ok("kubectl", ["--kubeconfig", viewerKubeconfig, "config", ...args]);

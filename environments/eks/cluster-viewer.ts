@@ -97,7 +97,8 @@ export class ClusterViewerAccess extends pulumi.ComponentResource {
                                 apiGroups: ["*"],
                                 apiVersions: ["*"],
                                 operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
-                                resources: ["*", "*/*"],
+                                // "*/*": every resource and every subresource (the API server refuses "*" beside it).
+                                resources: ["*/*"],
                             },
                         ],
                     },
