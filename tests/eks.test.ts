@@ -222,6 +222,27 @@ describe("EKS environment (stack prod)", () => {
             assert.strictEqual(policy.inputs.spec.validations[0].expression, "has(request.dryRun) && request.dryRun == true");
             assert.deepStrictEqual(policyBinding.inputs.spec, { policyName: policy.inputs.metadata.name, validationActions: ["Deny"] });
         });
+
+        it("lets viewers dry-run every kind the stack manages but its own RBAC and admission objects", () => {
+            const role = find(configured, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+            const dryRunnable = new Set<string>(
+                role.inputs.rules
+                    .filter((rule: { verbs: string[] }) => rule.verbs.includes("patch"))
+                    .flatMap((rule: { apiGroups: string[]; resources: string[] }) => rule.apiGroups.flatMap((g) => rule.resources.map((r) => `${g}/${r}`))),
+            );
+            // kubernetes:<group>/<version>:<Kind>, as a group/resource pair (a *Patch kind patches its Kind).
+            const resourceOf = (type: string) => {
+                const [, group, kind] = /^kubernetes:([^/]+)\/[^:]+:(\w+)$/.exec(type)!;
+                const base = kind.replace(/Patch$/, "").toLowerCase();
+                const plural = base.endsWith("y") ? `${base.slice(0, -1)}ies` : base.endsWith("s") ? `${base}es` : `${base}s`;
+                return `${group === "core" ? "" : group}/${plural}`;
+            };
+            const managed = configured.resources
+                .filter((r) => r.type.startsWith("kubernetes:") && !r.read && !/rbac|admissionregistration/.test(r.type))
+                .map((r) => resourceOf(r.type));
+            assert.ok(managed.length >= 5, `${managed}`);
+            assert.deepStrictEqual(managed.filter((r) => !dryRunnable.has(r)), [], "kinds the viewers cannot preview");
+        });
     });
 
     describe("5. money and support", () => {

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const CLUSTER_VIEWER_GROUP = "sticky-cluster-viewers";
 
 /**
- * What the viewers may touch: the kinds this stack manages. They may read them (`preview
+ * What the viewers may touch: the kinds this stack manages (tests/eks.test.ts fails when the
+ * stack registers a kind that is missing here). They may read them (`preview
  * --refresh`) and send them changes (`get`, `list`, `watch`, `create`, `patch`, `update`),
  * because Pulumi previews a Kubernetes change as a server-side dry run and RBAC checks a dry run
  * exactly like the real write. The admission policy below turns every one of those writes away
@@ -18,15 +19,17 @@ export const CLUSTER_VIEWER_GROUP = "sticky-cluster-viewers";
  */
 const WRITABLE_KINDS = [
     { apiGroups: ["apps"], resources: ["statefulsets"] },
-    { apiGroups: [""], resources: ["services"] },
+    // namespaces: the app labels `default` for Pod Security through a NamespacePatch.
+    { apiGroups: [""], resources: ["services", "configmaps", "namespaces"] },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },
     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"] },
 ];
 const READABLE_KINDS = [
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },
     { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingadmissionpolicies", "validatingadmissionpolicybindings"] },
     // What `kubectl get` and the volume lookup (npm run volumes) show next to the app.
-    { apiGroups: [""], resources: ["pods", "persistentvolumeclaims", "persistentvolumes", "endpoints", "events", "namespaces", "nodes"] },
+    { apiGroups: [""], resources: ["pods", "persistentvolumeclaims", "persistentvolumes", "endpoints", "events", "nodes"] },
 ];
 
 export interface ClusterViewerAccessArgs {
