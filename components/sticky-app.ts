@@ -16,6 +16,8 @@ import {
     readinessProbe,
 } from "./pod-hardening";
 
+/** The component's Pulumi type token (`<project>:<module>:<Type>`), the parent in its children's URNs. */
+export const STICKY_APP_TYPE = "sticky:app:StickyApp";
 /** The name of the claim template; claims are `<template>-<statefulset>-<ordinal>`. */
 export const CLAIM_TEMPLATE = "sticky-data";
 /** Where nginx serves files from, and where each pod's claim is mounted. */
@@ -124,7 +126,7 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly namespaceLabels: k8s.core.v1.NamespacePatch;
 
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("sticky:app:StickyApp", name, {}, opts);
+        super(STICKY_APP_TYPE, name, {}, opts);
 
         const image = args.image ?? DEFAULTS.image;
         const replicas = args.replicas ?? DEFAULTS.replicas;

@@ -74,6 +74,8 @@ const jobsOf = (w: Workflow) => Object.entries(w.jobs);
 /** The action a step uses, without its version: `pulumi/actions`. */
 const actionOf = (step: Step) => step.uses?.split("@")[0] ?? "";
 const PULUMI_ACTION = "pulumi/actions";
+/** Posts and edits one comment per `header` on a pull request. */
+const COMMENT_ACTION = "marocchino/sticky-pull-request-comment";
 const AWS_CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials";
 const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
 
@@ -115,7 +117,7 @@ function jobPermissionProblems(w: Workflow): string[] {
         const where = `${w.file}: job ${id}`;
         const needs: Record<string, boolean> = {
             "id-token": job.steps.some((s) => actionOf(s) === AWS_CREDENTIALS_ACTION),
-            "pull-requests": job.steps.some((s) => actionOf(s) === PULUMI_ACTION && isTrue(s.with?.["comment-on-pr"])),
+            "pull-requests": job.steps.some((s) => (actionOf(s) === PULUMI_ACTION && isTrue(s.with?.["comment-on-pr"])) || actionOf(s) === COMMENT_ACTION),
             issues: job.steps.some((s) => /\bgh issue\b/.test(s.run ?? "")),
         };
         for (const [scope, level] of Object.entries(permissions)) {
@@ -137,6 +139,19 @@ function pinningProblems(w: Workflow): string[] {
         .filter((match): match is RegExpExecArray => match !== null && !match[1].startsWith("./"))
         .filter(([, ref, rest]) => !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) || !/^\s+#\s*v\d/.test(rest))
         .map(([, ref]) => `${w.file}: ${ref} is not pinned to a commit SHA with its version in a comment (uses: owner/action@<sha> # vX.Y.Z)`);
+}
+
+/**
+ * Every pinned action runs on Node 24 (Node 20 reached end of life on 2026-04-30), as read from its
+ * action.yml at that commit and recorded in the pin's comment (`# v7.0.0, runs on node24`).
+ */
+function runtimeProblems(w: Workflow): string[] {
+    return w.text
+        .split("\n")
+        .map((line) => /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line))
+        .filter((match): match is RegExpExecArray => match !== null && !match[1].startsWith("./"))
+        .filter(([, , rest]) => !/^\s+#\s*v[\d.]+, runs on node24$/.test(rest))
+        .map(([, ref]) => `${w.file}: ${ref} does not record that it runs on node24 (# vX.Y.Z, runs on node24)`);
 }
 
 /** In pull request workflows, jobs holding credentials run only for branches of this repository. */
@@ -170,7 +185,13 @@ function backendProblems(w: Workflow): string[] {
             .filter((s) => actionOf(s) === PULUMI_ACTION && s.with?.command !== undefined && s.with["cloud-url"] !== "${{ vars.PULUMI_BACKEND_URL }}")
             .map((s) => `${w.file}: job ${id}, step "${stepLabel(s)}" does not log in to vars.PULUMI_BACKEND_URL`),
     );
-    return [...literal, ...steps];
+    const scripts = jobsOf(w).flatMap(([id, job]) =>
+        job.steps
+            .filter((s) => /\bpulumi (preview|up|stack export)\b/.test(s.run ?? "") && !/--stack dev\b/.test(s.run ?? ""))
+            .filter((s) => !(s.run ?? "").includes('pulumi login "$PULUMI_BACKEND_URL"') || s.env?.PULUMI_BACKEND_URL !== "${{ vars.PULUMI_BACKEND_URL }}")
+            .map((s) => `${w.file}: job ${id}, step "${stepLabel(s)}" does not log in to vars.PULUMI_BACKEND_URL`),
+    );
+    return [...literal, ...steps, ...scripts];
 }
 
 /** Anything that changes prod runs in the production environment, and only there gets the deploy role. */
@@ -308,6 +329,14 @@ describe("workflows: the rules catch what they are for", () => {
                 "broken.yml: pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d is not pinned to a commit SHA with its version in a comment (uses: owner/action@<sha> # vX.Y.Z)",
             ],
         ],
+        [
+            "runtime",
+            runtimeProblems,
+            [
+                "broken.yml: actions/checkout@v7 does not record that it runs on node24 (# vX.Y.Z, runs on node24)",
+                "broken.yml: pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d does not record that it runs on node24 (# vX.Y.Z, runs on node24)",
+            ],
+        ],
         ["fork guard", forkGuardProblems, [`broken.yml: job leak holds credentials but runs for pull requests from forks; add if: ${FORK_GUARD}`]],
         ["scripts", scriptProblems, ['broken.yml: job leak, step "echo ${{ secrets.PULUMI_ACCESS_TOKEN }}" interpolates an expression into its script; pass it through env:']],
         [
@@ -362,6 +391,7 @@ describe("workflows: every workflow", () => {
         ["restricts the top-level token to reading", topLevelPermissionProblems],
         ["grants each job only the write scopes its steps use", jobPermissionProblems],
         ["pins every action to a commit SHA", pinningProblems],
+        ["pins only actions that run on Node 24", runtimeProblems],
         ["keeps credentials away from pull requests from forks", forkGuardProblems],
         ["never pastes an expression (a secret, event data) into a script", scriptProblems],
         ["takes the backend from vars.PULUMI_BACKEND_URL", backendProblems],
@@ -401,7 +431,7 @@ describe("workflows: every workflow", () => {
 
     it("runs only npm scripts that package.json defines", () => {
         const scripts = runCommandsOf(WORKFLOWS)
-            .map((c) => /^npm run (\S+)/.exec(c)?.[1])
+            .map((c) => /^npm run (?:--\S+ )*(\S+)/.exec(c)?.[1])
             .filter((s): s is string => s !== undefined);
         assert.ok(scripts.length > 0);
         assert.deepStrictEqual(scripts.filter((s) => !(s in PACKAGE.scripts)), []);
@@ -438,25 +468,57 @@ describe("workflows: pull-request.yml", () => {
         assert.deepStrictEqual(runCommandsOf([{ ...w, jobs: { test: w.jobs.test } }]), ["npm ci", "npm test", "npm run lint:workflows"]);
     });
 
-    it("previews prod with the policy pack and keeps one comment per stack, edited on each push", () => {
+    it("previews prod read-only with the policy pack, keeping its JSON event stream, stderr and exit status whatever happens", () => {
         const job = w.jobs["preview-prod"];
         assert.ok((job.if ?? "").includes(FORK_GUARD));
-        const previews = job.steps.filter((s) => actionOf(s) === PULUMI_ACTION);
-        assert.strictEqual(previews.length, 1);
-        const inputs = previews[0].with ?? {};
+        assert.deepStrictEqual(permissionsOf(w, job), { contents: "read", "id-token": "write" }, "no write scope on GitHub");
+        const preview = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
+        assert.ok(preview, "no pulumi preview step");
+        assert.deepStrictEqual(commandsIn(preview.run ?? "").filter((c) => c.startsWith("pulumi preview")), [
+            'pulumi preview --stack "$STACK" --json --policy-pack policy >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
+        ]);
+        // Only the event stream carries policy results (the digest drops them).
+        assert.strictEqual(preview.env?.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true");
+        assert.match(preview.run ?? "", /echo "\$status" >"\$REVIEW_DIR\/exit-status"/);
+        assert.doesNotMatch(preview.run ?? "", /set -e|exit 1/, "the step keeps the status instead of failing");
+    });
+
+    it("renders the review from those files even when an earlier step failed, and uploads everything under one name a re-run overwrites", () => {
+        const job = w.jobs["preview-prod"];
+        const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
+        assert.ok(render, "no step renders the review");
+        assert.match(render.if ?? "", /^always\(\)/);
+        assert.match(render.run ?? "", /preview:review -- "\$REVIEW_DIR\/preview.json" "\$REVIEW_DIR\/stderr.txt" --exit-status "\$status" --stack "\$STACK" --verdict-file "\$REVIEW_DIR\/verdict"/);
+        const upload = job.steps.find((s) => actionOf(s) === "actions/upload-artifact");
+        assert.strictEqual(upload?.if, "always()");
+        assert.deepStrictEqual([upload?.with?.name, upload?.with?.overwrite], ["preview-review-prod", true]);
+        assert.ok(job.steps.indexOf(upload!) > job.steps.indexOf(render));
+    });
+
+    it("posts the review from a separate job that holds pull-requests: write and runs no project code", () => {
+        const job = w.jobs["post-review"];
+        assert.strictEqual(job.needs, "preview-prod");
+        assert.match(job.if ?? "", /^always\(\) && needs\.preview-prod\.result != 'skipped'$/);
+        assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
         assert.deepStrictEqual(
-            {
-                command: inputs.command,
-                stack: pulumiActionCommand(previews[0])?.split(" ")[3],
-                "comment-on-pr": inputs["comment-on-pr"],
-                "edit-pr-comment": inputs["edit-pr-comment"],
-                diff: inputs.diff,
-                "always-include-summary": inputs["always-include-summary"],
-                policyPacks: inputs.policyPacks,
-            },
-            { command: "preview", stack: "prod", "comment-on-pr": true, "edit-pr-comment": true, diff: true, "always-include-summary": true, policyPacks: "policy" },
+            job.steps.map((s) => actionOf(s) || "run"),
+            ["actions/download-artifact", COMMENT_ACTION, "run"],
+            "download, post, then judge: no checkout, no npm",
         );
-        assert.deepStrictEqual(permissionsOf(w, job), { contents: "read", "id-token": "write", "pull-requests": "write" });
+        assert.ok(!JSON.stringify(job).includes("npm"), "no project code");
+        assert.ok(!/secrets\./.test(JSON.stringify(job)), "no secrets");
+        const download = job.steps[0];
+        const post = job.steps[1];
+        assert.strictEqual(download.with?.name, w.jobs["preview-prod"].steps.find((s) => actionOf(s) === "actions/upload-artifact")?.with?.name);
+        // One comment per stack, found by its header and edited in place on every push.
+        assert.deepStrictEqual([post.with?.header, post.with?.path], ["preview-review-prod", `${String(download.with?.path)}/comment.md`]);
+    });
+
+    it("turns the check red after posting when the preview failed or a mandatory policy failed", () => {
+        const judge = w.jobs["post-review"].steps[2];
+        assert.match(judge.run ?? "", /verdict=\$\(cat review\/verdict/);
+        assert.match(judge.run ?? "", /if \[ "\$verdict" = failed \] \|\| \[ "\$verdict" = missing \]; then[\s\S]*exit 1/);
+        assert.strictEqual(judge.if, undefined, "runs only once the comment is posted");
     });
 
     it("assumes the preview role through OIDC, never the deploy role", () => {
@@ -499,9 +561,43 @@ describe("workflows: deploy.yml", () => {
     const deploy = w.jobs.deploy;
     const pulumiStep = (job: Job) => job.steps.find((s) => actionOf(s) === PULUMI_ACTION && s.with?.command !== undefined);
 
-    it("runs on pushes to main, one run at a time, never cancelling one in progress", () => {
-        assert.deepStrictEqual(w.on, { push: { branches: ["main"] } });
-        assert.deepStrictEqual((yaml.load(w.text) as { concurrency: unknown }).concurrency, { group: "deploy-prod", "cancel-in-progress": false });
+    it("runs on pushes to main (and by hand, for the first deploy), one operation on prod at a time, shared with the drift check", () => {
+        assert.deepStrictEqual(Object.keys(w.on), ["push", "workflow_dispatch"]);
+        assert.deepStrictEqual(w.on.push, { branches: ["main"] });
+        const concurrency = (file: string) => (yaml.load(workflow(file).text) as { concurrency: unknown }).concurrency;
+        assert.deepStrictEqual(concurrency("deploy.yml"), { group: "prod-stack", "cancel-in-progress": false });
+        assert.deepStrictEqual(concurrency("drift.yml"), concurrency("deploy.yml"), "drift and deploy share one group");
+    });
+
+    it("keeps the plan as long as an approval may wait (30 days), under a name a re-run overwrites", () => {
+        const upload = preview.steps.find((s) => actionOf(s) === "actions/upload-artifact");
+        assert.strictEqual(upload?.with?.overwrite, true);
+        assert.ok(Number(upload?.with?.["retention-days"]) >= 30, `retention-days ${String(upload?.with?.["retention-days"])}`);
+    });
+
+    it("writes the state only with the production environment's own token", () => {
+        const tokens = (job: Job) => [...new Set(job.steps.map((s) => s.env?.PULUMI_ACCESS_TOKEN).filter((t) => t !== undefined))];
+        assert.deepStrictEqual(tokens(deploy), ["${{ secrets.PULUMI_DEPLOY_ACCESS_TOKEN }}"]);
+        assert.deepStrictEqual(tokens(preview), ["${{ secrets.PULUMI_ACCESS_TOKEN }}"]);
+        const users = WORKFLOWS.flatMap((wf) => jobsOf(wf).filter(([, job]) => JSON.stringify(job).includes("PULUMI_DEPLOY_ACCESS_TOKEN")).map(([id]) => `${wf.file}:${id}`));
+        assert.deepStrictEqual(users, ["deploy.yml:deploy"]);
+    });
+
+    it("gives the first deploy (pulumi/pulumi#13765) a path without a plan, only by hand, only for an empty stack, still after approval", () => {
+        const input = (w.on.workflow_dispatch as { inputs: Record<string, { type: string; default: boolean }> }).inputs["first-deploy"];
+        assert.deepStrictEqual([input.type, input.default], ["boolean", false]);
+        const ups = deploy.steps.filter((s) => actionOf(s) === PULUMI_ACTION && s.with?.command === "up");
+        assert.deepStrictEqual(
+            ups.map((s) => [s.if, s.with?.plan !== undefined]),
+            [
+                ["${{ !inputs.first-deploy }}", true],
+                ["${{ inputs.first-deploy }}", false],
+            ],
+        );
+        const guard = deploy.steps.find((s) => (s.run ?? "").includes("pulumi stack export"));
+        assert.strictEqual(guard?.if, "${{ inputs.first-deploy }}");
+        assert.ok(deploy.steps.indexOf(guard!) < deploy.steps.indexOf(ups[1]), "the guard runs before the unplanned up");
+        assert.match(guard?.run ?? "", /if \[ "\$count" -gt 0 \]; then[\s\S]*exit 1/);
     });
 
     it("applies prod only after the tests and the preview, in the production environment, with the deploy role", () => {
@@ -516,7 +612,7 @@ describe("workflows: deploy.yml", () => {
         const saved = String(pulumiStep(preview)?.with?.plan);
         const upload = preview.steps.find((s) => actionOf(s) === "actions/upload-artifact");
         const download = deploy.steps.find((s) => actionOf(s) === "actions/download-artifact");
-        const applied = pulumiStep(deploy)?.with ?? {};
+        const applied = deploy.steps.find((s) => actionOf(s) === PULUMI_ACTION && s.with?.plan !== undefined)?.with ?? {};
         assert.strictEqual(pulumiStep(preview)?.with?.command, "preview");
         assert.strictEqual(upload?.with?.path, saved);
         assert.strictEqual(upload?.with?.name, "prod-plan-${{ github.sha }}");
@@ -539,17 +635,27 @@ describe("workflows: drift.yml", () => {
         assert.match(String((w.on.schedule as { cron: string }[])[0].cron), /^\d+ \d+ \* \* \*$/);
     });
 
-    it("refreshes prod and expects no changes, with the read-only role", () => {
-        const step = job.steps.find((s) => actionOf(s) === PULUMI_ACTION);
-        assert.strictEqual(step && pulumiActionCommand(step), "pulumi preview --stack prod --refresh --expect-no-changes --diff");
+    it("refreshes prod and expects no changes, with the read-only role, keeping the stream, stderr and status", () => {
+        const step = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
+        assert.deepStrictEqual(commandsIn(step?.run ?? "").filter((c) => c.startsWith("pulumi preview")), [
+            'pulumi preview --stack "$STACK" --refresh --expect-no-changes --json >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
+        ]);
+        assert.strictEqual(step?.env?.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true");
         assert.ok(job.steps.some((s) => s.with?.["role-to-assume"] === "${{ vars.AWS_PREVIEW_ROLE_ARN }}"));
     });
 
-    it("fails loudly: a failure opens or comments on an issue", () => {
-        const report = job.steps.find((s) => s.if === "failure()");
-        assert.ok(report, "no step runs on failure");
-        assert.match(report.run ?? "", /gh issue create/);
-        assert.match(report.run ?? "", /gh issue comment/);
+    it("puts the review in the drift issue, closes the issue when prod is clean, and fails while it is open", () => {
+        const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
+        assert.strictEqual(render?.if, "always()");
+        const report = job.steps.find((s) => /\bgh issue\b/.test(s.run ?? ""));
+        assert.ok(report, "no step reports to an issue");
+        assert.strictEqual(report.if, "always()");
+        const script = report.run ?? "";
+        assert.match(script, /if \[ "\$verdict" = none \]; then[\s\S]*gh issue close "\$number"[\s\S]*exit 0/);
+        assert.match(script, /cat "\$REVIEW_DIR\/comment.md"/);
+        assert.match(script, /gh issue edit "\$number" --body-file "\$body"/);
+        assert.match(script, /gh issue create --title "\$title" --body-file "\$body"/);
+        assert.match(script, /exit 1\s*$/);
         assert.strictEqual(report.env?.GH_TOKEN, "${{ github.token }}");
     });
 });
