@@ -142,7 +142,7 @@ describe("preview review: verdicts and sentences", () => {
         const planned = JSON.parse(digest([step("replace", STS_URN, statefulSet({}), statefulSet({ storage: "2Gi" }), { replaceReasons: ["spec.volumeClaimTemplates"], detailedDiff: { "spec.volumeClaimTemplates[0].spec.resources.requests.storage": { kind: "update-replace" } } })]));
         planned.diagnostics = [{ urn: STS_URN, message: "error: dry run refused\n", severity: "error" }];
         const text = markdown(JSON.stringify(planned));
-        assert.match(text, /^### ⛔ Preview failed: `sticky\/prod`\n\n- StatefulSet `sticky`: error: dry run refused\n- It had planned 1 change before it stopped \(below\)\./);
+        assert.match(text, /^### ⛔ Preview failed: `sticky\/prod`\n\n- StatefulSet `sticky`: dry run refused\n- It had planned 1 change before it stopped \(below\)\./);
         assert.match(text, /\*\*Replaced\*\* \(`spec\.volumeClaimTemplates` cannot change in place\)/);
 
         assert.strictEqual(verdictOf(digest([]), "error: preview failed: something\n"), "failed");

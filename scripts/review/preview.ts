@@ -81,6 +81,8 @@ export interface ParsedPreview {
     readonly changeSummary?: Readonly<Record<string, number>>;
     /** True when the output ended the way a finished preview's does. */
     readonly complete: boolean;
+    /** True when the engine's own summary says the preview failed (the event stream's `result`). */
+    readonly failed?: boolean;
     /** What could not be read, in words ("the JSON stops after 5120 characters"). */
     readonly problems: readonly string[];
 }
@@ -147,7 +149,8 @@ function diagnosticOf(raw: Json): Diagnostic {
     return {
         urn: raw.urn ? String(raw.urn) : undefined,
         severity: String(raw.severity ?? "info"),
-        message: `${raw.prefix ?? ""}${raw.message ?? ""}`.replace(/\n+$/, ""),
+        // The severity says what the prefix ("error: ") would; the message alone reads better.
+        message: String(raw.message ?? "").replace(/^(error|warning): /, "").replace(/\n+$/, ""),
     };
 }
 
@@ -216,6 +219,7 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
     let changeSummary: Record<string, number> | undefined;
     let policyPacks: Record<string, string> | undefined;
     let cancelled = false;
+    let failed = false;
     lines.forEach((line, index) => {
         if (line.trim() === "") return;
         let event: Json;
@@ -255,9 +259,14 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
             });
         } else if (isObject(event.summaryEvent)) {
             changeSummary = isObject(event.summaryEvent.resourceChanges) ? event.summaryEvent.resourceChanges : {};
-            if (isObject(event.summaryEvent.PolicyPacks)) policyPacks = event.summaryEvent.PolicyPacks;
+            // Keys are "<pack>|<source>|<path>" (3.276): the pack's name is the first part.
+            if (isObject(event.summaryEvent.PolicyPacks)) {
+                policyPacks = Object.fromEntries(Object.entries(event.summaryEvent.PolicyPacks).map(([key, version]) => [key.split("|")[0], String(version)]));
+            }
+            failed = event.summaryEvent.result === "failed";
         } else if (event.cancelEvent !== undefined) {
-            cancelled = true;
+            // Every stream ends with one; only before the summary does it mean the preview stopped.
+            if (changeSummary === undefined) cancelled = true;
         }
     });
     if (cancelled) problems.push("the preview was cancelled");
@@ -272,6 +281,7 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
         policyPacks,
         changeSummary,
         complete: changeSummary !== undefined && !cancelled,
+        failed,
         problems,
     };
 }

@@ -514,6 +514,7 @@ const levelRank = (level: string) => {
 
 function subjectOfUrn(urn: string | undefined): string {
     if (!urn) return "the stack";
+    if (urn.includes("::pulumi:pulumi:Stack::")) return "the program";
     const { type, name } = parseUrn(urn);
     return `${shortType(type)} ${code(name)}`;
 }
@@ -591,10 +592,11 @@ export function reviewPreview(input: ReviewInput): Review {
     if (preview.format !== "none" && !preview.complete && preview.problems.length === 0) {
         errors.push("The preview's output ends before the engine's summary: the preview did not finish.");
     }
-    for (const d of preview.diagnostics.filter((d) => d.severity === "error")) errors.push(`${subjectOfUrn(d.urn)}: ${d.message.trim()}`);
+    for (const d of preview.diagnostics.filter((d) => d.severity === "error")) errors.push(d.urn ? `${subjectOfUrn(d.urn)}: ${d.message.trim()}` : d.message.trim());
     for (const line of stderrErrors(input.stderr)) {
         if (!errors.some((e) => e.includes(line.split("\n")[0]))) errors.push(line);
     }
+    if (preview.failed && errors.length === 0) errors.push("The engine's summary says the preview failed.");
     if (input.exitStatus !== undefined && input.exitStatus !== 0 && errors.length === 0) {
         errors.push(`\`pulumi preview\` exited with status ${input.exitStatus}.`);
     }
@@ -605,7 +607,11 @@ export function reviewPreview(input: ReviewInput): Review {
     if (errors.length > 0 || mandatory.length > 0) {
         verdict = "failed";
         if (mandatory.length > 0) reasons.push(`${plural(mandatory.length, "mandatory policy violation")}: ${list([...new Set(mandatory.map((p) => code(p.policy)))])}.`);
-        if (errors.length > 0) reasons.push(errors[0].split("\n")[0]);
+        if (errors.length > 0) {
+            // The first line, and the next when the first only announces it ("...failed with an unhandled exception:").
+            const lines = errors[0].split("\n").map((l) => l.trim()).filter((l) => l !== "");
+            reasons.push(lines[0].endsWith(":") && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0]);
+        }
         if (changes.length > 0) reasons.push(`It had planned ${plural(changes.length, "change")} before it stopped (below).`);
     } else if (findings.some((f) => f.risk)) {
         verdict = "at-risk";
