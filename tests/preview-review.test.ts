@@ -5,7 +5,9 @@
  * previews of the dev stack (e2e/preview-review.e2e.ts wrote them) and mocked ones of prod.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { CLAIM_TEMPLATE, STICKY_APP_TYPE } from "../components/sticky-app";
 import { TYPES } from "../policy/kubernetes";
@@ -223,6 +225,39 @@ describe("preview review: verdicts and sentences", () => {
         const tiny = renderReview(review(digest(steps)), { limit: 1000 });
         assert.ok(tiny.length <= 1000, `${tiny.length}`);
         assert.match(tiny, /^### 🟢 Changes, data safe/);
+    });
+});
+
+describe("preview review: the command", () => {
+    const CLI = path.join(ROOT, "bin", "scripts", "review", "cli.js");
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+
+    it("reviews a missing preview as a failed one, names the stack it was given, and writes the verdict", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-"));
+        try {
+            const verdictFile = path.join(dir, "verdict");
+            const result = run(path.join(dir, "preview.json"), path.join(dir, "stderr.txt"), "--exit-status", "1", "--stack", "prod", "--verdict-file", verdictFile);
+            assert.strictEqual(result.status, 0, result.stderr);
+            assert.match(result.stdout, /^### ⛔ Preview failed: `prod`\n\n- The preview's output is incomplete: the preview wrote no JSON file\./);
+            assert.strictEqual(fs.readFileSync(verdictFile, "utf8"), "failed\n");
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("rejects bad arguments with a message naming them, exit status 2", () => {
+        const cases: [string[], RegExp][] = [
+            [[], /expected PREVIEW_JSON and optionally STDERR_FILE, got 0 file arguments/],
+            [["a.json", "--exit-status", "x"], /--exit-status = "x": must be the preview's exit status, a whole number/],
+            [["a.json", "--limit", "10"], /--limit = "10": must be a whole number of characters, 1000 or more/],
+            [["a.json", "--colour"], /unknown option --colour/],
+        ];
+        for (const [args, message] of cases) {
+            const result = run(...args);
+            assert.strictEqual(result.status, 2, args.join(" "));
+            assert.match(result.stderr, message);
+            assert.match(result.stderr, /usage: npm run --silent preview:review -- PREVIEW_JSON \[STDERR_FILE\]/);
+        }
     });
 });
 
