@@ -167,7 +167,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
             expectVerdict(captured, replaced ? "at-risk" : "safe");
         }
         if (replaced) {
-            assert.match(captured.markdown, /\*\*Replaced\*\* \(`spec\.volumeClaimTemplates` cannot change in place\): the StatefulSet is deleted and created again, so all 3 pods \(`sticky-0`, `sticky-1` and `sticky-2`\) stop together/);
+            assert.match(captured.markdown, /\*\*Replaced\*\*(?: \([^)]*\))?: the StatefulSet is deleted and created again, so all 3 pods \(`sticky-0`, `sticky-1` and `sticky-2`\) stop together/);
             assert.match(captured.markdown, /Claims kept and adopted by the new StatefulSet \(same names\): `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2`\./);
         }
         const template = `Claim template \`sticky-data\` \`${field}\`: ${JSON.stringify(from)} → ${JSON.stringify(to)}.`;
