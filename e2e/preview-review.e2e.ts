@@ -136,7 +136,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
             expectVerdict(c, "safe");
             assert.match(c.markdown, /Pods restart one at a time \(rolling update: `sticky-2`, then `sticky-1`, then `sticky-0`\); each comes back with its own claim\./);
             assert.ok(c.markdown.includes(`\`spec.containers[0].image\`: ${JSON.stringify(images.nginx)} → ${JSON.stringify(images["nginx-previous"])}`), c.markdown);
-            assert.doesNotMatch(c.markdown, /Replaced|deleted/i);
+            assert.doesNotMatch(c.markdown, /\*\*(Replaced|Deleted|deleted)\*\*/);
         }
     });
 

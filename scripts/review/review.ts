@@ -710,7 +710,8 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
     }
 
     const countsLine = Object.entries(review.counts)
-        .filter(([op, n]) => n > 0 && op !== "same")
+        // Reads (a class the stack only looks up) change nothing.
+        .filter(([op, n]) => n > 0 && op !== "same" && op !== "read")
         .map(([op, n]) => `${n} to ${op}`)
         .concat(review.counts.same ? [`${review.counts.same} unchanged`] : [])
         .join(", ");
