@@ -21,24 +21,6 @@ const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** A second class on the test cluster, for the class change: the same provisioner, Retain. */
 const OTHER_CLASS = "hostpath-retain";
 
-/**
- * The policy pack as an executable the engine launches itself. CLI 3.276 runs a `--policy-pack`
- * that names an executable file as a binary analyzer plugin (pkg/resource/plugin/analyzer_plugin.go,
- * NewPolicyAnalyzer), where a directory with `runtime: nodejs` would need the Node.js language
- * host's RunPlugin, which the host built offline lacks. The launcher runs the same
- * `@pulumi/pulumi/cmd/run-policy-pack` the language host would, on the pack's own directory; the
- * engine, the pack's code and the enforcement are the real ones.
- */
-function policyPackLauncher(ws: Workspace): string {
-    const launcher = path.join(ws.dir, "policy", "run-policy-pack");
-    fs.writeFileSync(
-        launcher,
-        `#!/bin/sh\ncd "$(dirname "$0")" || exit 1\nexec node "${path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-policy-pack")}" "$1" .\n`,
-        { mode: 0o755 },
-    );
-    return launcher;
-}
-
 interface Captured {
     readonly json: string;
     readonly stderr: string;
@@ -93,7 +75,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         await ws.removeApp();
         ws.initDevStack();
         images = localImages();
-        pack = policyPackLauncher(ws);
+        pack = ws.policyPackForEngine();
         ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
         initialVersions = versions();
         if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(FIXTURES, { recursive: true });
