@@ -487,10 +487,10 @@ describe("workflows: pull-request.yml", () => {
         const job = w.jobs["preview-prod"];
         const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
         assert.ok(render, "no step renders the review");
-        assert.match(render.if ?? "", /^always\(\)/);
+        assert.match(render.if ?? "", /^\$\{\{ !cancelled\(\) && steps\.install\.outcome == 'success' \}\}$/);
         assert.match(render.run ?? "", /preview:review -- "\$REVIEW_DIR\/preview.json" "\$REVIEW_DIR\/stderr.txt" --exit-status "\$status" --stack "\$STACK" --verdict-file "\$REVIEW_DIR\/verdict"/);
         const upload = job.steps.find((s) => actionOf(s) === "actions/upload-artifact");
-        assert.strictEqual(upload?.if, "always()");
+        assert.strictEqual(upload?.if, "${{ !cancelled() }}");
         assert.deepStrictEqual([upload?.with?.name, upload?.with?.overwrite], ["preview-review-prod", true]);
         assert.ok(job.steps.indexOf(upload!) > job.steps.indexOf(render));
     });
@@ -498,7 +498,7 @@ describe("workflows: pull-request.yml", () => {
     it("posts the review from a separate job that holds pull-requests: write and runs no project code", () => {
         const job = w.jobs["post-review"];
         assert.strictEqual(job.needs, "preview-prod");
-        assert.match(job.if ?? "", /^always\(\) && needs\.preview-prod\.result != 'skipped'$/);
+        assert.strictEqual(job.if, "${{ !cancelled() && needs.preview-prod.result != 'skipped' }}");
         assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
         assert.deepStrictEqual(
             job.steps.map((s) => actionOf(s) || "run"),
