@@ -67,6 +67,8 @@ export interface Review {
     readonly warnings: string[];
     /** Resources per operation, from the engine's summary when it came. */
     readonly counts: Record<string, number>;
+    /** Whether the program registered any resource before the preview ended. */
+    readonly registeredResources: boolean;
     /** The full diff, one line per change. */
     readonly diff: string[];
 }
@@ -644,6 +646,7 @@ export function reviewPreview(input: ReviewInput): Review {
         errors,
         warnings: preview.diagnostics.filter((d) => d.severity === "warning").map((d) => `${subjectOfUrn(d.urn)}: ${d.message.trim()}`),
         counts,
+        registeredResources: preview.steps.some((s) => s.type !== "pulumi:pulumi:Stack" && s.type !== ""),
         diff: [
             ...diffLines(changes.filter((c) => explained.has(c.urn))),
             ...diffLines(changes.filter((c) => !explained.has(c.urn))),
@@ -696,6 +699,8 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
             "Not in this output: `pulumi preview --json` prints no policy results. " +
                 "Stream the events instead (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`), as CI does.",
         );
+    } else if (review.policies.length === 0 && !review.registeredResources && review.verdict === "failed") {
+        body.push("Nothing to check: the preview stopped before the program registered any resource.");
     } else if (review.policies.length === 0) {
         const packs = Object.entries(review.policyPacks ?? {}).map(([name, version]) => code(`${name}@${version}`));
         body.push(packs.length > 0 ? `No violations (${list(packs)}).` : "No policy pack ran.");
