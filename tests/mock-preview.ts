@@ -36,17 +36,20 @@ function differences(before: unknown, after: unknown, path = ""): string[] {
     return [path];
 }
 
-/** Inputs with any value over 2,000 characters of JSON (an EKS cluster passed whole) left out. */
-const trimmed = (inputs: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, JSON.stringify(v ?? null).length > 2000 ? "[left out by tests/mock-preview.ts: over 2,000 characters]" : v]));
+/**
+ * Inputs of AWS/EKS resources with any value over 2,000 characters of JSON (an EKS cluster passed
+ * whole to its node group) left out; Kubernetes objects stay whole, the review reads them.
+ */
+const trimmed = (type: string, inputs: Record<string, unknown>) =>
+    type.startsWith("kubernetes:") ? inputs : Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, JSON.stringify(v ?? null).length > 2000 ? "[left out by tests/mock-preview.ts: over 2,000 characters]" : v]));
 
 const state = (r: Registered) => ({
     urn: r.urn,
     custom: !r.type.startsWith("sticky:") && !r.type.startsWith("eks:index:") && r.type !== "pulumi:pulumi:Stack",
     id: r.type === "pulumi:pulumi:Stack" ? "" : `${r.name}-id`,
     type: r.type,
-    inputs: trimmed(r.inputs),
-    outputs: trimmed(r.inputs),
+    inputs: trimmed(r.type, r.inputs),
+    outputs: trimmed(r.type, r.inputs),
     protect: r.protect || undefined,
     parent: r.parent || undefined,
 });
