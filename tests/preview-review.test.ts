@@ -342,7 +342,7 @@ describe("preview review: real previews of the dev stack (e2e/preview-review.e2e
         ["dev-image", "safe", [/Pods restart one at a time \(rolling update: `sticky-2`, then `sticky-1`, then `sticky-0`\); each comes back with its own claim\./]],
         ["dev-fewer-replicas", "safe", [/Scales down from 3 to 2: `sticky-2` stops/, /Their claims are kept \(whenScaled: Retain\)/]],
         ["dev-bad-config", "failed", [/sticky:servicePort = "70000": must be a TCP port, 1 to 65535/, /Nothing to check: the preview stopped before the program registered any resource\./]],
-        ["dev-mandatory-policy", "failed", [/- \d+ mandatory policy violations?: `no-hostpath-class-outside-dev`\./, /\*\*mandatory\*\* `no-hostpath-class-outside-dev`/]],
+        ["dev-mandatory-policy", "failed", [/- \d+ mandatory policy violations?: [^\n]*`no-hostpath-class-outside-dev`/, /\*\*mandatory\*\* `no-hostpath-class-outside-dev`/]],
     ];
     for (const [name, verdict, sentences] of cases) {
         it(`${name}: ${VERDICT_TITLES[verdict].toLowerCase()}`, () => {
