@@ -7,9 +7,11 @@
  * @pulumi/aws or @pulumi/eks and needs neither AWS credentials nor their plugins.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ClaimShrinkError, planClaimSize, type DeployedClaims } from "./components/claim-growth";
 import { StickyApp } from "./components/sticky-app";
 import type { Environment } from "./environments/environment";
-import { parseSettings, SettingsError, type Settings } from "./settings";
+import { PROJECT, parseSettings, SettingsError, type Settings } from "./settings";
 
 /** Reads `namespace:key` from the stack's config. */
 function readConfig(fullKey: string): string | undefined {
@@ -31,37 +33,91 @@ async function environmentFor(settings: Settings): Promise<Environment> {
     }
 }
 
+/** This stack's own fully qualified name, for reading its previous outputs. */
+function thisStack(): string {
+    try {
+        return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    } catch {
+        // A language host too old to pass the organization: the bare name means this project's stack.
+        return pulumi.getStack();
+    }
+}
+
+/**
+ * The claims this stack deployed last time, read from its own previous outputs (a stack
+ * reference to itself): `storageSize` and `claimNames`. Nothing for a fresh stack.
+ * `size` is undefined for a stack last deployed before the `storageSize` output existed.
+ */
+async function previousOutputs(): Promise<{ size?: string; claimNames: string[] } | undefined> {
+    const previous = new pulumi.StackReference("previous-deployment", { name: thisStack() });
+    const [size, claimNames] = await Promise.all([previous.getOutputDetails("storageSize"), previous.getOutputDetails("claimNames")]);
+    if (!Array.isArray(claimNames.value)) return undefined;
+    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value };
+}
+
+/** For a stack deployed before the `storageSize` output: the live StatefulSet's claim size. */
+function liveClaimSize(environment: Environment, appName: string): Promise<string> {
+    const live = k8s.apps.v1.StatefulSet.get("deployed-statefulset", appName, { provider: environment.provider });
+    return new Promise((resolve) => live.spec.volumeClaimTemplates.apply((templates) => resolve(templates[0].spec.resources.requests.storage)));
+}
+
+/** Settings errors and a refused size change: Pulumi prints the message alone, without a stack trace. */
+function configurationError(error: unknown): never {
+    // RunError: Pulumi prints the message alone, without a stack trace from this file. Its stack
+    // is dropped too: Pulumi's runtime still formats it (util.inspect, for tracing), and under
+    // ts-node that took 15-20 s before the error appeared (measured; 1.7 s without).
+    if (error instanceof SettingsError || error instanceof ClaimShrinkError) {
+        const runError = new pulumi.RunError(error.message);
+        runError.stack = undefined;
+        throw runError;
+    }
+    throw error;
+}
+
 export = async () => {
     let settings: Settings;
     try {
         settings = parseSettings(readConfig);
     } catch (error) {
-        // RunError: Pulumi prints the message alone, without a stack trace from this file. Its
-        // stack is dropped too: Pulumi's runtime still formats it (util.inspect, for tracing), and
-        // under ts-node that took 15-20 s before the error appeared (measured; 1.7 s without).
-        if (error instanceof SettingsError) {
-            const runError = new pulumi.RunError(error.message);
-            runError.stack = undefined;
-            throw runError;
-        }
-        throw error;
+        configurationError(error);
     }
 
+    // A smaller claim size is refused before any resource is registered: the previous size comes
+    // from the stack's own outputs, read through the engine (nothing in the cluster is touched).
+    const appName = "sticky";
+    const storageSizeKey = `${PROJECT}:storageSize`;
+    const previous = await previousOutputs();
+    const refuseShrink = (deployed: DeployedClaims | undefined) => {
+        try {
+            planClaimSize(storageSizeKey, settings.app.storageSize, deployed, false);
+        } catch (error) {
+            configurationError(error);
+        }
+    };
+    if (previous?.size !== undefined) refuseShrink({ size: previous.size, claimNames: previous.claimNames });
+
     const environment = await environmentFor(settings);
+    let deployed: DeployedClaims | undefined;
+    if (previous !== undefined) {
+        deployed = { size: previous.size ?? (await liveClaimSize(environment, appName)), claimNames: previous.claimNames };
+        refuseShrink(deployed);
+    }
     const app = new StickyApp(
-        "sticky",
+        appName,
         {
             storageClassName: environment.storageClassName,
+            storageClassAllowsExpansion: await environment.storageClassAllowsExpansion,
+            deployedClaims: deployed,
             image: settings.app.image,
             replicas: settings.app.replicas,
             storageSize: settings.app.storageSize,
             servicePort: settings.app.servicePort,
             serviceAnnotations: environment.serviceAnnotations,
+            protect: settings.app.protect,
         },
         {
             provider: environment.provider,
             dependsOn: environment.prerequisites,
-            protect: settings.app.protect,
         },
     );
 
@@ -71,6 +127,7 @@ export = async () => {
         podNames: app.podNames,
         claimNames: app.claimNames,
         storageClassName: app.storageClassName,
+        storageSize: app.storageSize,
         ...environment.outputs,
     };
 };

@@ -15,6 +15,7 @@ import {
     podSecurityLabels,
     readinessProbe,
 } from "./pod-hardening";
+import { ClaimGrowth, describeClaimSizePlan, planClaimSize, type ClaimSizePlan, type DeployedClaims } from "./claim-growth";
 
 /** The component's Pulumi type token (`<project>:<module>:<Type>`), the parent in its children's URNs. */
 export const STICKY_APP_TYPE = "sticky:app:StickyApp";
@@ -69,13 +70,27 @@ export interface StickyAppArgs {
     readonly replicas?: pulumi.Input<number>;
 
     /**
-     * Size requested by each claim, a Kubernetes quantity. Changing it changes the claim
-     * template, which Kubernetes cannot update in place: Pulumi replaces the StatefulSet, and the
-     * replacement adopts the existing claims at their old size (grow those by editing each
-     * claim; the gp3 class allows expansion).
+     * Size requested by each claim, a Kubernetes quantity. A bigger size re-creates the
+     * StatefulSet around its running pods (its claim template cannot change in place) and, where
+     * `storageClassAllowsExpansion`, grows every existing claim in place; a smaller one is refused.
+     * See {@link planClaimSize} and the README's "Changing the storage size".
      * @default "1Gi"
      */
-    readonly storageSize?: pulumi.Input<string>;
+    readonly storageSize?: string;
+
+    /**
+     * Whether the StorageClass lets a bound claim grow (its `allowVolumeExpansion`). The
+     * environment knows (it reads or creates the class); the app only acts on it.
+     * @default false
+     */
+    readonly storageClassAllowsExpansion?: boolean;
+
+    /**
+     * What this app deployed before (the claim size and claims of the stack's previous outputs),
+     * so a size change knows which claims exist and from what size they grow.
+     * @default undefined: nothing deployed yet, claims are made at `storageSize`
+     */
+    readonly deployedClaims?: DeployedClaims;
 
     /**
      * The LoadBalancer Service's port (the article browses http://localhost:3333).
@@ -96,6 +111,16 @@ export interface StickyAppArgs {
      * @default requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
      */
     readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+
+    /**
+     * Protect (Pulumi's `protect`) the Services, the disruption budget and the ConfigMap that owns
+     * the StatefulSet, so that neither `pulumi up` nor `pulumi destroy` can delete them. Given
+     * here rather than as the component's `protect` option, which every child would inherit: the
+     * StatefulSet must stay unprotected, because a bigger claim size replaces it (without
+     * touching a pod or a claim), and so must the claim patches, which the next `up` drops.
+     * @default false
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -116,6 +141,10 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly claimNames: pulumi.Output<string[]>;
     /** The StorageClass the claims ask for. */
     readonly storageClassName: pulumi.Output<string>;
+    /** The claim template's size; the next deployment reads it back (see `deployedClaims`). */
+    readonly storageSize: pulumi.Output<string>;
+    /** What this deployment does to the existing claims' size. */
+    readonly claimSizePlan: ClaimSizePlan;
 
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly service: k8s.core.v1.Service;
@@ -124,6 +153,10 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
     readonly livenessConfig: k8s.core.v1.ConfigMap;
     readonly namespaceLabels: k8s.core.v1.NamespacePatch;
+    /** The object whose deletion takes the StatefulSet and its pods with it (see below). */
+    readonly lifetime: k8s.core.v1.ConfigMap;
+    /** The patches that grow existing claims, when this deployment grows them. */
+    readonly claimGrowth?: ClaimGrowth;
 
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super(STICKY_APP_TYPE, name, {}, opts);
@@ -131,7 +164,9 @@ export class StickyApp extends pulumi.ComponentResource {
         const image = args.image ?? DEFAULTS.image;
         const replicas = args.replicas ?? DEFAULTS.replicas;
         const storageSize = args.storageSize ?? DEFAULTS.storageSize;
+        this.claimSizePlan = planClaimSize("storageSize", storageSize, args.deployedClaims, args.storageClassAllowsExpansion ?? false);
         const servicePort = args.servicePort ?? DEFAULTS.servicePort;
+        const protect = args.protect ?? false;
         const resources = args.resources ?? DEFAULT_RESOURCES;
 
         // The object name is the component's name: pods, claims and DNS names all derive from it.
@@ -145,11 +180,11 @@ export class StickyApp extends pulumi.ComponentResource {
         this.namespaceLabels = new k8s.core.v1.NamespacePatch(
             `${appName}-namespace`,
             { metadata: { name: APP_NAMESPACE, labels: podSecurityLabels() } },
-            { parent: this },
+            { parent: this, protect },
         );
 
         // Traffic to the web port only, from anywhere; nothing out.
-        this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, { parent: this });
+        this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, { parent: this, protect });
 
         // nginx's liveness endpoint (see livenessProbe): one server block for /etc/nginx/conf.d/.
         // Auto-named on purpose: a change of its content makes a new ConfigMap under a new name,
@@ -160,7 +195,7 @@ export class StickyApp extends pulumi.ComponentResource {
                 metadata: { labels },
                 data: { [LIVENESS.fileName]: livenessServerConfig(CONTAINER_PORT.number) },
             },
-            { parent: this },
+            { parent: this, protect },
         );
 
         // The governing Service a StatefulSet's `serviceName` must point at: headless, so each pod
@@ -178,14 +213,56 @@ export class StickyApp extends pulumi.ComponentResource {
                     publishNotReadyAddresses: true,
                 },
             },
-            { parent: this },
+            { parent: this, protect },
+        );
+
+        // Replacing the StatefulSet (a new claim size) must not stop its pods, and destroying the
+        // app must. pulumi-kubernetes reads the deletion propagation from the old object's
+        // annotation and uses it for every delete (replace and destroy alike), so the StatefulSet
+        // always orphans its pods when Pulumi deletes it, and is never deleted by Pulumi on
+        // destroy: it is owned by this ConfigMap (`ownerReferences`) and `deletedWith` it, so
+        // `pulumi destroy` deletes the ConfigMap and Kubernetes' garbage collector takes the
+        // StatefulSet and its pods with it (foreground: destroy waits until they are gone).
+        // Claims have no owner (Retain) and stay. See the README's "Changing the storage size".
+        this.lifetime = new k8s.core.v1.ConfigMap(
+            `${appName}-lifetime`,
+            {
+                metadata: { name: `${appName}-lifetime`, labels },
+                data: {
+                    purpose:
+                        `Owns StatefulSet ${appName}: deleting this ConfigMap deletes the StatefulSet and its pods ` +
+                        `(not the claims). Managed by Pulumi; delete the stack's app with pulumi destroy, not by hand.`,
+                },
+            },
+            { parent: this, protect },
         );
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             appName,
             {
-                // kube-score's checks the component declines, with their reasons in pod-hardening.ts.
-                metadata: { name: appName, labels, annotations: kubeScoreIgnoreAnnotation() },
+                metadata: {
+                    name: appName,
+                    labels,
+                    annotations: {
+                        // kube-score's checks the component declines, with their reasons in pod-hardening.ts.
+                        ...kubeScoreIgnoreAnnotation(),
+                        "pulumi.com/deletionPropagationPolicy": "orphan",
+                        // A destroy refused by `protect` (at the owner ConfigMap) has by then
+                        // dropped this StatefulSet from the stack without deleting it (its delete is
+                        // skipped, deletedWith); the next `up` creates it again over the live
+                        // object, and without force that apply conflicts with the old field manager.
+                        "pulumi.com/patchForce": "true",
+                    },
+                    ownerReferences: [
+                        {
+                            apiVersion: "v1",
+                            kind: "ConfigMap",
+                            name: this.lifetime.metadata.name,
+                            uid: this.lifetime.metadata.uid,
+                            blockOwnerDeletion: true,
+                        },
+                    ],
+                },
                 spec: {
                     // The name, not the Service's output: Kubernetes does not need the governing
                     // Service to exist first, and waiting for its create would serialize the two.
@@ -270,10 +347,30 @@ export class StickyApp extends pulumi.ComponentResource {
             {
                 parent: this,
                 // The name is fixed, so a replacement (claim template change) cannot be created
-                // beside the old object: delete first, then create; the claims stay and are adopted.
+                // beside the old object: delete first (orphaning the pods), then create; the new
+                // StatefulSet adopts the same pods and claims.
                 deleteBeforeReplace: true,
+                deletedWith: this.lifetime,
+                // Never protected (see `protect`): its replacement touches neither pods nor
+                // claims, and must not block a size change.
             },
         );
+
+        // Said at preview, under this component: what the size change does to each claim.
+        const plan = this.claimSizePlan;
+        pulumi.output(args.storageClassName).apply((className) => {
+            const message = describeClaimSizePlan(plan, className);
+            if (message !== undefined) void (plan.action === "keep" ? pulumi.log.warn : pulumi.log.info)(message, this);
+        });
+        if (plan.action === "grow") {
+            this.claimGrowth = new ClaimGrowth(
+                `${appName}-claims`,
+                { claimNames: plan.claimNames, size: plan.size },
+                // Not protected: the next `up` drops the patches from the stack (retainOnDelete),
+                // which protection would refuse.
+                { parent: this, dependsOn: [this.statefulSet] },
+            );
+        }
 
         // Voluntary disruptions (node drains, cluster upgrades) take at most one pod at a time.
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
@@ -282,7 +379,7 @@ export class StickyApp extends pulumi.ComponentResource {
                 metadata: { name: appName, labels },
                 spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
             },
-            { parent: this },
+            { parent: this, protect },
         );
 
         // The public Service, named as in the article so `kubectl get service sticky` works.
@@ -297,7 +394,7 @@ export class StickyApp extends pulumi.ComponentResource {
                     ports: [{ name: CONTAINER_PORT.name, port: servicePort, targetPort: CONTAINER_PORT.name, protocol: "TCP" }],
                 },
             },
-            { parent: this },
+            { parent: this, protect },
         );
 
         const ingress = this.service.status.loadBalancer.ingress;
@@ -307,12 +404,14 @@ export class StickyApp extends pulumi.ComponentResource {
             .apply((count) => Array.from({ length: count }, (_, ordinal) => `${appName}-${ordinal}`));
         this.claimNames = this.podNames.apply((pods) => pods.map((pod) => `${CLAIM_TEMPLATE}-${pod}`));
         this.storageClassName = pulumi.output(args.storageClassName);
+        this.storageSize = pulumi.output(storageSize);
 
         this.registerOutputs({
             url: this.url,
             podNames: this.podNames,
             claimNames: this.claimNames,
             storageClassName: this.storageClassName,
+            storageSize: this.storageSize,
         });
     }
 }

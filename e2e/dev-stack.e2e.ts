@@ -93,6 +93,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
             podNames: ["sticky-0", "sticky-1", "sticky-2"],
             claimNames: CLAIMS,
             storageClassName: "hostpath",
+            storageSize: "1Gi",
             kubeContext: TEST_CONTEXT,
         });
     });

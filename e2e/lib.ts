@@ -3,7 +3,7 @@
  * by toolchain/build.sh) against the real test cluster (scripts/cluster/up.sh), driven from a
  * throwaway copy of the project so the committed stack files are never modified.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -80,6 +80,25 @@ export class Workspace {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         if (result.error) throw result.error;
         return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, seconds };
+    }
+
+    /**
+     * Runs a command without blocking the event loop (so requests can go on meanwhile); resolves
+     * with its output, whatever its exit status.
+     */
+    runAsync(command: string, args: string[]): Promise<Result> {
+        const started = process.hrtime.bigint();
+        return new Promise((resolve, reject) => {
+            const child = spawn(command, args, { cwd: this.dir, env: this.env });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk));
+            child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+            child.on("error", reject);
+            child.on("close", (code) =>
+                resolve({ status: code ?? -1, stdout, stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9 }),
+            );
+        });
     }
 
     /** Runs a command that must succeed. */
@@ -207,6 +226,38 @@ export function statefulSetReady(ws: Workspace, replicas: number): true | undefi
         s.currentRevision === s.updateRevision
         ? true
         : undefined;
+}
+
+/** One answer of a {@link RequestLoop}, with when it was asked (ms since the loop started). */
+export interface TimedAnswer extends Answer {
+    readonly at: number;
+}
+
+/**
+ * Asks `host:port` every `intervalMs` on a new connection until stopped, and keeps every answer:
+ * what a user of the service saw while something changed behind it.
+ */
+export class RequestLoop {
+    private readonly answers: TimedAnswer[] = [];
+    private running = true;
+    private readonly done: Promise<void>;
+
+    constructor(host: string, port: number, intervalMs = 50) {
+        const started = Date.now();
+        this.done = (async () => {
+            while (this.running) {
+                const at = Date.now() - started;
+                this.answers.push({ ...(await httpGet(host, port, 2000)), at });
+                await new Promise((resolve) => setTimeout(resolve, intervalMs));
+            }
+        })();
+    }
+
+    async stop(): Promise<TimedAnswer[]> {
+        this.running = false;
+        await this.done;
+        return this.answers;
+    }
 }
 
 /** The median of some figures (the upper one of the middle two for an even count). */

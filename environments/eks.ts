@@ -8,7 +8,7 @@ import { eksControlPlane } from "./eks/cluster";
 import { ClusterViewerAccess } from "./eks/cluster-viewer";
 import { eksNetwork } from "./eks/network";
 import { eksNodes } from "./eks/nodes";
-import { gp3StorageClass } from "./eks/storage";
+import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./eks/storage";
 
 /** Settings the EKS environment needs beyond its own: the class to create, and protection. */
 export interface EksStorage {
@@ -53,6 +53,7 @@ export function eksCluster(settings: EksSettings, storage: EksStorage): Environm
     return {
         provider,
         storageClassName: storageClass.metadata.name,
+        storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
         prerequisites: [ebsCsiDriver, storageClass],
         // An NLB (the legacy service controller's other choice is a Classic LB, which AWS no
         // longer develops), tagged like everything else the stack makes.

@@ -11,6 +11,12 @@ export interface Environment {
     readonly provider: k8s.Provider;
     /** The StorageClass the app's claims should name. */
     readonly storageClassName: pulumi.Output<string>;
+    /**
+     * Whether that class lets a bound claim grow (`allowVolumeExpansion`), known before any
+     * resource is created: a class the environment reads answers from the cluster, one it creates
+     * from its own definition. A plain value, because it decides which resources exist.
+     */
+    readonly storageClassAllowsExpansion: Promise<boolean>;
     /** Resources the app must wait for (a storage driver, say) before its pods can start. */
     readonly prerequisites: pulumi.Resource[];
     /**

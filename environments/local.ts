@@ -4,6 +4,20 @@ import type { LocalSettings } from "../settings";
 import type { Environment } from "./environment";
 
 /**
+ * The class's `allowVolumeExpansion`, as a plain value. A class without the field (hostpath,
+ * standard) is `false`; at preview the SDK reports a field missing from a read as unknown, and an
+ * apply on it never runs, so the answer falls back to `false` once the rest of the read (its
+ * metadata) has arrived: both resolve from the same response, and a known value's apply runs
+ * first (promise jobs before the `setImmediate` task).
+ */
+function allowsExpansion(storageClass: k8s.storage.v1.StorageClass): Promise<boolean> {
+    return new Promise((resolve) => {
+        storageClass.allowVolumeExpansion.apply((allowed) => resolve(allowed === true));
+        storageClass.metadata.apply(() => setImmediate(() => resolve(false)));
+    });
+}
+
+/**
  * An existing local cluster: Docker Desktop by default, or kind, k3d, Rancher Desktop or
  * minikube through `sticky:kubeContext` and `sticky:storageClassName`.
  *
@@ -18,6 +32,9 @@ export function localCluster(settings: LocalSettings, storageClassName: string):
     return {
         provider,
         storageClassName: storageClass.metadata.name,
+        // A read is done at preview too, so this resolves before anything is created. Docker
+        // Desktop's hostpath and kind's standard say no; a class that says yes has its claims grown.
+        storageClassAllowsExpansion: allowsExpansion(storageClass),
         prerequisites: [],
         outputs: { kubeContext: pulumi.output(settings.kubeContext) },
     };

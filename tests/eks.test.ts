@@ -223,7 +223,7 @@ describe("EKS environment (stack prod)", () => {
             assert.deepStrictEqual(policyBinding.inputs.spec, { policyName: policy.inputs.metadata.name, validationActions: ["Deny"] });
         });
 
-        it("lets viewers dry-run every kind the stack manages but its own RBAC and admission objects", () => {
+        it("lets viewers dry-run every kind the stack manages but its own RBAC and admission objects", async () => {
             const role = find(configured, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
             const dryRunnable = new Set<string>(
                 role.inputs.rules
@@ -237,7 +237,12 @@ describe("EKS environment (stack prod)", () => {
                 const plural = base.endsWith("y") ? `${base.slice(0, -1)}ies` : base.endsWith("s") ? `${base}es` : `${base}s`;
                 return `${group === "core" ? "" : group}/${plural}`;
             };
-            const managed = configured.resources
+            // The claim patches exist only in an `up` that grows the claims: run that one too.
+            const growing = await runStack("prod", { ...CONFIGURED, "sticky:storageSize": "2Gi" }, {
+                previousOutputs: { storageSize: "1Gi", claimNames: ["sticky-data-sticky-0"] },
+            });
+            assert.ok(growing.resources.some((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch"));
+            const managed = [...configured.resources, ...growing.resources]
                 .filter((r) => r.type.startsWith("kubernetes:") && !r.read && !/rbac|admissionregistration/.test(r.type))
                 .map((r) => resourceOf(r.type));
             assert.ok(managed.length >= 5, `${managed}`);

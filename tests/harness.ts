@@ -27,6 +27,10 @@ export interface Registered {
     readonly provider: string;
     readonly protect: boolean;
     readonly deleteBeforeReplace: boolean;
+    /** The URN of the resource this one is deleted with (`deletedWith`), or "". */
+    readonly deletedWith: string;
+    /** `retainOnDelete`: Pulumi drops it from the stack without deleting it. */
+    readonly retainOnDelete: boolean;
     /** URNs this resource depends on, explicitly (`dependsOn`) or through its inputs. */
     readonly dependencies: readonly string[];
     /** True for a resource read from the cluster (`Resource.get`), never created. */
@@ -79,9 +83,27 @@ export function stackConfig(stack: string): Record<string, string> {
  */
 export const mockedCalls: Record<string, (inputs: Record<string, any>) => Record<string, any>> = {};
 
+/** What the mocked world holds besides the program's own resources. */
+export interface MockWorld {
+    /** The stack's outputs from its previous deployment (what a stack reference to itself reads). */
+    readonly previousOutputs?: Record<string, unknown>;
+    /** Local-cluster classes (read with `.get`) that allow volume expansion. */
+    readonly expandableClasses?: readonly string[];
+    /** The claim template size of the live StatefulSet, for a read of it (`.get`). */
+    readonly liveClaimSize?: string;
+    /** Run as `pulumi preview` does (outputs missing from a provider's answer are unknown). */
+    readonly preview?: boolean;
+}
+
 /** Outputs the mocked providers compute, keyed by resource type. */
-function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined): Record<string, any> {
+function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined, world: MockWorld): Record<string, any> {
     switch (type) {
+        case "kubernetes:apps/v1:StatefulSet":
+            return id !== undefined
+                ? { metadata: { name: id }, spec: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: world.liveClaimSize } } } }] } }
+                : inputs;
+        case "pulumi:pulumi:StackReference":
+            return { name: inputs.name, outputs: world.previousOutputs ?? {}, secretOutputNames: [] };
         case "kubernetes:core/v1:Service":
             return inputs.spec?.type === "LoadBalancer"
                 ? { ...inputs, status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } }
@@ -91,7 +113,10 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             return { ...inputs, metadata: { ...inputs.metadata, name: inputs.metadata?.name ?? `${name}-0a1b2c3d` } };
         case "kubernetes:storage.k8s.io/v1:StorageClass":
             // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
-            return id !== undefined ? { metadata: { name: id }, provisioner: "docker.io/hostpath" } : inputs;
+            if (id === undefined) return inputs;
+            return (world.expandableClasses ?? []).includes(id)
+                ? { metadata: { name: id }, provisioner: "docker.io/hostpath", allowVolumeExpansion: true }
+                : { metadata: { name: id }, provisioner: "docker.io/hostpath" };
         case "aws:iam/role:Role":
             return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}` };
         case "eks:index:Cluster":
@@ -146,7 +171,7 @@ export interface Recording {
  * Points Pulumi's runtime at mocked providers for stack `stack` with `config`, and records
  * every resource registered or read from then on. Call before loading the program.
  */
-export async function installMocks(stack: string, config: Record<string, string>): Promise<Recording> {
+export async function installMocks(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<Recording> {
     const recording: Recording = { resources: [], calls: [], rawOutputs: {} };
 
     await pulumi.runtime.setMocks(
@@ -154,7 +179,7 @@ export async function installMocks(stack: string, config: Record<string, string>
             newResource: ({ type, name, inputs, id }) => {
                 // `id` is set only for reads (`.get`); the mock monitor passes "" for new resources.
                 const readId = id === "" ? undefined : id;
-                return { id: readId ?? `${name}-id`, state: mockState(type, name, inputs, readId) };
+                return { id: readId ?? `${name}-id`, state: mockState(type, name, inputs, readId, world) };
             },
             call: ({ token, inputs }) => {
                 recording.calls.push(token);
@@ -168,7 +193,8 @@ export async function installMocks(stack: string, config: Record<string, string>
         },
         PROJECT,
         stack,
-        false,
+        world.preview ?? false,
+        "organization", // what a file backend reports
     );
     // setAllConfig replaces the whole map: no key leaks from one run into the next.
     pulumi.runtime.setAllConfig(config);
@@ -190,6 +216,8 @@ export async function installMocks(stack: string, config: Record<string, string>
                         provider: req.getProvider(),
                         protect: read ? false : req.getProtect(),
                         deleteBeforeReplace: read ? false : req.getDeletebeforereplace(),
+                        deletedWith: read ? "" : req.getDeletedwith(),
+                        retainOnDelete: read ? false : req.getRetainondelete() === true,
                         dependencies: req.getDependenciesList(),
                         read,
                     });
@@ -212,8 +240,8 @@ export async function installMocks(stack: string, config: Record<string, string>
  * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
  * what had been registered before it failed.
  */
-export async function runProgram(stack: string, config: Record<string, string>): Promise<StackRun> {
-    const recording = await installMocks(stack, config);
+export async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<StackRun> {
+    const recording = await installMocks(stack, config, world);
     const { resources, calls } = recording;
     const program: () => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any>;
@@ -228,8 +256,8 @@ export async function runProgram(stack: string, config: Record<string, string>):
 }
 
 /** Runs the program with a committed stack file, as `pulumi up --stack <stack>` would. */
-export function runStack(stack: string, overrides: Record<string, string> = {}): Promise<StackRun> {
-    return runProgram(stack, { ...stackConfig(stack), ...overrides });
+export function runStack(stack: string, overrides: Record<string, string> = {}, world: MockWorld = {}): Promise<StackRun> {
+    return runProgram(stack, { ...stackConfig(stack), ...overrides }, world);
 }
 
 /** The one resource of `type` named `name`; fails the test when there is not exactly one. */

@@ -20,6 +20,7 @@ describe("npm run kube-score: rendering", () => {
             "apps/v1 StatefulSet/sticky",
             "networking.k8s.io/v1 NetworkPolicy/sticky",
             "policy/v1 PodDisruptionBudget/sticky",
+            "v1 ConfigMap/sticky-lifetime",
             "v1 ConfigMap/sticky-liveness",
             "v1 Namespace/default",
             "v1 Service/sticky",

@@ -51,6 +51,7 @@ describe("stack dev (Pulumi.dev.yaml)", () => {
             podNames: ["sticky-0", "sticky-1", "sticky-2"],
             claimNames: ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"],
             storageClassName: "hostpath",
+            storageSize: "1Gi",
             kubeContext: "docker-desktop",
         });
     });
@@ -158,12 +159,12 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         }
     });
 
-    it("protects the data-bearing resources: cluster, storage driver, class and the app", () => {
+    it("protects the data-bearing resources: cluster, storage driver, class and the app (not the StatefulSet, whose replacement keeps pods and claims)", () => {
         const protectedNames = run.resources.filter((r) => r.protect).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(protectedNames.sort(), [
             "aws:eks/addon:Addon::aws-ebs-csi-driver",
             "eks:index:Cluster::sticky",
-            "kubernetes:apps/v1:StatefulSet::sticky",
+            "kubernetes:core/v1:ConfigMap::sticky-lifetime",
             "kubernetes:core/v1:ConfigMap::sticky-liveness",
             "kubernetes:core/v1:NamespacePatch::sticky-namespace",
             "kubernetes:core/v1:Service::sticky-headless",
@@ -171,7 +172,6 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
             "kubernetes:networking.k8s.io/v1:NetworkPolicy::sticky",
             "kubernetes:policy/v1:PodDisruptionBudget::sticky",
             "kubernetes:storage.k8s.io/v1:StorageClass::gp3",
-            "sticky:app:StickyApp::sticky",
         ]);
     });
 

@@ -34,6 +34,7 @@ describe("StickyApp", () => {
         const children = run.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(children.sort(), [
             `${STATEFULSET}::sticky`,
+            `${CONFIG_MAP}::sticky-lifetime`,
             `${CONFIG_MAP}::sticky-liveness`,
             `${NAMESPACE_PATCH}::sticky-namespace`,
             `${SERVICE}::sticky-headless`,
@@ -161,9 +162,10 @@ describe("StickyApp", () => {
     });
 
     it("declines two kube-score checks with kube-score's own annotation, and keeps the pull policy explicit", () => {
-        assert.deepStrictEqual(statefulSet.inputs.metadata.annotations, {
-            "kube-score/ignore": "container-image-pull-policy,statefulset-has-host-podantiaffinity",
-        });
+        assert.strictEqual(
+            statefulSet.inputs.metadata.annotations["kube-score/ignore"],
+            "container-image-pull-policy,statefulset-has-host-podantiaffinity",
+        );
         assert.deepStrictEqual(Object.keys(KUBE_SCORE_DECLINED), ["container-image-pull-policy", "statefulset-has-host-podantiaffinity"]);
         assert.strictEqual(container.imagePullPolicy, "IfNotPresent");
         assert.strictEqual(spec.template.metadata.annotations, undefined, "the pod template is not where they go");

@@ -24,12 +24,14 @@ const WRITABLE_KINDS = [
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },
     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"] },
+    // persistentvolumeclaims: a bigger sticky:storageSize grows the claims through patches.
+    { apiGroups: [""], resources: ["persistentvolumeclaims"] },
 ];
 const READABLE_KINDS = [
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },
     { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingadmissionpolicies", "validatingadmissionpolicybindings"] },
     // What `kubectl get` and the volume lookup (npm run volumes) show next to the app.
-    { apiGroups: [""], resources: ["pods", "persistentvolumeclaims", "persistentvolumes", "endpoints", "events", "nodes"] },
+    { apiGroups: [""], resources: ["pods", "persistentvolumes", "endpoints", "events", "nodes"] },
 ];
 
 export interface ClusterViewerAccessArgs {

@@ -1,6 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 
+/** The gp3 class lets claims grow (EBS volumes resize online), so a bigger claim size grows them. */
+export const GP3_ALLOWS_EXPANSION = true;
+
 /**
  * The encrypted gp3 StorageClass the app's claims name: EBS CSI (`ebs.csi.aws.com`),
  * `WaitForFirstConsumer` (EBS volumes are zonal: each is made in its pod's zone), expandable,
@@ -30,7 +33,7 @@ export function gp3StorageClass(
                 "csi.storage.k8s.io/fstype": "ext4",
             },
             volumeBindingMode: "WaitForFirstConsumer",
-            allowVolumeExpansion: true,
+            allowVolumeExpansion: GP3_ALLOWS_EXPANSION,
             reclaimPolicy: "Retain",
         },
         { provider, protect, dependsOn: [ebsCsiDriver] },

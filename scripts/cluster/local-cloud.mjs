@@ -11,6 +11,14 @@
 //   directory per claim on this machine's disk, <volumes>/<claim>/<volume>, mode 0777 as Docker
 //   Desktop makes them, so nginx's unprivileged workers can read what `kubectl exec` writes as
 //   root. Released volumes of a class with reclaimPolicy Delete are removed with their directory.
+// - The "hostpath-expandable" class (provisioner local-cloud/expandable-hostpath, a stand-in for
+//   a cloud class such as EBS gp3) gets the same directories, and this process is its external
+//   resizer, as the CSI external-resizer is for a cloud driver: when a Bound claim asks for more
+//   than its status.capacity, it marks the claim Resizing (condition, allocatedResources,
+//   allocatedResourceStatuses ControllerResizeInProgress), grows the PersistentVolume's
+//   spec.capacity, then sets the claim's status.capacity and clears the resize status, with the
+//   Resizing and VolumeResizeSuccessful events. A directory has no size, so nothing on disk
+//   changes: the objects follow the real flow, the bytes were never limited.
 //
 // - A slow cloud, on request: while the ConfigMap kube-system/local-cloud has
 //   `holdLoadBalancerAddresses: "true"`, LoadBalancer Services get no address (their ports still
@@ -30,6 +38,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 const PROVISIONER = "docker.io/hostpath";
+/** Provisioned like PROVISIONER, and resized by this process (see the header). */
+const EXPANDABLE_PROVISIONER = "local-cloud/expandable-hostpath";
+const PROVISIONERS = new Set([PROVISIONER, EXPANDABLE_PROVISIONER]);
 const LOOPBACK = "127.0.0.1";
 const POLL_MS = 500;
 
@@ -183,20 +194,22 @@ async function warnOnce(svc, entry) {
 
 async function syncVolumes() {
     const classes = (await api("GET", "/apis/storage.k8s.io/v1/storageclasses")).items
-        .filter((c) => c.provisioner === PROVISIONER);
+        .filter((c) => PROVISIONERS.has(c.provisioner));
     if (classes.length === 0) return;
     const byName = new Map(classes.map((c) => [c.metadata.name, c]));
 
     const claims = await api("GET", "/api/v1/persistentvolumeclaims");
     for (const claim of claims.items) {
         const storageClass = byName.get(claim.spec.storageClassName ?? "");
-        if (!storageClass || claim.status?.phase !== "Pending" || claim.spec.volumeName) continue;
-        await provision(claim, storageClass);
+        if (!storageClass) continue;
+        if (claim.status?.phase === "Pending" && !claim.spec.volumeName) await provision(claim, storageClass);
+        else if (claim.status?.phase === "Bound" && storageClass.provisioner === EXPANDABLE_PROVISIONER &&
+            storageClass.allowVolumeExpansion === true) await resizeIfAsked(claim);
     }
 
     const volumes = await api("GET", "/api/v1/persistentvolumes");
     for (const pv of volumes.items) {
-        if (pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"] !== PROVISIONER) continue;
+        if (!PROVISIONERS.has(pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"])) continue;
         if (pv.status?.phase !== "Released" || pv.spec.persistentVolumeReclaimPolicy !== "Delete") continue;
         const dir = pv.spec.hostPath?.path ?? "";
         if (dir.startsWith(volumesDir + path.sep)) rmSync(dir, { recursive: true, force: true });
@@ -212,7 +225,7 @@ async function provision(claim, storageClass) {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o777); // mkdir's mode is cut by the umask; Docker Desktop's dirs are 0777
     await api("POST", "/api/v1/persistentvolumes", {
-        metadata: { name: volumeName, annotations: { "pv.kubernetes.io/provisioned-by": PROVISIONER } },
+        metadata: { name: volumeName, annotations: { "pv.kubernetes.io/provisioned-by": storageClass.provisioner } },
         spec: {
             capacity: { storage: claim.spec.resources.requests.storage },
             accessModes: claim.spec.accessModes,
@@ -226,6 +239,60 @@ async function provision(claim, storageClass) {
         () => log(`claim ${namespace}/${name}: provisioned ${volumeName} at ${dir}`),
         (err) => { if (err.status !== 409) throw err; },
     );
+}
+
+// ---- volume expansion (the external resizer's part) ----
+
+const UNITS = { "": 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+function bytes(quantity) {
+    const match = /^(\d+(?:\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(quantity ?? "");
+    return match ? Number(match[1]) * UNITS[match[2] ?? ""] : NaN;
+}
+
+async function resizeIfAsked(claim) {
+    const { namespace, name } = claim.metadata;
+    const wanted = claim.spec.resources.requests.storage;
+    const has = claim.status?.capacity?.storage;
+    if (!(bytes(wanted) > bytes(has))) return;
+    const claimPath = `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`;
+    const volumeName = claim.spec.volumeName;
+    const now = () => new Date().toISOString();
+    const mergePatch = (urlPath, body) => api("PATCH", urlPath, body, "application/merge-patch+json");
+
+    log(`claim ${namespace}/${name}: asks for ${wanted}, has ${has}; expanding ${volumeName}`);
+    await mergePatch(`${claimPath}/status`, {
+        status: {
+            conditions: [{ type: "Resizing", status: "True", lastTransitionTime: now(), lastProbeTime: null }],
+            allocatedResources: { storage: wanted },
+            allocatedResourceStatuses: { storage: "ControllerResizeInProgress" },
+        },
+    });
+    await event(claim, "Resizing", `External resizer is resizing volume ${volumeName}`);
+    // ControllerExpandVolume: a cloud grows the disk here. A directory has no size to grow.
+    await mergePatch(`/api/v1/persistentvolumes/${volumeName}`, { spec: { capacity: { storage: wanted } } });
+    // No node expansion for a directory (a block volume would now be FileSystemResizePending,
+    // for the kubelet to grow its filesystem): the resize is finished.
+    await mergePatch(`${claimPath}/status`, {
+        status: { capacity: { storage: wanted }, conditions: null, allocatedResourceStatuses: null },
+    });
+    await event(claim, "VolumeResizeSuccessful", `resize volume ${volumeName} from ${has} to ${wanted} succeeded`);
+    log(`claim ${namespace}/${name}: ${volumeName} expanded to ${wanted}`);
+}
+
+function event(claim, reason, message) {
+    const { namespace, name, uid } = claim.metadata;
+    return api("POST", `/api/v1/namespaces/${namespace}/events`, {
+        metadata: { generateName: `${name}.` },
+        involvedObject: { kind: "PersistentVolumeClaim", apiVersion: "v1", namespace, name, uid },
+        type: "Normal",
+        reason,
+        message,
+        source: { component: "local-cloud (external resizer)" },
+        firstTimestamp: new Date().toISOString(),
+        lastTimestamp: new Date().toISOString(),
+        count: 1,
+    }).catch((err) => log(`could not record an event: ${err.message}`));
 }
 
 function ignore404(err) {

@@ -32,7 +32,8 @@ usage() {
   cat >&2 <<EOF
 
 Cluster "$CLUSTER_NAME" is up: API server $server (loopback only), $nodes real node(s),
-default StorageClass "hostpath" (volumes in $VOLUMES_DIR), LoadBalancer Services answer
+default StorageClass "hostpath" (volumes in $VOLUMES_DIR) and "hostpath-expandable" (the
+same directories; claims can grow, local-cloud resizes them), LoadBalancer Services answer
 on 127.0.0.1:<port> and report "localhost", like Docker Desktop. Images (no registry here):
 $(bash "$CLUSTER_SCRIPTS/images.sh" names | sed 's/^/  /')
 
@@ -134,14 +135,16 @@ mv "$tmp" "$CLUSTER_KUBECONFIG"
 log "waiting for the API server"
 wait_for "the API server (/readyz)" api_healthy
 
-log "creating StorageClass hostpath"
-kctl apply -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath.yaml" >&2
+log "creating StorageClasses hostpath and hostpath-expandable"
+kctl apply -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath.yaml" \
+  -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath-expandable.yaml" >&2
 
 node_up
 # Pods cannot be created before kube-controller-manager has made the namespace's default
 # ServiceAccount; a deployment right after up.sh would otherwise fail at random.
 wait_for "ServiceAccount default/default" kctl get serviceaccount default -n default
 wait_for "StorageClass hostpath" kctl get storageclass hostpath
+wait_for "StorageClass hostpath-expandable" kctl get storageclass hostpath-expandable
 
 log "cluster $CLUSTER_NAME is ready"
 usage

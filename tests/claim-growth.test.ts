@@ -1,0 +1,211 @@
+/**
+ * A claim size change: the pure plan (tables, the shrink error), then the resources the whole
+ * program registers for an expandable class, a non-expandable one, a fresh stack and a stack
+ * deployed before the `storageSize` output existed, all under mocks with the stack's previous
+ * outputs played by the mocked stack reference.
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ClaimShrinkError, describeClaimSizePlan, planClaimSize, quantityBytes } from "../components/claim-growth";
+import { find, ProgramFailed, runStack, type StackRun } from "./harness";
+
+const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+const CLAIM_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
+const CLAIMS = ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"];
+const KEY = "sticky:storageSize";
+
+describe("claim size: quantities", () => {
+    for (const [quantity, bytes] of [
+        ["1Gi", 2 ** 30],
+        ["1024Mi", 2 ** 30],
+        ["1.5Gi", 1.5 * 2 ** 30],
+        ["500M", 5e8],
+        ["10G", 1e10],
+        ["2048", 2048],
+        [".5Ki", 512],
+    ] as const) {
+        it(`${quantity} is ${bytes} bytes`, () => assert.strictEqual(quantityBytes(quantity), bytes));
+    }
+    it("refuses what is not a quantity", () => assert.throws(() => quantityBytes("1GB"), /not a storage quantity: "1GB"/));
+});
+
+describe("claim size: the plan", () => {
+    const deployed = { size: "1Gi", claimNames: CLAIMS };
+    const table: [string, string, typeof deployed | undefined, boolean, object][] = [
+        ["a fresh stack makes claims at the size asked", "5Gi", undefined, false, { action: "new", size: "5Gi" }],
+        ["the same size (written otherwise) changes nothing", "1024Mi", deployed, true, { action: "same", size: "1024Mi" }],
+        ["bigger, expandable class: every claim grows", "2Gi", deployed, true, { action: "grow", from: "1Gi", size: "2Gi", claimNames: CLAIMS }],
+        ["bigger, class cannot expand: claims keep their size", "2Gi", deployed, false, { action: "keep", from: "1Gi", size: "2Gi", claimNames: CLAIMS }],
+    ];
+    for (const [what, size, before, expandable, plan] of table) {
+        it(what, () => assert.deepStrictEqual(planClaimSize(KEY, size, before, expandable), plan));
+    }
+
+    it("refuses a smaller size, naming key, value and what is allowed", () => {
+        assert.throws(
+            () => planClaimSize(KEY, "500Mi", deployed, true),
+            (error: Error) => {
+                assert.ok(error instanceof ClaimShrinkError);
+                assert.strictEqual(
+                    error.message,
+                    'sticky:storageSize = "500Mi": must be at least "1Gi", the size the claims have now (Kubernetes can grow a ' +
+                        'claim but never shrink it); nothing was deployed or changed. Keep "1Gi" or choose a bigger size.',
+                );
+                return true;
+            },
+        );
+    });
+
+    it("tells the preview what happens to each claim, and why", () => {
+        const grow = describeClaimSizePlan(planClaimSize(KEY, "2Gi", deployed, true), "gp3") ?? "";
+        assert.match(grow, /StorageClass "gp3" allows volume expansion/);
+        for (const claim of CLAIMS) assert.ok(grow.includes(`${claim} 1Gi -> 2Gi`), grow);
+        assert.match(grow, /no pod restarts/);
+        const keep = describeClaimSizePlan(planClaimSize(KEY, "2Gi", deployed, false), "hostpath") ?? "";
+        assert.match(keep, /StorageClass "hostpath" does not allow volume expansion \(allowVolumeExpansion is not true\), so the existing claims keep 1Gi/);
+        assert.match(keep, /only claims made from now on \(more replicas\) get 2Gi/);
+        assert.match(keep, /nothing goes down/);
+        assert.strictEqual(describeClaimSizePlan(planClaimSize(KEY, "1Gi", deployed, true), "gp3"), undefined);
+    });
+});
+
+describe("claim size: what the program registers", () => {
+    const deployedBefore = { storageSize: "1Gi", claimNames: CLAIMS, podNames: ["sticky-0", "sticky-1", "sticky-2"] };
+    const templateSize = (run: StackRun) => find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage;
+    const patches = (run: StackRun) => run.resources.filter((r) => r.type === CLAIM_PATCH);
+
+    /** Runs the dev stack, collecting what the program logs at warning and info level. */
+    async function runDev(config: Record<string, string>, world: Parameters<typeof runStack>[2]) {
+        const logged: string[] = [];
+        const log = pulumi.log as { warn: (m: string) => Promise<void>; info: (m: string) => Promise<void> };
+        const [warn, info] = [log.warn, log.info];
+        log.warn = async (message: string) => void logged.push(`warning: ${message}`);
+        log.info = async (message: string) => void logged.push(`info: ${message}`);
+        try {
+            return { run: await runStack("dev", config, world), logged };
+        } finally {
+            [log.warn, log.info] = [warn, info];
+        }
+    }
+
+    it("expandable class: the template asks for the new size and one patch grows each existing claim", async () => {
+        const { run, logged } = await runDev(
+            { "sticky:storageSize": "2Gi", "sticky:storageClassName": "hostpath-expandable" },
+            { previousOutputs: deployedBefore, expandableClasses: ["hostpath-expandable"] },
+        );
+        assert.strictEqual(templateSize(run), "2Gi");
+        const grown = patches(run);
+        assert.deepStrictEqual(grown.map((p) => p.name), CLAIMS);
+        const statefulSet = find(run, STATEFULSET);
+        for (const patch of grown) {
+            assert.deepStrictEqual(patch.inputs.metadata, { name: patch.name, annotations: { "pulumi.com/patchForce": "true" } });
+            assert.deepStrictEqual(patch.inputs.spec, { resources: { requests: { storage: "2Gi" } } });
+            assert.strictEqual(patch.retainOnDelete, true, `${patch.name}: a relinquished size field cannot be removed from a claim`);
+        }
+        const growth = find(run, "sticky:app:ClaimGrowth");
+        assert.ok(growth.dependencies.includes(statefulSet.urn), "claims grow once the new StatefulSet is in place");
+        assert.strictEqual(logged.length, 1, logged.join("\n"));
+        assert.match(logged[0], /^info: claim size 1Gi -> 2Gi: StorageClass "hostpath-expandable" allows volume expansion/);
+        assert.strictEqual(run.outputs.storageSize, "2Gi");
+    });
+
+    it("prod: the gp3 class it creates allows expansion, so a bigger size grows the claims, unblocked by sticky:protect", async () => {
+        const run = await runStack("prod", { "sticky:storageSize": "2Gi" }, { previousOutputs: deployedBefore });
+        assert.deepStrictEqual(patches(run).map((p) => [p.name, p.inputs.spec.resources.requests.storage]), CLAIMS.map((c) => [c, "2Gi"]));
+        const statefulSet = find(run, STATEFULSET);
+        assert.strictEqual(statefulSet.protect, false, "protect would refuse the replacement");
+        assert.strictEqual(find(run, "kubernetes:core/v1:ConfigMap", "sticky-lifetime").protect, true, "destroy still stops at the owner");
+        assert.ok(patches(run).every((p) => !p.protect), "unprotected: the next up drops them from the stack (retained on delete)");
+    });
+
+    it("non-expandable class: the template asks for the new size, no claim is touched, and the preview says why", async () => {
+        const { run, logged } = await runDev({ "sticky:storageSize": "2Gi" }, { previousOutputs: deployedBefore });
+        assert.strictEqual(templateSize(run), "2Gi");
+        assert.deepStrictEqual(patches(run), []);
+        assert.strictEqual(logged.length, 1, logged.join("\n"));
+        assert.match(logged[0], /^warning: claim size 1Gi -> 2Gi: StorageClass "hostpath" does not allow volume expansion/);
+        assert.match(logged[0], /keep 1Gi \(sticky-data-sticky-0, sticky-data-sticky-1, sticky-data-sticky-2\)/);
+    });
+
+    it("at preview, a class without allowVolumeExpansion (unknown there) counts as not expandable, and the program completes", async () => {
+        const { run, logged } = await runDev({ "sticky:storageSize": "2Gi" }, { previousOutputs: deployedBefore, preview: true });
+        assert.strictEqual(templateSize(run), "2Gi");
+        assert.deepStrictEqual(patches(run), []);
+        assert.match(logged.join("\n"), /StorageClass "hostpath" does not allow volume expansion/);
+    });
+
+    it("at preview, an expandable class is known as such", async () => {
+        const { run } = await runDev(
+            { "sticky:storageSize": "2Gi", "sticky:storageClassName": "hostpath-expandable" },
+            { previousOutputs: deployedBefore, expandableClasses: ["hostpath-expandable"], preview: true },
+        );
+        assert.deepStrictEqual(patches(run).map((p) => p.name), CLAIMS);
+    });
+
+    it("an unchanged size, an expandable class: nothing to grow, nothing said", async () => {
+        const { run, logged } = await runDev(
+            { "sticky:storageClassName": "hostpath-expandable" },
+            { previousOutputs: deployedBefore, expandableClasses: ["hostpath-expandable"] },
+        );
+        assert.deepStrictEqual(patches(run), []);
+        assert.deepStrictEqual(logged, []);
+    });
+
+    it("a fresh stack: no previous outputs, no patches, no read of a StatefulSet that is not there", async () => {
+        const { run } = await runDev({ "sticky:storageSize": "2Gi" }, { expandableClasses: ["hostpath"] });
+        assert.deepStrictEqual(patches(run), []);
+        assert.deepStrictEqual(run.resources.filter((r) => r.read).map((r) => `${r.type}::${r.name}`).sort(), [
+            "kubernetes:storage.k8s.io/v1:StorageClass::local-storage-class",
+            "pulumi:pulumi:StackReference::previous-deployment",
+        ]);
+        assert.strictEqual(find(run, "pulumi:pulumi:StackReference").inputs.name, "organization/sticky/dev");
+    });
+
+    it("a stack deployed before the storageSize output: the size comes from the live StatefulSet", async () => {
+        const { run } = await runDev(
+            { "sticky:storageSize": "3Gi", "sticky:storageClassName": "hostpath-expandable" },
+            { previousOutputs: { claimNames: CLAIMS }, expandableClasses: ["hostpath-expandable"], liveClaimSize: "2Gi" },
+        );
+        assert.strictEqual(find(run, STATEFULSET, "deployed-statefulset").read, true);
+        assert.deepStrictEqual(patches(run).map((p) => p.inputs.spec.resources.requests.storage), ["3Gi", "3Gi", "3Gi"]);
+        await assert.rejects(
+            runDev({ "sticky:storageSize": "1Gi" }, { previousOutputs: { claimNames: CLAIMS }, liveClaimSize: "2Gi" }),
+            /sticky:storageSize = "1Gi": must be at least "2Gi"/,
+        );
+    });
+
+    it("a smaller size fails before any resource is registered, with the error as a RunError", async () => {
+        await assert.rejects(runStack("dev", { "sticky:storageSize": "512Mi" }, { previousOutputs: deployedBefore }), (error: ProgramFailed) => {
+            assert.ok(error instanceof ProgramFailed);
+            assert.ok(pulumi.RunError.isInstance(error.cause), "a RunError: Pulumi prints its message without a stack trace");
+            assert.match(error.message, /^sticky:storageSize = "512Mi": must be at least "1Gi", the size the claims have now/);
+            assert.deepStrictEqual(
+                error.resources.map((r) => r.type),
+                ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference"],
+                "only the stack and the read of its own previous outputs",
+            );
+            return true;
+        });
+    });
+
+    it("the StatefulSet orphans its pods when replaced, and goes with its owner ConfigMap on destroy", async () => {
+        const { run } = await runDev({}, {});
+        const statefulSet = find(run, STATEFULSET);
+        const owner = find(run, "kubernetes:core/v1:ConfigMap", "sticky-lifetime");
+        assert.deepStrictEqual(statefulSet.inputs.metadata.annotations, {
+            "kube-score/ignore": "container-image-pull-policy,statefulset-has-host-podantiaffinity",
+            "pulumi.com/deletionPropagationPolicy": "orphan",
+            "pulumi.com/patchForce": "true",
+        });
+        const [ownerReference, ...others] = statefulSet.inputs.metadata.ownerReferences;
+        assert.deepStrictEqual(others, []);
+        assert.deepStrictEqual(
+            { ...ownerReference, uid: "(the ConfigMap's uid)" },
+            { apiVersion: "v1", kind: "ConfigMap", name: "sticky-lifetime", uid: "(the ConfigMap's uid)", blockOwnerDeletion: true },
+        );
+        assert.ok(statefulSet.dependencies.includes(owner.urn), "the uid comes from the ConfigMap");
+        assert.strictEqual(statefulSet.deletedWith, owner.urn, "destroy deletes the owner, never the StatefulSet (which would orphan its pods)");
+        assert.strictEqual(statefulSet.deleteBeforeReplace, true);
+        assert.strictEqual(owner.inputs.metadata.annotations, undefined, "the owner itself is deleted with the default, foreground, propagation");
+    });
+});
