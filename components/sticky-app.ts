@@ -113,8 +113,9 @@ export interface StickyAppArgs {
     readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
 
     /**
-     * Protect (Pulumi's `protect`) the Services, the disruption budget and the ConfigMap that owns
-     * the StatefulSet, so that neither `pulumi up` nor `pulumi destroy` can delete them. Given
+     * Protect (Pulumi's `protect`) every object of the app but the StatefulSet and the claim
+     * patches (Services, budget, network policy, namespace labels, probe config and the ConfigMap
+     * that owns the StatefulSet), so that neither `pulumi up` nor `pulumi destroy` can delete them. Given
      * here rather than as the component's `protect` option, which every child would inherit: the
      * StatefulSet must stay unprotected, because a bigger claim size replaces it (without
      * touching a pod or a claim), and so must the claim patches, which the next `up` drops.
