@@ -12,7 +12,7 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Answer, httpGet, localImages, RequestLoop, ROOT, statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { Answer, type AppPod, appPods, httpGet, localImages, RequestLoop, ROOT, statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const LB_HOST = "127.0.0.1";
 const LB_PORT = 3333;
@@ -55,30 +55,10 @@ function expectOneInThree(answers: Answer[], text: string): void {
     assert.strictEqual((counts.get("403") ?? 0) + hits, answers.length, `the rest are 403: ${show(counts)}`);
 }
 
-interface PodInfo {
-    readonly name: string;
-    readonly uid: string;
-    readonly ip: string;
-    readonly image: string;
-    readonly ready: boolean;
-}
-
-function pods(ws: Workspace): PodInfo[] {
-    return (ws.get("pods", "-l", "app=sticky").items as any[])
-        .map((p) => ({
-            name: p.metadata.name,
-            uid: p.metadata.uid,
-            ip: p.status.podIP,
-            image: p.spec.containers[0].image,
-            ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True") && !p.metadata.deletionTimestamp,
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /** Asks each pod directly (its own IP, port 80): only sticky-2 has `text`, the others are empty. */
 async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> {
     const answers: string[] = [];
-    for (const pod of pods(ws)) {
+    for (const pod of appPods(ws)) {
         const answer = await httpGet(pod.ip, 80);
         answers.push(`${pod.name} (${pod.ip}): ${answer.status}${answer.status === 200 ? ` ${answer.body}` : ""}`);
         const expected = pod.name === "sticky-2" ? { status: 200, body: text } : { status: 403 };
@@ -103,14 +83,14 @@ function kubeProxyRoutesTo(ips: string[]): boolean {
 }
 
 /** sticky-0..2 if all three are Ready, pass `accept`, and the Service routes to them; else undefined. */
-function servingPods(ws: Workspace, accept: (pod: PodInfo) => boolean = () => true): PodInfo[] | undefined {
-    const now = pods(ws);
+function servingPods(ws: Workspace, accept: (pod: AppPod) => boolean = () => true): AppPod[] | undefined {
+    const now = appPods(ws);
     const ok = now.length === 3 && now.every((p) => p.ready && p.ip && accept(p));
     return ok && kubeProxyRoutesTo(now.map((p) => p.ip)) ? now : undefined;
 }
 
 /** Waits for sticky-0..2 Ready (on `image`, if given) and reachable through the Service. */
-async function allServing(ws: Workspace, image?: string): Promise<PodInfo[]> {
+async function allServing(ws: Workspace, image?: string): Promise<AppPod[]> {
     return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : "") + " and behind the Service", 300, () =>
         servingPods(ws, (p) => !image || p.image === image),
     );
@@ -161,14 +141,14 @@ describe("the article's demo on real containers", function () {
     });
 
     it("3. every pod deleted: the service goes away, comes back with the same names, and sticky-2 still says hello", async () => {
-        const before = pods(ws);
+        const before = appPods(ws);
         ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=false");
         say("kubectl delete pod -l app=sticky");
         // Ask every 100 ms until three new pods are Ready and behind the Service again, noting
         // what the service answered meanwhile.
         const during: Answer[] = [];
         const started = Date.now();
-        let back: PodInfo[] | undefined;
+        let back: AppPod[] | undefined;
         while (!back && Date.now() - started < 300_000) {
             during.push(await httpGet(LB_HOST, LB_PORT, 1000));
             back = servingPods(ws, (p) => !before.some((b) => b.uid === p.uid));
@@ -201,7 +181,7 @@ describe("the article's demo on real containers", function () {
 
     it("5. byebye survives a claim size change (1Gi -> 2Gi) with the service up throughout, then an image upgrade", async () => {
         const statefulSet = ws.get("statefulset", "sticky").metadata.uid;
-        const before = pods(ws);
+        const before = appPods(ws);
         ws.pulumi("config", "set", "sticky:storageSize", "2Gi", "--stack", "dev");
         // Requests every 50 ms while pulumi up runs (without blocking them). --skip-preview: the
         // provider built here fails the preview of this replacement (pulumi-kubernetes#4328; see
@@ -221,7 +201,7 @@ describe("the article's demo on real containers", function () {
         const sts = ws.get("statefulset", "sticky");
         assert.notStrictEqual(sts.metadata.uid, statefulSet, "a new StatefulSet");
         assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "2Gi", "whose claim template asks for 2Gi");
-        assert.deepStrictEqual(pods(ws).map((p) => p.uid), before.map((p) => p.uid), "the same pods, adopted, never restarted");
+        assert.deepStrictEqual(appPods(ws).map((p) => p.uid), before.map((p) => p.uid), "the same pods, adopted, never restarted");
         assert.deepStrictEqual(volumesOfClaims(), claimVolumes, "the same claims and volumes");
         const sizes = (ws.get("pvc", "-l", "app=sticky").items as any[]).map((c) => `${c.spec.resources.requests.storage}/${c.status.capacity.storage}`);
         assert.deepStrictEqual(sizes, ["1Gi/1Gi", "1Gi/1Gi", "1Gi/1Gi"], "hostpath cannot expand: the claims keep 1Gi");

@@ -211,6 +211,32 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<A
     });
 }
 
+/** One of the app's pods, as the e2e files look at it. */
+export interface AppPod {
+    readonly name: string;
+    readonly uid: string;
+    readonly ip: string;
+    readonly image: string;
+    /** Ready, and not being deleted. */
+    readonly ready: boolean;
+    /** Container restarts, summed. */
+    readonly restarts: number;
+}
+
+/** The app's pods (label app=sticky), in name order. */
+export function appPods(ws: Workspace): AppPod[] {
+    return (ws.get("pods", "-l", "app=sticky").items as any[])
+        .map((p) => ({
+            name: p.metadata.name,
+            uid: p.metadata.uid,
+            ip: p.status.podIP,
+            image: p.spec.containers[0].image,
+            ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True") && !p.metadata.deletionTimestamp,
+            restarts: (p.status.containerStatuses ?? []).reduce((sum: number, c: any) => sum + c.restartCount, 0),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * The StatefulSet `sticky` has rolled out: the controller saw the newest spec, all `replicas` pods
  * are ready and current, and no update is pending. Poll it after every change rather than trust

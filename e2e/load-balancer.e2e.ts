@@ -9,27 +9,9 @@
  * address published; once the address is released, it finishes and `url` carries it.
  */
 import * as assert from "assert";
-import { spawn } from "child_process";
 import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
-
-/** `pulumi up` started in the background; `done` settles with its exit status and output. */
-function startUp(ws: Workspace): { done: Promise<{ status: number; output: string }>; running: () => boolean } {
-    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"], { cwd: ws.dir, env: ws.env });
-    let output = "";
-    let exited = false;
-    child.stdout.on("data", (chunk) => (output += chunk));
-    child.stderr.on("data", (chunk) => (output += chunk));
-    const done = new Promise<{ status: number; output: string }>((resolve, reject) => {
-        child.on("error", reject);
-        child.on("exit", (code) => {
-            exited = true;
-            resolve({ status: code ?? -1, output });
-        });
-    });
-    return { done, running: () => !exited };
-}
 
 describe("a late load-balancer address (pulumi up waits for it)", function () {
     this.timeout(10 * 60 * 1000);
@@ -51,18 +33,22 @@ describe("a late load-balancer address (pulumi up waits for it)", function () {
 
     it("holds pulumi up until the address exists, then outputs it as url", async () => {
         ws.kubectl("create", ...HOLD, "--from-literal=holdLoadBalancerAddresses=true");
-        const up = startUp(ws);
+        let finished = false;
+        const up = ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]).then((result) => {
+            finished = true;
+            return result;
+        });
 
         // The pods come up and the port listens, but no address is published...
         await waitFor("sticky 3/3 ready while the address is held", 300, () => statefulSetReady(ws, 3));
         // ...for a while longer than any await would take to notice the ready pods.
         await new Promise((resolve) => setTimeout(resolve, 5000));
         assert.deepStrictEqual(ws.get("service", "sticky").status.loadBalancer, {}, "no address while held");
-        assert.ok(up.running(), "pulumi up finished before the load balancer had an address");
+        assert.ok(!finished, "pulumi up finished before the load balancer had an address");
 
         ws.kubectl("delete", ...HOLD);
-        const { status, output } = await up.done;
-        assert.strictEqual(status, 0, output);
+        const { status, stdout, stderr } = await up;
+        assert.strictEqual(status, 0, stdout + stderr);
         const ingress = ws.get("service", "sticky").status.loadBalancer.ingress;
         assert.deepStrictEqual(ingress, [{ hostname: "localhost" }]);
         const url = JSON.parse(ws.pulumi("stack", "output", "url", "--json", "--stack", "dev").stdout);

@@ -12,7 +12,7 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { httpGet, RequestLoop, statefulSetReady, waitFor, Workspace, type TimedAnswer } from "./lib";
+import { type AppPod, appPods, httpGet, RequestLoop, statefulSetReady, type TimedAnswer, waitFor, Workspace } from "./lib";
 
 const LB_HOST = "127.0.0.1";
 const LB_PORT = 3333;
@@ -22,26 +22,6 @@ const CLAIMS = POD_NAMES.map((pod) => `sticky-data-${pod}`);
 const CLASS = "hostpath-expandable";
 
 const say = (line: string) => console.log(`      ${line}`);
-
-interface PodState {
-    readonly name: string;
-    readonly uid: string;
-    readonly ip: string;
-    readonly ready: boolean;
-    readonly restarts: number;
-}
-
-function pods(ws: Workspace): PodState[] {
-    return (ws.get("pods", "-l", "app=sticky").items as any[])
-        .map((p) => ({
-            name: p.metadata.name,
-            uid: p.metadata.uid,
-            ip: p.status.podIP,
-            ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True") && !p.metadata.deletionTimestamp,
-            restarts: (p.status.containerStatuses ?? []).reduce((sum: number, c: any) => sum + c.restartCount, 0),
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-}
 
 interface ClaimState {
     readonly request: string;
@@ -74,16 +54,16 @@ const showClaims = (all: Record<string, ClaimState>) =>
 
 /** Each pod, asked on its own address, answers with its own text. */
 async function expectEachPodHasItsData(ws: Workspace): Promise<void> {
-    for (const pod of pods(ws)) {
+    for (const pod of appPods(ws)) {
         const answer = await httpGet(pod.ip, 80);
         assert.deepStrictEqual({ status: answer.status, body: answer.body }, { status: 200, body: `data of ${pod.name}` }, pod.name);
     }
 }
 
 /** All three Ready and each one's text reachable through the Service. */
-async function allServing(ws: Workspace): Promise<PodState[]> {
+async function allServing(ws: Workspace): Promise<AppPod[]> {
     return waitFor("sticky-0..2 Ready and each answering through the Service", 300, () => {
-        const now = pods(ws);
+        const now = appPods(ws);
         return now.length === 3 && now.every((p) => p.ready) ? now : undefined;
     });
 }
@@ -103,7 +83,7 @@ function expectServedThroughout(answers: TimedAnswer[], maxGapMs: number): void 
 describe("storage size change on real containers (expandable class, no downtime)", function () {
     this.timeout(15 * 60 * 1000);
     let ws: Workspace;
-    let originalPods: PodState[];
+    let originalPods: AppPod[];
     let originalVolumes: Record<string, string>;
 
     before(async () => {
@@ -115,7 +95,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         await allServing(ws);
         for (const pod of POD_NAMES) ws.kubectl("exec", pod, "--", "sh", "-c", `echo 'data of ${pod}' > ${HTML}/index.html`);
         await expectEachPodHasItsData(ws);
-        originalPods = pods(ws);
+        originalPods = appPods(ws);
         originalVolumes = Object.fromEntries(Object.entries(claims(ws)).map(([name, c]) => [name, c.volume]));
         say(`pulumi up (class ${CLASS}, 1Gi): ${up.seconds.toFixed(1)} s; each pod wrote its own index.html`);
         say(showClaims(claims(ws)));
@@ -161,7 +141,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         const sts = ws.get("statefulset", "sticky");
         assert.notStrictEqual(sts.metadata.uid, statefulSet, "a new StatefulSet object");
         assert.strictEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, "2Gi", "the template asks for 2Gi");
-        const after = pods(ws);
+        const after = appPods(ws);
         assert.deepStrictEqual(after.map((p) => [p.name, p.uid, p.restarts]), originalPods.map((p) => [p.name, p.uid, 0]), "the same pods, never restarted");
         assert.ok(after.every((p) => p.ready));
         assert.strictEqual(sts.status.currentRevision, sts.status.updateRevision);
@@ -186,7 +166,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
         ws.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "dev");
         assert.ok(Object.values(claims(ws)).every((c) => c.request === "2Gi" && c.capacity === "2Gi"));
-        assert.deepStrictEqual(pods(ws).map((p) => p.uid), originalPods.map((p) => p.uid));
+        assert.deepStrictEqual(appPods(ws).map((p) => p.uid), originalPods.map((p) => p.uid));
     });
 
     it("4. a smaller size is refused before anything changes, naming key, value and what is allowed", () => {
@@ -211,7 +191,7 @@ describe("storage size change on real containers (expandable class, no downtime)
 
     it("5. pulumi destroy removes the pods (none left running) and keeps the claims; pulumi up adopts them with their data", async () => {
         const destroy = ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
-        assert.deepStrictEqual(pods(ws), [], "destroy returned once the pods were gone");
+        assert.deepStrictEqual(appPods(ws), [], "destroy returned once the pods were gone");
         assert.deepStrictEqual(ws.get("statefulset,configmap", "-l", "app=sticky").items, []);
         const kept = claims(ws);
         assert.deepStrictEqual(Object.keys(kept).sort(), CLAIMS);
@@ -232,7 +212,7 @@ describe("storage size change on real containers (expandable class, no downtime)
     it("6. with sticky:protect, a bigger size still goes through (the StatefulSet is not protected), and destroy still stops before deleting anything", async () => {
         ws.pulumi("config", "set", "sticky:protect", "true", "--stack", "dev");
         ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
-        const running = pods(ws);
+        const running = appPods(ws);
         ws.pulumi("config", "set", "sticky:storageSize", "3Gi", "--stack", "dev");
         const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
         const up = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
@@ -241,14 +221,14 @@ describe("storage size change on real containers (expandable class, no downtime)
         expectServedThroughout(answers, 2500);
         await waitFor("the new StatefulSet rolled out", 120, () => statefulSetReady(ws, 3));
         await waitFor("each claim at 3Gi", 60, () => (Object.values(claims(ws)).every((c) => c.capacity === "3Gi") ? true : undefined));
-        assert.deepStrictEqual(pods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
+        assert.deepStrictEqual(appPods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
         const statefulSet = ws.get("statefulset", "sticky").metadata.uid;
 
         const destroy = ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
         assert.notStrictEqual(destroy.status, 0, "destroy refuses");
         assert.match(destroy.stdout + destroy.stderr, /protect/);
         assert.strictEqual(ws.get("statefulset", "sticky").metadata.uid, statefulSet, "the StatefulSet was not deleted");
-        assert.deepStrictEqual(pods(ws).map((p) => p.uid), running.map((p) => p.uid), "no pod was deleted");
+        assert.deepStrictEqual(appPods(ws).map((p) => p.uid), running.map((p) => p.uid), "no pod was deleted");
         for (const kind of ["service/sticky", "service/sticky-headless", "poddisruptionbudget/sticky", "configmap/sticky-lifetime"]) ws.get(kind);
         say(`sticky:protect true: 2Gi -> 3Gi in ${up.seconds.toFixed(1)} s, ${answers.length} requests all answered; destroy refused, nothing deleted`);
         // The refused destroy had already dropped the StatefulSet from the stack (its delete is
@@ -258,6 +238,6 @@ describe("storage size change on real containers (expandable class, no downtime)
         ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
         ws.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "dev");
         assert.strictEqual(ws.get("statefulset", "sticky").metadata.uid, statefulSet, "the same StatefulSet, taken back");
-        assert.deepStrictEqual(pods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
+        assert.deepStrictEqual(appPods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
     });
 });
