@@ -23,12 +23,12 @@ async function environmentFor(settings: Settings): Promise<Environment> {
     const { app, environment } = settings;
     switch (environment.kind) {
         case "local": {
-            const { localCluster } = await import("./environments/local");
-            return localCluster(environment, app.storageClassName);
+            const { localEnvironment } = await import("./environments/local");
+            return localEnvironment(environment, app.storageClassName);
         }
         case "eks": {
-            const { eksCluster } = await import("./environments/eks");
-            return eksCluster(environment, { storageClassName: app.storageClassName, protect: app.protect });
+            const { eksEnvironment } = await import("./environments/eks");
+            return eksEnvironment(environment, { storageClassName: app.storageClassName, protect: app.protect });
         }
     }
 }

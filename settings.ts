@@ -127,7 +127,7 @@ const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
  * Each `get*` returns a usable placeholder after recording a problem; `parseSettings`
  * throws before any placeholder can escape.
  */
-class Reader {
+class SettingsParser {
     readonly problems: string[] = [];
 
     constructor(private readonly read: ConfigReader) {}
@@ -236,7 +236,7 @@ const key = (name: string) => `${PROJECT}:${name}`;
  * Each principal may have one access entry: a second one for the same role or user (listed
  * twice, with another path or case, or as admin and viewer) fails in EKS with 409.
  */
-function checkPrincipals(r: Reader, lists: { key: string; arns: readonly string[] }[]): void {
+function checkPrincipals(r: SettingsParser, lists: { key: string; arns: readonly string[] }[]): void {
     const seen = new Map<string, string>();
     for (const list of lists) {
         for (const arn of list.arns) {
@@ -261,7 +261,7 @@ function checkPrincipals(r: Reader, lists: { key: string; arns: readonly string[
  * problem. Call it before creating any resource.
  */
 export function parseSettings(read: ConfigReader): Settings {
-    const r = new Reader(read);
+    const r = new SettingsParser(read);
 
     const environmentKind = r.required(
         key("environment"),

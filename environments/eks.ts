@@ -31,7 +31,7 @@ export interface EksStorage {
  * Resource names are those of the single-file version, so a deployed stack keeps its URNs
  * (tests/eks.test.ts checks them).
  */
-export function eksCluster(settings: EksSettings, storage: EksStorage): Environment {
+export function eksEnvironment(settings: EksSettings, storage: EksStorage): Environment {
     const tags = { project: "sticky", "managed-by": "pulumi" };
     const { protect } = storage;
     const addonVersions = addonVersionsFor(settings.kubernetesVersion);

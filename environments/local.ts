@@ -26,7 +26,7 @@ function allowsExpansion(storageClass: k8s.storage.v1.StorageClass): Promise<boo
  * own built-in class: it is read, never created, so a stack on a cluster without that class
  * fails at preview with the class's name instead of leaving pods Pending.
  */
-export function localCluster(settings: LocalSettings, storageClassName: string): Environment {
+export function localEnvironment(settings: LocalSettings, storageClassName: string): Environment {
     const provider = new k8s.Provider("local", { context: settings.kubeContext });
     const storageClass = k8s.storage.v1.StorageClass.get("local-storage-class", storageClassName, { provider });
     return {

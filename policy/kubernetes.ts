@@ -133,7 +133,7 @@ export function kindOf(type: string): string {
  * How a message names an object: its kind and Kubernetes name, or the Pulumi resource name when
  * the object is auto-named (its Kubernetes name is not known before it exists).
  */
-export function describe(type: string, props: { metadata?: ObjectMeta }, resourceName: string): string {
+export function describeObject(type: string, props: { metadata?: ObjectMeta }, resourceName: string): string {
     return `${kindOf(type)} "${props.metadata?.name ?? resourceName}"`;
 }
 

@@ -21,7 +21,7 @@ import type {
 } from "@pulumi/policy";
 import {
     containersOf,
-    describe,
+    describeObject,
     formatLabels,
     podTemplateOf,
     TYPES,
@@ -95,7 +95,7 @@ function forEachPodTemplate(check: (template: PodTemplate, subject: string, repo
     return (args, report) => {
         const template = podTemplateOf(args.type, args.props);
         if (template === undefined) return;
-        check(template, describe(args.type, args.props, args.name), report);
+        check(template, describeObject(args.type, args.props, args.name), report);
     };
 }
 
@@ -120,7 +120,7 @@ export const statefulSetStorageFromClaimTemplates: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (args.type !== TYPES.statefulSet) return;
         const statefulSet = args.props as StatefulSet;
-        const subject = describe(args.type, statefulSet, args.name);
+        const subject = describeObject(args.type, statefulSet, args.name);
         const templates = statefulSet.spec?.volumeClaimTemplates ?? [];
         if (templates.length === 0) {
             report(`${subject} has no volumeClaimTemplates: each pod must get its own claim from a template, or its data goes with the pod.`);
@@ -152,7 +152,7 @@ export const statefulSetKeepsItsClaims: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (args.type !== TYPES.statefulSet) return;
         const statefulSet = args.props as StatefulSet;
-        const subject = describe(args.type, statefulSet, args.name);
+        const subject = describeObject(args.type, statefulSet, args.name);
         if (!statefulSet.metadata?.name) {
             report(
                 `${subject} has no metadata.name: Pulumi auto-names it with a random suffix, so a replacement would come back ` +
@@ -210,7 +210,7 @@ export const ebsStorageClassEncryptedGp3: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (args.type !== TYPES.storageClass) return;
         const storageClass = args.props as StorageClass;
-        const subject = describe(args.type, storageClass, args.name);
+        const subject = describeObject(args.type, storageClass, args.name);
         if (storageClass.provisioner === "kubernetes.io/aws-ebs") {
             report(`${subject} uses the in-tree provisioner kubernetes.io/aws-ebs, which EKS no longer ships; use ${EBS_CSI_PROVISIONER}.`);
             return;
@@ -231,7 +231,7 @@ export const ebsStorageClassExpandable: ResourceValidationPolicy = {
         const storageClass = args.props as StorageClass;
         if (storageClass.provisioner !== EBS_CSI_PROVISIONER || storageClass.allowVolumeExpansion === true) return;
         report(
-            `${describe(args.type, storageClass, args.name)} (${EBS_CSI_PROVISIONER}): allowVolumeExpansion is ` +
+            `${describeObject(args.type, storageClass, args.name)} (${EBS_CSI_PROVISIONER}): allowVolumeExpansion is ` +
                 `${shown(storageClass.allowVolumeExpansion)}, should be true so a full volume can be grown by editing its claim.`,
         );
     },
@@ -261,7 +261,7 @@ export const noHostpathClassOutsideDev: ResourceValidationPolicy = {
         if (isDevStack(args.urn)) return;
         const stack = stackOf(args.urn);
         const onlyDev = `only dev stacks (${DEV_STACKS.join(", ")}) may keep data on one node`;
-        const subject = describe(args.type, args.props, args.name);
+        const subject = describeObject(args.type, args.props, args.name);
         const checkClassName = (where: string, className: string | undefined) => {
             if (className !== undefined && NODE_LOCAL_CLASS_NAMES.includes(className)) {
                 report(`${where} asks for class "${className}", a directory on one node of a laptop cluster, in stack "${stack}"; ${onlyDev}.`);
@@ -324,7 +324,7 @@ export const productionStorageIsEncryptedGp3: StackValidationPolicy = {
         };
         for (const resource of args.resources) {
             if (isDevStack(resource.urn)) continue;
-            const subject = describe(resource.type, resource.props, resource.name);
+            const subject = describeObject(resource.type, resource.props, resource.name);
             if (resource.type === TYPES.statefulSet) {
                 for (const template of (resource.props as StatefulSet).spec?.volumeClaimTemplates ?? []) {
                     checkClaim(resource, `${subject}: claim template "${template.metadata?.name ?? "?"}"`, template.spec?.storageClassName);
@@ -479,7 +479,7 @@ export const loadBalancerExposesOnlyAppPort: StackValidationPolicy = {
         for (const resource of args.resources) {
             const service = resource.props as Service;
             if (resource.type !== TYPES.service || service.spec?.type !== "LoadBalancer") continue;
-            const subject = `${describe(resource.type, service, resource.name)} (LoadBalancer)`;
+            const subject = `${describeObject(resource.type, service, resource.name)} (LoadBalancer)`;
             const ports = service.spec.ports ?? [];
             if (ports.length !== 1) {
                 const listed = ports.map((p) => `${p.port ?? "?"}${p.name ? ` (${p.name})` : ""}`).join(", ");
@@ -512,7 +512,7 @@ export const loadBalancerExposesOnlyAppPort: StackValidationPolicy = {
                     ),
                 );
                 if (!declared) {
-                    const owners = selected.map(({ resource: w }) => describe(w.type, w.props, w.name)).join(", ");
+                    const owners = selected.map(({ resource: w }) => describeObject(w.type, w.props, w.name)).join(", ");
                     report(
                         `${subject} forwards port ${port.port ?? "?"} to ${shown(target)}, which no container of ${owners} declares; ` +
                             `it may publish only the app's declared port.`,
@@ -548,7 +548,7 @@ export const workloadsHaveNetworkPolicy: StackValidationPolicy = {
             );
             if (!selected) {
                 report(
-                    `${describe(resource.type, resource.props, resource.name)}: no NetworkPolicy of this stack with Ingress and Egress ` +
+                    `${describeObject(resource.type, resource.props, resource.name)}: no NetworkPolicy of this stack with Ingress and Egress ` +
                         `selects its pods (labels "${formatLabels(labels)}"), so every pod of the cluster reaches every port of them ` +
                         `and they may connect anywhere; add one that admits only what the app serves.`,
                     resource.urn,
