@@ -69,17 +69,21 @@ export function eksNetwork(settings: EksSettings, tags: Record<string, string>):
 
     const { privateCidrs, publicCidrs } = subnetCidrs(settings.vpcCidr, settings.availabilityZoneCount);
     const zoneName = (zone: number) => zoneNames.apply((names) => names[zone]);
-    const publicSubnets = publicCidrs.map((cidrBlock, zone) => {
-        const subnet = new aws.ec2.Subnet(`sticky-public-${zone}`, {
-            vpcId: vpc.id,
-            cidrBlock,
-            availabilityZone: zoneName(zone),
-            // Tagged for the Kubernetes service controller: internet-facing load balancers go here.
-            tags: { ...tags, Name: `sticky-public-${zone}`, "kubernetes.io/role/elb": "1" },
+    // One subnet per zone in a tier, each on the tier's route table, tagged for the Kubernetes
+    // service controller (`elb`: internet-facing load balancers go there; `internal-elb`: internal).
+    const subnetsOf = (tier: "public" | "private", cidrs: string[], routeTable: aws.ec2.RouteTable, role: string) =>
+        cidrs.map((cidrBlock, zone) => {
+            const name = `sticky-${tier}-${zone}`;
+            const subnet = new aws.ec2.Subnet(name, {
+                vpcId: vpc.id,
+                cidrBlock,
+                availabilityZone: zoneName(zone),
+                tags: { ...tags, Name: name, [role]: "1" },
+            });
+            new aws.ec2.RouteTableAssociation(name, { subnetId: subnet.id, routeTableId: routeTable.id });
+            return subnet;
         });
-        new aws.ec2.RouteTableAssociation(`sticky-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
-        return subnet;
-    });
+    const publicSubnets = subnetsOf("public", publicCidrs, publicRoutes, "kubernetes.io/role/elb");
 
     const natAddress = new aws.ec2.Eip("sticky-nat", { domain: "vpc", tags });
     const natGateway = new aws.ec2.NatGateway(
@@ -92,16 +96,7 @@ export function eksNetwork(settings: EksSettings, tags: Record<string, string>):
         routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }],
         tags: { ...tags, Name: "sticky-private" },
     });
-    const privateSubnets = privateCidrs.map((cidrBlock, zone) => {
-        const subnet = new aws.ec2.Subnet(`sticky-private-${zone}`, {
-            vpcId: vpc.id,
-            cidrBlock,
-            availabilityZone: zoneName(zone),
-            tags: { ...tags, Name: `sticky-private-${zone}`, "kubernetes.io/role/internal-elb": "1" },
-        });
-        new aws.ec2.RouteTableAssociation(`sticky-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRoutes.id });
-        return subnet;
-    });
+    const privateSubnets = subnetsOf("private", privateCidrs, privateRoutes, "kubernetes.io/role/internal-elb");
 
     return {
         vpc,
