@@ -26,7 +26,9 @@ export function webOnlyNetworkPolicySpec(traffic: WebOnlyTraffic): k8s.types.inp
         policyTypes: ["Ingress", "Egress"],
         // No `from`: any source. The port by number: every enforcing CNI supports that.
         ingress: [{ ports: [{ protocol: "TCP", port: traffic.port }] }],
-        egress: [],
+        // No `egress` field: with "Egress" in policyTypes that is no egress at all. Not `[]`: the
+        // API server stores an empty list as absent but counts it as a change on every apply
+        // (generation bumps, `kubectl diff` never comes out clean).
     };
 }
 

@@ -18,19 +18,57 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runStack } from "../tests/harness";
+import { autoName, runStack } from "../tests/harness";
 import { localImages, median, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
-async function renderManifests(file: string): Promise<void> {
-    // The same image the pulumi side uses (Workspace.initDevStack): the node cannot pull any.
-    const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT, "sticky:image": localImages().nginx });
-    const items = run.resources.filter((r) => r.type.startsWith("kubernetes:") && !r.read).map((r) => r.inputs);
-    fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
+/** The objects kubectl applies, split as the program creates them (see `kubectlApply`). */
+interface Manifests {
+    /** The ConfigMap that owns the StatefulSet, applied first. */
+    readonly owner: Record<string, any>;
+    /** Everything else; the StatefulSet's owner reference still lacks the ConfigMap's uid. */
+    readonly rest: Record<string, any>[];
 }
 
-async function kubectlApply(ws: Workspace, manifests: string): Promise<number> {
+async function renderManifests(): Promise<Manifests> {
+    // The same image the pulumi side uses (Workspace.initDevStack): the node cannot pull any.
+    const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT, "sticky:image": localImages().nginx });
+    const items = run.resources
+        .filter((r) => r.type.startsWith("kubernetes:") && !r.read)
+        // An auto-named object gets the name the mocks gave it, which is the name the objects
+        // referring to it carry (the liveness ConfigMap, mounted by the StatefulSet).
+        .map((r) => (r.inputs.metadata?.name ? r.inputs : { ...r.inputs, metadata: { ...r.inputs.metadata, name: autoName(r.name) } }));
+    const owned = items.filter((item) => item.metadata?.ownerReferences?.length);
+    if (owned.length !== 1 || owned[0].metadata.ownerReferences[0].kind !== "ConfigMap") {
+        throw new Error(`expected one object owned by a ConfigMap (the StatefulSet), found ${owned.length}`);
+    }
+    const ownerName = owned[0].metadata.ownerReferences[0].name;
+    const owner = items.find((item) => item.kind === "ConfigMap" && item.metadata?.name === ownerName);
+    if (owner === undefined) throw new Error(`no ConfigMap ${ownerName} among the rendered objects`);
+    return { owner, rest: items.filter((item) => item !== owner) };
+}
+
+/**
+ * Writes the objects to apply, the StatefulSet's owner reference filled with the live
+ * ConfigMap's uid: the same dependency the program has (the StatefulSet waits for its owner).
+ */
+function withOwnerUid(ws: Workspace, manifests: Manifests, file: string): string {
+    const uid = ws.get("configmap", manifests.owner.metadata.name).metadata.uid;
+    const items = manifests.rest.map((item) =>
+        item.metadata?.ownerReferences
+            ? { ...item, metadata: { ...item.metadata, ownerReferences: item.metadata.ownerReferences.map((o: object) => ({ ...o, uid })) } }
+            : item,
+    );
+    fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
+    return file;
+}
+
+/** Like `pulumi up`: the owner ConfigMap, then the rest with its uid, the rollout, the address. */
+async function kubectlApply(ws: Workspace, manifests: Manifests): Promise<number> {
     const started = Date.now();
-    ws.kubectl("apply", "--server-side", "-f", manifests);
+    const ownerFile = path.join(ws.dir, "owner.json");
+    fs.writeFileSync(ownerFile, JSON.stringify(manifests.owner));
+    ws.kubectl("apply", "--server-side", "-f", ownerFile);
+    ws.kubectl("apply", "--server-side", "-f", withOwnerUid(ws, manifests, path.join(ws.dir, "manifests.json")));
     ws.ok("kubectl", ["--context", TEST_CONTEXT, "rollout", "status", "statefulset/sticky", "--timeout=600s"], 650);
     await waitFor("the LoadBalancer address", 600, () =>
         ws.get("service", "sticky").status.loadBalancer.ingress?.length ? true : undefined,
@@ -39,8 +77,12 @@ async function kubectlApply(ws: Workspace, manifests: string): Promise<number> {
 }
 
 /** `kubectl diff` of the same objects, which must find nothing to change (exit status 0). */
-function kubectlDiff(ws: Workspace, manifests: string): number {
-    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", manifests]);
+function kubectlDiff(ws: Workspace, manifests: Manifests): number {
+    const file = withOwnerUid(ws, manifests, path.join(ws.dir, "diff.json"));
+    const all = path.join(ws.dir, "diff-all.json");
+    const items = [manifests.owner, ...JSON.parse(fs.readFileSync(file, "utf8")).items];
+    fs.writeFileSync(all, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", all]);
     if (diff.status !== 0) throw new Error(`kubectl diff found changes (exit ${diff.status}):\n${diff.stdout}${diff.stderr}`);
     return diff.seconds;
 }
@@ -50,8 +92,7 @@ async function main(): Promise<void> {
     const rounds = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
     const ws = new Workspace("sticky-bench-");
     try {
-        const manifests = path.join(ws.dir, "manifests.json");
-        await renderManifests(manifests);
+        const manifests = await renderManifests();
         ws.initDevStack();
         await ws.removeApp();
 
@@ -104,7 +145,10 @@ async function main(): Promise<void> {
         console.log(base("kubectl diff, no changes", figures.diff));
         console.log(row("pulumi preview, no changes", figures.preview, figures.diff, 2));
         console.log(base("kubectl apply + rollout + address, no changes", figures.applyNoop));
-        console.log(row("pulumi up --yes, no changes (preview + update)", figures.noop, figures.applyNoop, 2.5));
+        // The issue's goal compares a no-op up with "the kubectl path" (apply + rollout + address
+        // from nothing); the same against kubectl's own no-op is printed too, without a goal.
+        console.log(row("pulumi up --yes, no changes, vs the kubectl path", figures.noop, figures.apply, 2.5));
+        console.log(row("pulumi up --yes, no changes, vs kubectl no-op", figures.noop, figures.applyNoop, 0));
     } finally {
         ws.remove();
     }

@@ -95,6 +95,11 @@ export interface MockWorld {
     readonly preview?: boolean;
 }
 
+/** The name the mocked provider gives an object registered without one: its resource name and a fixed suffix. */
+export function autoName(resourceName: string): string {
+    return `${resourceName}-0a1b2c3d`;
+}
+
 /** Outputs the mocked providers compute, keyed by resource type. */
 function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined, world: MockWorld): Record<string, any> {
     switch (type) {
@@ -110,7 +115,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
                 : inputs;
         case "kubernetes:core/v1:ConfigMap":
             // Auto-naming, as the provider does: the resource name and a random suffix.
-            return { ...inputs, metadata: { ...inputs.metadata, name: inputs.metadata?.name ?? `${name}-0a1b2c3d` } };
+            return { ...inputs, metadata: { ...inputs.metadata, name: inputs.metadata?.name ?? autoName(name) } };
         case "kubernetes:storage.k8s.io/v1:StorageClass":
             // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
             if (id === undefined) return inputs;
