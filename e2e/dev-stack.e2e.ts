@@ -1,6 +1,6 @@
 /**
  * The dev stack deployed for real: the `pulumi` CLI and the Kubernetes provider plugin built from
- * source, against a real Kubernetes API server (scripts/cluster/up.sh), with a local file state
+ * source, against a real Kubernetes API server (test-cluster/up.sh), with a local file state
  * backend in a temporary folder. The committed Pulumi.dev.yaml is used as is, but for the kube
  * context, which must name the test cluster.
  *

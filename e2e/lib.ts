@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the end-to-end test and the deploy benchmark: the real `pulumi` CLI (built
- * by toolchain/build.sh) against the real test cluster (scripts/cluster/up.sh), driven from a
+ * by toolchain/build.sh) against the real test cluster (test-cluster/up.sh), driven from a
  * throwaway copy of the project so the committed stack files are never modified.
  */
 import { execFileSync, spawn, spawnSync } from "child_process";
@@ -12,7 +12,7 @@ import * as path from "path";
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
 export const KUBECONFIG = path.join(ROOT, ".cluster", "kubeconfig");
-/** The test cluster's context (scripts/cluster/up.sh writes it). */
+/** The test cluster's context (test-cluster/up.sh writes it). */
 export const TEST_CONTEXT = "sticky-test";
 
 /** The files `pulumi up` needs; node_modules is linked, not copied. */
@@ -177,14 +177,14 @@ export class Workspace {
 }
 
 /**
- * The images scripts/cluster/images.sh builds for the test cluster's node, by role: `nginx` (the
+ * The images test-cluster/images.sh builds for the test cluster's node, by role: `nginx` (the
  * newest Debian nginx), `nginx-previous` (the one before it) and `pause`.
  */
 export function localImages(): Record<"nginx" | "nginx-previous" | "pause", string> {
-    const lines = execFileSync("bash", [path.join(ROOT, "scripts", "cluster", "images.sh"), "names"], { encoding: "utf8" });
+    const lines = execFileSync("bash", [path.join(ROOT, "test-cluster", "images.sh"), "names"], { encoding: "utf8" });
     const refs = Object.fromEntries(lines.trim().split("\n").map((line) => line.split("=", 2)));
     for (const role of ["nginx", "nginx-previous", "pause"]) {
-        if (!refs[role]) throw new Error(`scripts/cluster/images.sh names printed no ${role}= line:\n${lines}`);
+        if (!refs[role]) throw new Error(`test-cluster/images.sh names printed no ${role}= line:\n${lines}`);
     }
     return refs;
 }

@@ -6,7 +6,7 @@
 # It only changes the current shell: PATH gets .toolchain/node/bin (if toolchain/node.sh ran) and
 # .toolchain/bin first, and Pulumi is told to stay
 # offline and to keep its plugins and login state under .toolchain/pulumi-home instead of ~/.pulumi.
-# It does not pick a backend or a kubeconfig; scripts/cluster/up.sh prints the KUBECONFIG to use.
+# It does not pick a backend or a kubeconfig; test-cluster/up.sh prints the KUBECONFIG to use.
 
 if [ -n "${BASH_SOURCE:-}" ]; then
   _sticky_tc_self="${BASH_SOURCE[0]}"

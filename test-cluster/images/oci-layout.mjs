@@ -1,5 +1,5 @@
 // Writes a single-layer OCI image layout (oci-layout, index.json, blobs/sha256/*) for
-// scripts/cluster/images.sh, which has no docker/buildah/skopeo to do it. Node instead of bash
+// test-cluster/images.sh, which has no docker/buildah/skopeo to do it. Node instead of bash
 // because the config, manifest and index are JSON with digests of each other.
 //
 //   node oci-layout.mjs <layout-dir> <layer.tar.gz> <image-template.json> <ref> [label=value ...]
@@ -52,7 +52,7 @@ const config = writeBlob('application/vnd.oci.image.config.v1+json', {
   config: { ...template.config, Labels: labels },
   // diff_id = digest of the uncompressed layer; containerd checks it when unpacking.
   rootfs: { type: 'layers', diff_ids: [sha256(gunzipSync(layerGz))] },
-  history: [{ created: CREATED, created_by: template.created_by ?? 'scripts/cluster/images.sh' }],
+  history: [{ created: CREATED, created_by: template.created_by ?? 'test-cluster/images.sh' }],
 });
 const manifest = writeBlob('application/vnd.oci.image.manifest.v1+json', {
   schemaVersion: 2,

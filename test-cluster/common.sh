@@ -1,12 +1,12 @@
 # shellcheck shell=bash disable=SC2034  # variables used by the scripts that source this
-# Shared settings for scripts/cluster/{up,down}.sh. Sourced, not run.
+# Shared settings for test-cluster/{up,down}.sh. Sourced, not run.
 #
 # The test cluster: kube-apiserver, kube-controller-manager, kube-scheduler, etcd and the KWOK
 # controller as plain processes started by kwokctl (--runtime binary) from .toolchain/bin,
 # everything bound to 127.0.0.1, all state under .cluster/. One real node: see node.sh.
 
-CLUSTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CLUSTER_SCRIPTS="$CLUSTER_ROOT/scripts/cluster"
+CLUSTER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLUSTER_SCRIPTS="$CLUSTER_ROOT/test-cluster"
 # shellcheck source=toolchain/versions.env
 source "$CLUSTER_ROOT/toolchain/versions.env"
 

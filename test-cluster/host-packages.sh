@@ -2,13 +2,13 @@
 # Installs what the test cluster's real node needs from Debian, if it is missing:
 # containerd, runc, the CNI plugins and iptables to run pods, and gcc with a static libc to
 # build the sandbox (pause) image; and apt package lists that know nginx, which
-# scripts/cluster/images.sh downloads. Debian or Ubuntu only; needs root.
+# test-cluster/images.sh downloads. Debian or Ubuntu only; needs root.
 #
-#   bash scripts/cluster/host-packages.sh
+#   bash test-cluster/host-packages.sh
 set -euo pipefail
-# shellcheck source=scripts/cluster/common.sh
+# shellcheck source=test-cluster/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# shellcheck source=scripts/cluster/node.sh
+# shellcheck source=test-cluster/node.sh
 source "$CLUSTER_SCRIPTS/node.sh"
 
 missing=()

@@ -25,7 +25,7 @@
 //   listen). An AWS NLB takes minutes to get one; the e2e uses this to show that `pulumi up`
 //   waits for the address rather than finishing with an empty url.
 //
-// Usage (scripts/cluster/node.sh starts it):
+// Usage (test-cluster/node.sh starts it):
 //   node local-cloud.mjs --server URL --ca FILE --cert FILE --key FILE --volumes DIR
 //
 // It polls the API every half second rather than watching: the cluster is tiny, and a poll loop

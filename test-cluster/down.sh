@@ -3,14 +3,14 @@
 # volumes (.cluster/volumes/), and undoes what its node did to this machine (containers, mounts,
 # the pod bridge, kube-proxy's iptables rules). Safe to run when nothing is up.
 #
-#   bash scripts/cluster/down.sh
-#   STICKY_CLUSTER_KEEP_VOLUMES=1 bash scripts/cluster/down.sh   # leave .cluster/volumes/
+#   bash test-cluster/down.sh
+#   STICKY_CLUSTER_KEEP_VOLUMES=1 bash test-cluster/down.sh   # leave .cluster/volumes/
 #
 # Only processes whose pid files up.sh and kwokctl wrote for this cluster are stopped.
 set -euo pipefail
-# shellcheck source=scripts/cluster/common.sh
+# shellcheck source=test-cluster/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# shellcheck source=scripts/cluster/node.sh
+# shellcheck source=test-cluster/node.sh
 source "$CLUSTER_SCRIPTS/node.sh"
 
 KEEP_VOLUMES="${STICKY_CLUSTER_KEEP_VOLUMES:-0}"

@@ -2,10 +2,10 @@
 # Builds the container images a real (containerd) node of the test cluster needs, as OCI image
 # archives, and imports them into a containerd. Nothing is pulled from a registry.
 #
-#   bash scripts/cluster/images.sh build          # build missing or outdated archives
-#   bash scripts/cluster/images.sh import SOCKET  # build if needed, then import all archives into
+#   bash test-cluster/images.sh build          # build missing or outdated archives
+#   bash test-cluster/images.sh import SOCKET  # build if needed, then import all archives into
 #                                                 # the k8s.io namespace of the containerd at SOCKET
-#   bash scripts/cluster/images.sh names          # print <role>=<image ref> lines on stdout
+#   bash test-cluster/images.sh names          # print <role>=<image ref> lines on stdout
 #
 # Images (roles of `names`):
 #   pause           localhost/sticky/pause:3.10.1: Kubernetes' build/pause/linux/pause.c, taken from
@@ -21,13 +21,13 @@
 # Writes, under $STICKY_IMAGES_DIR (default <repo>/.toolchain/images):
 #   <name>_<tag>.oci.tar   the OCI image archives
 #   <name>_<tag>.inputs    what the archive was built from; the archive is rebuilt when this
-#                          differs (package versions, this script, scripts/cluster/images/*)
+#                          differs (package versions, this script, test-cluster/images/*)
 #   debs/                  downloaded .deb files, reused across builds
 # plus a scratch directory /tmp/sticky-images.* that is removed on exit. Log lines go to stderr;
 # only `names` writes to stdout.
 #
 # Needs: apt-get/apt-cache/dpkg (Debian), ldd, gcc with libc6-dev (static libc), strip, node (for
-# the JSON and digests of the OCI layout: scripts/cluster/images/oci-layout.mjs), GNU tar, gzip,
+# the JSON and digests of the OCI layout: test-cluster/images/oci-layout.mjs), GNU tar, gzip,
 # flock; ctr for `import`.
 set -euo pipefail
 # $(...) keeps failing on errors too; loops below read captured output rather than <(...),
@@ -36,8 +36,8 @@ shopt -s inherit_errexit
 umask 022 # directories created in the image rootfs get 0755
 
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-ROOT="$(cd "$(dirname "$SELF")/../.." && pwd)"
-SRC="$ROOT/scripts/cluster/images" # committed inputs: nginx.conf and friends, image templates
+ROOT="$(cd "$(dirname "$SELF")/.." && pwd)"
+SRC="$ROOT/test-cluster/images" # committed inputs: nginx.conf and friends, image templates
 OUT="${STICKY_IMAGES_DIR:-$ROOT/.toolchain/images}"
 DEBS="$OUT/debs"
 

@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# The test cluster's one real node, for scripts/cluster/{up,down}.sh. Sourced after common.sh.
+# The test cluster's one real node, for test-cluster/{up,down}.sh. Sourced after common.sh.
 #
 # What runs, all as plain processes of this machine (root), their state under $NODE_DIR (the
 # few paths they hard-code elsewhere are tidied by node_down):
 #   containerd   Debian's containerd + runc, its own socket, root and state;
-#                images come from scripts/cluster/images.sh (built from Debian packages and
+#                images come from test-cluster/images.sh (built from Debian packages and
 #                imported), because no registry can be reached: pulls fail by design.
 #   CNI          Debian's bridge + host-local plugins: bridge $NODE_BRIDGE, pods on $POD_CIDR.
 #                No masquerade: pods need no way out of this machine.
@@ -12,7 +12,7 @@
 #                (the bridge, host-only), client certificates from the cluster CA,
 #                authorization by the API server.
 #   kube-proxy   iptables mode; ClusterIPs work from this machine and from pods.
-#   local-cloud  scripts/cluster/local-cloud.mjs: what Docker Desktop adds to its cluster, a
+#   local-cloud  test-cluster/local-cloud.mjs: what Docker Desktop adds to its cluster, a
 #                LoadBalancer that answers on localhost and a "hostpath" volume provisioner.
 
 NODE_NAME="sticky-node"
@@ -46,7 +46,7 @@ node_need_host_tools() {
   [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] ||
     missing+=("CNI plugins in /usr/lib/cni")
   [[ ${#missing[@]} -eq 0 ]] || die "the real node needs ${missing[*]}. Install them with:
-  bash scripts/cluster/host-packages.sh"
+  bash test-cluster/host-packages.sh"
   [[ "$(id -u)" == 0 ]] || die "the real node runs containers, which needs root (running as uid $(id -u))"
 }
 
@@ -71,7 +71,7 @@ node_write_configs() {
   mkdir -p "$NODE_DIR"/{logs,pids,cni,cni-ipam,kubelet,containerd} "$VOLUMES_DIR"
 
   cat > "$NODE_DIR/containerd.toml" <<EOF
-# Written by scripts/cluster/node.sh. containerd for the test cluster's node only.
+# Written by test-cluster/node.sh. containerd for the test cluster's node only.
 version = 2
 root = "$NODE_DIR/containerd/root"
 state = "$NODE_DIR/containerd/state"
@@ -82,7 +82,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   address = "$CONTAINERD_SOCK"
 
 [plugins."io.containerd.grpc.v1.cri"]
-  # Built by scripts/cluster/images.sh; it cannot be pulled.
+  # Built by test-cluster/images.sh; it cannot be pulled.
   sandbox_image = "$(image_ref pause)"
   # Pod network namespaces under the state dir, not /var/run/netns, so they are this node's alone.
   netns_mounts_under_state_dir = true
@@ -125,7 +125,7 @@ EOF
 EOF
 
   cat > "$NODE_DIR/kubelet.yaml" <<EOF
-# Written by scripts/cluster/node.sh.
+# Written by test-cluster/node.sh.
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # The API server reaches the kubelet (exec, logs) at the node's InternalIP, the bridge address.
@@ -162,7 +162,7 @@ imageGCLowThresholdPercent: 99
 EOF
 
   cat > "$NODE_DIR/kube-proxy.yaml" <<EOF
-# Written by scripts/cluster/node.sh.
+# Written by test-cluster/node.sh.
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection:
@@ -215,7 +215,7 @@ node_up() {
   fi
   wait_for "containerd to answer on $CONTAINERD_SOCK" ctr --address "$CONTAINERD_SOCK" version
 
-  log "importing the node's images (built from Debian packages by scripts/cluster/images.sh)"
+  log "importing the node's images (built from Debian packages by test-cluster/images.sh)"
   bash "$CLUSTER_SCRIPTS/images.sh" import "$CONTAINERD_SOCK" >&2
 
   if ! node_pid kubelet >/dev/null; then

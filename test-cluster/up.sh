@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Starts the local test cluster (or reports that it is already up) and prints how to use it.
 #
-#   bash scripts/cluster/up.sh
+#   bash test-cluster/up.sh
 #
 # A control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, started by
 # kwokctl --runtime binary) and one real node (containerd, runc, kubelet, kube-proxy and
 # local-cloud; see node.sh). Needs root, the binaries from `bash toolchain/build.sh` and Debian's
 # containerd, runc, containernetworking-plugins and iptables. Downloads nothing but Debian
-# packages for the images (scripts/cluster/images.sh). Writes only under .cluster/ and
+# packages for the images (test-cluster/images.sh). Writes only under .cluster/ and
 # .toolchain/images/, listens only on 127.0.0.1, and never touches ~/.kube.
 #
 # Knobs: STICKY_CLUSTER_PORT (API server port, default: a free one), STICKY_CLUSTER_TIMEOUT
 # (seconds to wait for readiness, default 180), STICKY_KUBELET_PORT (default 10250).
 set -euo pipefail
-# shellcheck source=scripts/cluster/common.sh
+# shellcheck source=test-cluster/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# shellcheck source=scripts/cluster/node.sh
+# shellcheck source=test-cluster/node.sh
 source "$CLUSTER_SCRIPTS/node.sh"
 
 PORT="${STICKY_CLUSTER_PORT:-0}"
@@ -41,7 +41,7 @@ $(bash "$CLUSTER_SCRIPTS/images.sh" names | sed 's/^/  /')
   kubectl get nodes
   # the dev stack: pulumi config set sticky:kubeContext $CLUSTER_NAME --stack dev
 
-Stop it and delete its state with: bash scripts/cluster/down.sh
+Stop it and delete its state with: bash test-cluster/down.sh
 EOF
 }
 
@@ -50,7 +50,7 @@ wait_for() { # description, then a command that succeeds when ready
   local what="$1"; shift
   until "$@" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
-      die "timed out after ${TIMEOUT}s waiting for $what. Logs: $KWOK_CLUSTER_DIR/logs/ (fix, then: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh)"
+      die "timed out after ${TIMEOUT}s waiting for $what. Logs: $KWOK_CLUSTER_DIR/logs/ (fix, then: bash test-cluster/down.sh && bash test-cluster/up.sh)"
     fi
     sleep 1
   done
@@ -70,7 +70,7 @@ elif [[ -d "$KWOK_CLUSTER_DIR" && -n "$(cluster_pids)" ]]; then
   log "cluster processes are running but the API server does not answer yet; waiting up to 30s"
   for _ in $(seq 1 30); do api_healthy && break; sleep 1; done
   api_healthy ||
-    die "cluster processes ($(cluster_pids | xargs)) run but the API server does not answer. Reset with: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh"
+    die "cluster processes ($(cluster_pids | xargs)) run but the API server does not answer. Reset with: bash test-cluster/down.sh && bash test-cluster/up.sh"
 elif [[ -d "$KWOK_CLUSTER_DIR" ]]; then
   # State from an earlier run whose processes are gone (a reboot, a killed shell): bring the same
   # cluster back rather than silently wiping it.
@@ -80,7 +80,7 @@ elif [[ -d "$KWOK_CLUSTER_DIR" ]]; then
   # an unrelated process since (a reboot); kwokctl would then skip that component.
   rm -f "$KWOK_CLUSTER_DIR"/pids/*.pid
   kwokctl start cluster --name "$CLUSTER_NAME" >&2 ||
-    die "could not restart the existing cluster. Start from scratch with: bash scripts/cluster/down.sh && bash scripts/cluster/up.sh"
+    die "could not restart the existing cluster. Start from scratch with: bash test-cluster/down.sh && bash test-cluster/up.sh"
 else
   mkdir -p "$CLUSTER_DIR"
   config="$CLUSTER_DIR/kwokctl.yaml"
@@ -118,7 +118,7 @@ EOF
   log "creating cluster $CLUSTER_NAME (kwokctl --runtime binary, state in $KWOK_CLUSTER_DIR)"
   # --kubeconfig "": do not add a context to ~/.kube/config.
   kwokctl create cluster --name "$CLUSTER_NAME" --config "$config" --kubeconfig "" >&2 ||
-    die "kwokctl create cluster failed; logs are in $KWOK_CLUSTER_DIR/logs/. Clean up with: bash scripts/cluster/down.sh"
+    die "kwokctl create cluster failed; logs are in $KWOK_CLUSTER_DIR/logs/. Clean up with: bash test-cluster/down.sh"
 fi
 
 # Our own kubeconfig: kwokctl's, certificates inlined, context renamed to the name the dev stack
