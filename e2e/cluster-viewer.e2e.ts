@@ -17,7 +17,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
-import { KUBECONFIG, ROOT, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { devStackWorkspace, KUBECONFIG, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
 
 const VIEWER_USER = "e2e-preview";
 const CA_DIR = path.join(ROOT, ".cluster", "kwok", "clusters", TEST_CONTEXT, "pki");
@@ -63,9 +63,11 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
     };
 
     before(async () => {
-        ws = new Workspace("sticky-viewer-e2e-");
-        await ws.removeApp();
-        ws.kubectl("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy,clusterrolebinding,clusterrole", "-l", "app.kubernetes.io/component=cluster-viewer", "--ignore-not-found");
+        // The dev stack is created here and deployed in step 2, after step 1 has seen RBAC refuse the viewer.
+        ws = await devStackWorkspace("sticky-viewer-e2e-", {
+            leftovers: (ws) =>
+                ws.kubectl("delete", "validatingadmissionpolicybinding,validatingadmissionpolicy,clusterrolebinding,clusterrole", "-l", "app.kubernetes.io/component=cluster-viewer", "--ignore-not-found"),
+        });
 
         // The viewer: a key, and a certificate from the cluster's CA naming the group.
         const pki = path.join(ws.dir, ".viewer-pki");
@@ -101,13 +103,12 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
         );
     });
 
-    after(() => {
-        if (!ws) return;
-        // As the admin: the app and the viewer objects go, then the workspace.
-        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        if (viewerProject) spawnSync("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "e2e", "--non-interactive"], { cwd: viewerProject, env: ws.env });
-        ws.remove();
-    });
+    // As the admin: the viewer objects go, then the app and the workspace.
+    after(() =>
+        tearDown(ws, () => {
+            if (viewerProject) spawnSync("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "e2e", "--non-interactive"], { cwd: viewerProject, env: ws.env });
+        }),
+    );
 
     it("1. the API server knows the viewer by its certificate, and RBAC gives it nothing yet", () => {
         const whoami = JSON.parse(asViewer("kubectl", ["--context", TEST_CONTEXT, "auth", "whoami", "-o", "json"]).stdout);
@@ -119,8 +120,7 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
     });
 
     it("2. the admin deploys the dev app and, with the real engine, the viewer objects", () => {
-        ws.initDevStack();
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws.up();
         viewerPulumi("stack", "init", "e2e");
         viewerPulumi("up", "--yes", "--skip-preview", "--stack", "e2e");
         const policy = ws.get("validatingadmissionpolicy", "sticky-cluster-viewer-dry-run-only");
@@ -159,7 +159,7 @@ describe("cluster viewers on a real cluster: preview works, up is refused", func
     });
 
     it("6. the admin's `pulumi up` of the same change still goes through", () => {
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws.up();
         assert.strictEqual(ws.get("statefulset", "sticky").spec.replicas, 4);
     });
 });

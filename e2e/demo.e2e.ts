@@ -9,14 +9,13 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Answer, type AppPod, appPods, httpGet, localImages, RequestLoop, ROOT, statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { DATA_PATH } from "../components/sticky-app";
+import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, httpGet, localImages, RequestLoop, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const LB_HOST = "127.0.0.1";
 const LB_PORT = 3333;
-const HTML = "/usr/share/nginx/html";
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
 /** Requests per sample: enough that "about one in three" is a fair test (see expectOneInThree). */
 const SAMPLE = 90;
@@ -68,31 +67,10 @@ async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> 
     say(`pod by pod: ${answers.join("; ")}`);
 }
 
-/**
- * True once kube-proxy sends the Service's traffic to exactly these pod addresses: its iptables
- * rules for default/sticky DNAT to each of them, and to nothing else. Pods turn Ready a moment
- * before kube-proxy has rewritten its rules, and a sample taken in between would reach only
- * some pods (or none); this is what "the service is back" means for the load balancing.
- */
-function kubeProxyRoutesTo(ips: string[]): boolean {
-    // stderr: iptables-nft warns that legacy tables exist (empty ones, from kube-proxy probing which
-    // backend to use); that warning is not about these rules.
-    const rules = execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const targets = [...rules.matchAll(/--comment "default\/sticky:web" .*-j DNAT --to-destination ([0-9.]+):80/g)].map((m) => m[1]);
-    return targets.length === ips.length && ips.every((ip) => targets.includes(ip));
-}
-
-/** sticky-0..2 if all three are Ready, pass `accept`, and the Service routes to them; else undefined. */
-function servingPods(ws: Workspace, accept: (pod: AppPod) => boolean = () => true): AppPod[] | undefined {
-    const now = appPods(ws);
-    const ok = now.length === 3 && now.every((p) => p.ready && p.ip && accept(p));
-    return ok && kubeProxyRoutesTo(now.map((p) => p.ip)) ? now : undefined;
-}
-
 /** Waits for sticky-0..2 Ready (on `image`, if given) and reachable through the Service. */
 async function allServing(ws: Workspace, image?: string): Promise<AppPod[]> {
     return waitFor("sticky-0..2 Ready" + (image ? ` on ${image}` : "") + " and behind the Service", 300, () =>
-        servingPods(ws, (p) => !image || p.image === image),
+        appServing(ws, (p) => !image || p.image === image),
     );
 }
 
@@ -106,25 +84,18 @@ describe("the article's demo on real containers", function () {
         Object.fromEntries((ws.get("pvc", "-l", "app=sticky").items as any[]).map((c) => [c.metadata.name, c.spec.volumeName]));
 
     before(async () => {
-        ws = new Workspace("sticky-demo-");
-        await ws.removeApp(); // whatever an earlier run left
         // The older of the two nginx builds, so step 5 can upgrade it.
-        ws.initDevStack(images["nginx-previous"]);
+        ws = await devStackWorkspace("sticky-demo-", { image: images["nginx-previous"] });
         const node = ws.get("nodes").items[0];
         say(`cluster: ${TEST_CONTEXT}, node ${node.metadata.name} (${node.status.nodeInfo.containerRuntimeVersion}, ` +
             `kubelet ${node.status.nodeInfo.kubeletVersion}), image ${images["nginx-previous"]}`);
-        const up = ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        const up = ws.up();
         const running = await allServing(ws);
         claimVolumes = volumesOfClaims();
         say(`pulumi up --stack dev: ${up.seconds.toFixed(1)} s; pods ${running.map((p) => `${p.name} ${p.ip}`).join(", ")}`);
     });
 
-    after(async () => {
-        if (!ws) return;
-        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        await ws.removeApp(); // the claims, which destroy leaves (Retain)
-        ws.remove();
-    });
+    after(() => tearDown(ws));
 
     it("1. before any write, the service answers 403: each pod serves an empty volume", async () => {
         const answers = await sample(30);
@@ -134,8 +105,8 @@ describe("the article's demo on real containers", function () {
     });
 
     it("2. hello written into sticky-2 (kubectl exec) comes back from about one request in three", async () => {
-        ws.kubectl("exec", "sticky-2", "--", "sh", "-c", `echo hello > ${HTML}/index.html`);
-        say(`kubectl exec sticky-2 -- sh -c 'echo hello > ${HTML}/index.html'`);
+        ws.kubectl("exec", "sticky-2", "--", "sh", "-c", `echo hello > ${DATA_PATH}/index.html`);
+        say(`kubectl exec sticky-2 -- sh -c 'echo hello > ${DATA_PATH}/index.html'`);
         expectOneInThree(await sample(), "hello");
         await expectOnlySticky2Has(ws, "hello");
     });
@@ -151,7 +122,7 @@ describe("the article's demo on real containers", function () {
         let back: AppPod[] | undefined;
         while (!back && Date.now() - started < 300_000) {
             during.push(await httpGet(LB_HOST, LB_PORT, 1000));
-            back = servingPods(ws, (p) => !before.some((b) => b.uid === p.uid));
+            back = appServing(ws, (p) => !before.some((b) => b.uid === p.uid));
             if (!back) await new Promise((resolve) => setTimeout(resolve, 100));
         }
         assert.ok(back, "the StatefulSet brought three new pods back within 5 minutes");
@@ -190,7 +161,7 @@ describe("the article's demo on real containers", function () {
         const resized = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
         const during = await loop.stop();
         assert.strictEqual(resized.status, 0, `pulumi up failed:\n${resized.stdout}\n${resized.stderr}`);
-        await waitFor("the new StatefulSet rolled out", 120, () => statefulSetReady(ws, 3));
+        await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         say(`sticky:storageSize 2Gi: pulumi up ${resized.seconds.toFixed(1)} s; meanwhile ${during.length} requests -> ${show(tally(during))}`);
         const warning = /StorageClass "hostpath" does not allow volume expansion \(allowVolumeExpansion is not true\), so the existing claims keep 1Gi/;
         assert.match(resized.stdout + resized.stderr, warning, "pulumi up says why the claims keep their size");
@@ -209,7 +180,7 @@ describe("the article's demo on real containers", function () {
         await expectOnlySticky2Has(ws, "byebye");
 
         ws.pulumi("config", "set", "sticky:image", images.nginx, "--stack", "dev");
-        const upgraded = ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        const upgraded = ws.up();
         const now = await allServing(ws, images.nginx);
         const versions = new Set((ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.status.containerStatuses[0].image));
         assert.deepStrictEqual([...versions], [images.nginx], "every pod runs the new image");

@@ -8,7 +8,7 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { appPods, appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const ORDINALS = [0, 1, 2];
 const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
@@ -43,23 +43,20 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     let original: ReturnType<typeof claims>;
 
     before(async () => {
-        ws = new Workspace();
         // Start from nothing: a failed earlier run may have left the app or its claims behind.
-        await ws.removeApp();
-        ws.initDevStack();
+        ws = await devStackWorkspace("sticky-e2e-");
     });
 
-    after(() => {
-        ws?.remove();
-    });
+    after(() => tearDown(ws));
 
     it("1. pulumi up creates the app: 3/3 ready, claims Bound to hostpath volumes, both Services, outputs", async () => {
         // The README's deploy command, with its local backend swapped for the workspace's.
         ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
 
-        assert.strictEqual(statefulSetReady(ws, 3), true, "StatefulSet sticky is 3/3 ready");
-        const pods = (ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.metadata.name).sort();
-        assert.deepStrictEqual(pods, ["sticky-0", "sticky-1", "sticky-2"]);
+        // No wait: `pulumi up` returns once the StatefulSet it created is ready.
+        const pods = appReady(ws);
+        assert.ok(pods, "StatefulSet sticky is 3/3 ready");
+        assert.deepStrictEqual(pods.map((p) => p.name), ["sticky-0", "sticky-1", "sticky-2"]);
 
         original = claims(ws);
         assert.deepStrictEqual([...original.keys()].sort(), CLAIMS);
@@ -99,7 +96,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     });
 
     it("2. a second pulumi up changes nothing", () => {
-        ws.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", "--stack", "dev");
+        ws.up("--expect-no-changes");
     });
 
     it("3. preview --diff after a config change shows that change and only that change", () => {
@@ -126,14 +123,13 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
     });
 
     it("4a. data safety: deleting every pod brings back the same claims and volumes", async () => {
-        const uids = () => (ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.metadata.uid as string);
-        const old = uids();
+        const old = appPods(ws).map((p) => p.uid);
         assert.strictEqual(old.length, 3);
         // Not `--wait`: kubectl's watch for the old pods can miss their removal and hang. Poll instead.
         ws.kubectl("delete", "pod", "-l", "app=sticky", "--wait=false");
         await waitFor("every old pod gone and StatefulSet sticky 3/3 ready again", 300, () => {
-            const now = uids();
-            return now.length === 3 && now.every((uid) => !old.includes(uid)) ? statefulSetReady(ws, 3) : undefined;
+            const now = appReady(ws);
+            return now?.every((p) => !old.includes(p.uid)) ? now : undefined;
         });
         assert.deepStrictEqual(claims(ws), original);
     });
@@ -165,11 +161,11 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         const replaceStep = JSON.parse(preview.stdout).steps.find((s: any) => s.op === "replace");
         assert.deepStrictEqual(Object.keys(replaceStep.detailedDiff), ["spec.volumeClaimTemplates[0].spec.resources.requests.storage"]);
         const before = ws.get("statefulset", "sticky").metadata.uid;
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
-        await waitFor("the replaced StatefulSet to be 3/3 ready", 300, () => statefulSetReady(ws, 3));
+        ws.up();
+        await waitFor("the replaced StatefulSet to be 3/3 ready", 300, () => appReady(ws));
         assert.notStrictEqual(ws.get("statefulset", "sticky").metadata.uid, before, "the StatefulSet was replaced");
         assert.deepStrictEqual(claims(ws), original, "the same claims, bound to the same volumes");
-        ws.pulumi("up", "--yes", "--expect-no-changes", "--skip-preview", "--stack", "dev");
+        ws.up("--expect-no-changes");
     });
 
     it("5. a bad config value fails preview with the program's error (a missing class too), and nothing in the cluster changes", () => {

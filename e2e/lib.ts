@@ -1,7 +1,10 @@
 /**
- * Shared pieces of the end-to-end test and the deploy benchmark: the real `pulumi` CLI (built
- * by toolchain/build.sh) against the real test cluster (test-cluster/up.sh), driven from a
- * throwaway copy of the project so the committed stack files are never modified.
+ * Shared pieces of the end-to-end tests and the benchmarks: the real `pulumi` CLI (built by
+ * toolchain/build.sh) against the real test cluster (test-cluster/up.sh), driven from a throwaway
+ * copy of the project so the committed stack files are never modified.
+ *
+ * An e2e file starts with {@link devStackWorkspace} and ends with {@link tearDown}; it waits for
+ * the app with {@link appReady} (or {@link appServing}, when requests go through the Service).
  */
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -15,9 +18,28 @@ export const KUBECONFIG = path.join(ROOT, ".cluster", "kubeconfig");
 /** The test cluster's context (test-cluster/up.sh writes it). */
 export const TEST_CONTEXT = "sticky-test";
 
-/** The files `pulumi up` needs; node_modules is linked, not copied. */
-const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "package.json", "tsconfig.json", "index.ts", "settings.ts"];
-const PROJECT_DIRS = ["components", "environments", "scripts", "policy"];
+/**
+ * Top-level folders no stack run reads: the tests and their fixtures, the test cluster, the
+ * toolchain's sources, docs and CI. Leaving them out keeps the copy small (the fixtures alone
+ * are over a megabyte); anything else new in the project is copied without a change here.
+ */
+const NOT_FOR_A_STACK = ["tests/", "e2e/", "test-cluster/", "toolchain/", "docs/", ".github/", ".ci/"];
+
+/**
+ * The project's files as git sees them, minus {@link NOT_FOR_A_STACK}: tracked files and
+ * untracked ones that are not ignored (`--cached --others --exclude-standard`), so a module added
+ * while developing runs in the e2e before it is committed, and nothing ignored (node_modules,
+ * bin, .cluster, .toolchain, state) is copied. Only regular files: a tracked file deleted in the
+ * work tree is still listed by `--cached` until the deletion is staged.
+ */
+function projectFiles(): string[] {
+    const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    if (listed.error || listed.status !== 0) {
+        throw new Error(`\`git ls-files\` in ${ROOT} failed (the e2e copies the project's files from a git checkout): ${listed.error ?? listed.stderr}`);
+    }
+    const files = [...new Set(listed.stdout.split("\0").filter((file) => file !== ""))];
+    return files.filter((file) => !NOT_FOR_A_STACK.some((dir) => file.startsWith(dir)) && fs.lstatSync(path.join(ROOT, file), { throwIfNoEntry: false })?.isFile());
+}
 
 export interface Result {
     readonly status: number;
@@ -40,9 +62,9 @@ export class Workspace {
             throw new Error(`no test cluster (${KUBECONFIG} is missing): run \`npm run cluster:up\` first`);
         }
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-        for (const file of PROJECT_FILES) fs.copyFileSync(path.join(ROOT, file), path.join(this.dir, file));
-        for (const dir of PROJECT_DIRS) {
-            if (fs.existsSync(path.join(ROOT, dir))) fs.cpSync(path.join(ROOT, dir), path.join(this.dir, dir), { recursive: true });
+        for (const file of projectFiles()) {
+            fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(this.dir, file));
         }
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
         const state = path.join(this.dir, ".pulumi-state");
@@ -114,6 +136,11 @@ export class Workspace {
         return this.ok("pulumi", [...args, "--non-interactive"]);
     }
 
+    /** `pulumi up` of the dev stack, without a preview; it must succeed. */
+    up(...flags: string[]): Result {
+        return this.pulumi("up", "--yes", "--skip-preview", "--stack", "dev", ...flags);
+    }
+
     kubectl(...args: string[]): Result {
         return this.ok("kubectl", ["--context", TEST_CONTEXT, ...args]);
     }
@@ -174,6 +201,45 @@ export class Workspace {
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** How an e2e file starts: {@link devStackWorkspace}'s options. */
+export interface DevStackOptions {
+    /** `sticky:image`; default the newest nginx the test cluster has (`localImages().nginx`). */
+    readonly image?: string;
+    /** More dev stack config, set before anything is deployed (e.g. `sticky:storageClassName`). */
+    readonly config?: Readonly<Record<string, string>>;
+    /** Deletes what the file creates besides the app, should an earlier run have left it. */
+    readonly leftovers?: (ws: Workspace) => unknown;
+}
+
+/**
+ * A new workspace with the dev stack initialized and nothing of the app in the test cluster: the
+ * app's objects, pods and claims (an earlier run's too) removed, then the stack created from the
+ * committed Pulumi.dev.yaml pointed at the test cluster (see {@link Workspace.initDevStack}).
+ * Nothing is deployed yet: each file deploys the way it tests (`ws.up()`, `scripts/dev-up.sh`).
+ */
+export async function devStackWorkspace(prefix: string, options: DevStackOptions = {}): Promise<Workspace> {
+    const ws = new Workspace(prefix);
+    options.leftovers?.(ws);
+    await ws.removeApp();
+    ws.initDevStack(options.image);
+    for (const [key, value] of Object.entries(options.config ?? {})) ws.pulumi("config", "set", key, value, "--stack", "dev");
+    return ws;
+}
+
+/**
+ * How an e2e file ends, whatever state its steps left: `leftovers` first (what it made besides the
+ * app), then `pulumi destroy` of the dev stack (which may fail, e.g. when nothing or a protected
+ * app is deployed), the app's objects and claims removed (destroy keeps the claims: Retain), and
+ * the workspace deleted.
+ */
+export async function tearDown(ws: Workspace | undefined, leftovers?: (ws: Workspace) => unknown): Promise<void> {
+    if (!ws) return;
+    leftovers?.(ws);
+    ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+    await ws.removeApp();
+    ws.remove();
 }
 
 /**
@@ -239,11 +305,9 @@ export function appPods(ws: Workspace): AppPod[] {
 
 /**
  * The StatefulSet `sticky` has rolled out: the controller saw the newest spec, all `replicas` pods
- * are ready and current, and no update is pending. Poll it after every change rather than trust
- * `pulumi up`'s return: the provider built here lacks pulumi-kubernetes#4094 (4.26), so its
- * StatefulSet await can finish before the controller has seen a new generation.
+ * are ready and current, and no update is pending.
  */
-export function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
+function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
     const sts = ws.get("statefulset", "sticky");
     const s = sts.status;
     return s.observedGeneration === sts.metadata.generation &&
@@ -252,6 +316,43 @@ export function statefulSetReady(ws: Workspace, replicas: number): true | undefi
         s.currentRevision === s.updateRevision
         ? true
         : undefined;
+}
+
+/**
+ * What "the app is ready" means in every e2e file: the StatefulSet `sticky` has rolled out (see
+ * statefulSetReady) and exactly `replicas` pods carry its label, each Ready and none terminating.
+ * Returns those pods, or undefined until then. Poll it (with {@link waitFor}) after every change
+ * rather than trust `pulumi up`'s return: the provider built here lacks pulumi-kubernetes#4094
+ * (4.26), so its StatefulSet await can finish before the controller has seen a new generation.
+ */
+export function appReady(ws: Workspace, replicas = 3): AppPod[] | undefined {
+    if (!statefulSetReady(ws, replicas)) return undefined;
+    const pods = appPods(ws);
+    return pods.length === replicas && pods.every((p) => p.ready && p.ip) ? pods : undefined;
+}
+
+/**
+ * True once kube-proxy sends the Service's traffic to exactly these pod addresses: its iptables
+ * rules for default/sticky DNAT to each of them, and to nothing else. Pods turn Ready a moment
+ * before kube-proxy has rewritten its rules, and a request sent in between would reach only
+ * some pods (or none).
+ */
+function kubeProxyRoutesTo(ips: string[]): boolean {
+    // stderr: iptables-nft warns that legacy tables exist (empty ones, from kube-proxy probing which
+    // backend to use); that warning is not about these rules.
+    const rules = execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const targets = [...rules.matchAll(/--comment "default\/sticky:web" .*-j DNAT --to-destination ([0-9.]+):80/g)].map((m) => m[1]);
+    return targets.length === ips.length && ips.every((ip) => targets.includes(ip));
+}
+
+/**
+ * {@link appReady}, each pod passing `accept`, and the Service routing to exactly those pods:
+ * what "the service is back" means when requests go through the load balancer. Returns the
+ * pods, or undefined until then.
+ */
+export function appServing(ws: Workspace, accept: (pod: AppPod) => boolean = () => true): AppPod[] | undefined {
+    const pods = appReady(ws);
+    return pods && pods.every(accept) && kubeProxyRoutesTo(pods.map((p) => p.ip)) ? pods : undefined;
 }
 
 /** One answer of a {@link RequestLoop}, with when it was asked (ms since the loop started). */

@@ -9,27 +9,21 @@
  * address published; once the address is released, it finishes and `url` carries it.
  */
 import * as assert from "assert";
-import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
+/** The hold, if a run stopped before releasing it: it would hold every later run's address too. */
+const releaseHold = (ws: Workspace) => ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", ...HOLD, "--ignore-not-found"]);
 
 describe("a late load-balancer address (pulumi up waits for it)", function () {
     this.timeout(10 * 60 * 1000);
     let ws: Workspace;
 
     before(async () => {
-        ws = new Workspace("sticky-lb-");
-        await ws.removeApp();
-        ws.initDevStack();
+        ws = await devStackWorkspace("sticky-lb-", { leftovers: releaseHold });
     });
 
-    after(async () => {
-        if (!ws) return;
-        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", ...HOLD, "--ignore-not-found"]);
-        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        await ws.removeApp();
-        ws.remove();
-    });
+    after(() => tearDown(ws, releaseHold));
 
     it("holds pulumi up until the address exists, then outputs it as url", async () => {
         ws.kubectl("create", ...HOLD, "--from-literal=holdLoadBalancerAddresses=true");
@@ -40,7 +34,7 @@ describe("a late load-balancer address (pulumi up waits for it)", function () {
         });
 
         // The pods come up and the port listens, but no address is published...
-        await waitFor("sticky 3/3 ready while the address is held", 300, () => statefulSetReady(ws, 3));
+        await waitFor("sticky 3/3 ready while the address is held", 300, () => appReady(ws));
         // ...for a while longer than any await would take to notice the ready pods.
         await new Promise((resolve) => setTimeout(resolve, 5000));
         assert.deepStrictEqual(ws.get("service", "sticky").status.loadBalancer, {}, "no address while held");

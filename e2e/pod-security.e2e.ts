@@ -16,10 +16,12 @@ import { spawnSync } from "child_process";
 import * as http from "http";
 import { APP_USER_ID, LIVENESS, POD_SECURITY_LEVEL, POD_SECURITY_VERSION } from "../components/pod-hardening";
 import { APP_NAMESPACE, DATA_PATH } from "../components/sticky-app";
-import { statefulSetReady, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { appPods, appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 const PROBE_POD = "sticky-pod-security-probe";
+/** The probe pod step 2 may leave when it fails (it is created only by a dry run otherwise). */
+const removeProbePod = (ws: Workspace) => ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "pod", PROBE_POD, "--ignore-not-found"]);
 
 /** One GET with a Host header, on a new connection. */
 function get(host: string, port: number, path: string, hostHeader?: string): Promise<{ status: number; body: string }> {
@@ -54,21 +56,12 @@ describe("Pod Security and hardening on a real cluster (pulumi up --stack dev)",
     let ws: Workspace;
 
     before(async () => {
-        ws = new Workspace("sticky-e2e-podsec-");
-        await ws.removeApp();
-        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "pod", PROBE_POD, "--ignore-not-found"]);
-        ws.initDevStack();
+        ws = await devStackWorkspace("sticky-e2e-podsec-", { leftovers: removeProbePod });
         ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
-        await waitFor("StatefulSet sticky 3/3 ready", 300, () => statefulSetReady(ws, 3));
+        await waitFor("StatefulSet sticky 3/3 ready", 300, () => appReady(ws));
     });
 
-    after(async () => {
-        if (!ws) return;
-        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "pod", PROBE_POD, "--ignore-not-found"]);
-        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        await ws.removeApp();
-        ws.remove();
-    });
+    after(() => tearDown(ws, removeProbePod));
 
     it("1. the app's namespace enforces the restricted level, pinned, and warns and audits at latest", () => {
         const labels = ws.get("namespace", APP_NAMESPACE).metadata.labels;
@@ -122,34 +115,32 @@ describe("Pod Security and hardening on a real cluster (pulumi up --stack dev)",
     });
 
     it("3. nginx runs as uid and gid 10101 with no capability, yet listens on port 80 and serves", async () => {
-        const pods = ws.get("pods", "-l", "app=sticky").items as any[];
-        for (const pod of pods) {
-            const status = ws.kubectl("exec", pod.metadata.name, "--", "cat", "/proc/1/status").stdout;
+        for (const pod of appPods(ws)) {
+            const status = ws.kubectl("exec", pod.name, "--", "cat", "/proc/1/status").stdout;
             const uid = /^Uid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/);
             const gid = /^Gid:\s+(.*)$/m.exec(status)?.[1].split(/\s+/);
             const capEff = /^CapEff:\s+(\S+)$/m.exec(status)?.[1];
-            console.log(`      ${pod.metadata.name} (${pod.status.podIP}): nginx master uid ${uid?.join("/")}, gid ${gid?.join("/")}, CapEff ${capEff}`);
+            console.log(`      ${pod.name} (${pod.ip}): nginx master uid ${uid?.join("/")}, gid ${gid?.join("/")}, CapEff ${capEff}`);
             assert.deepStrictEqual(uid, Array(4).fill(String(APP_USER_ID)), "real, effective, saved and fs uid");
             assert.deepStrictEqual(gid, Array(4).fill(String(APP_USER_ID)));
             assert.strictEqual(capEff, "0000000000000000", "no effective capability");
-            const sysctl = ws.kubectl("exec", pod.metadata.name, "--", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").stdout.trim();
+            const sysctl = ws.kubectl("exec", pod.name, "--", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").stdout.trim();
             assert.strictEqual(sysctl, "80", "the pod's network namespace lets uid 10101 bind 80");
-            const page = await get(pod.status.podIP, 80, "/");
+            const page = await get(pod.ip, 80, "/");
             assert.strictEqual(page.status, 403, "nginx on port 80 serves the empty volume (403), as in the article");
         }
     });
 
     it("4. the liveness endpoint answers from nginx itself; no pod has been restarted", async () => {
-        const pods = ws.get("pods", "-l", "app=sticky").items as any[];
-        for (const pod of pods) {
-            const live = await get(pod.status.podIP, 80, LIVENESS.path, LIVENESS.host);
-            assert.deepStrictEqual(live, { status: 200, body: "ok" }, `${pod.metadata.name} answers its liveness probe`);
+        for (const pod of appPods(ws)) {
+            const live = await get(pod.ip, 80, LIVENESS.path, LIVENESS.host);
+            assert.deepStrictEqual(live, { status: 200, body: "ok" }, `${pod.name} answers its liveness probe`);
             // Without the Host name it is the image's own server: the endpoint is not the site's.
-            assert.strictEqual((await get(pod.status.podIP, 80, LIVENESS.path)).status, 404);
+            assert.strictEqual((await get(pod.ip, 80, LIVENESS.path)).status, 404);
         }
         // Over two liveness periods (and past the initial delay), no restart.
         await new Promise((resolve) => setTimeout(resolve, 21_000));
-        const restarts = (ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.status.containerStatuses[0].restartCount);
+        const restarts = appPods(ws).map((p) => p.restarts);
         console.log(`      restarts after 21 s: ${restarts.join(", ")}`);
         assert.deepStrictEqual(restarts, [0, 0, 0]);
     });

@@ -15,13 +15,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../scripts/review/preview";
 import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../scripts/review/review";
-import { localImages, ROOT, Workspace } from "./lib";
+import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** The cases kept as unit-test fixtures (the others stay in the run's workspace). */
 const FIXTURE_CASES = ["no-change", "image", "image-digest", "fewer-replicas", "storage-size", "bad-config", "mandatory-policy"];
 /** A second class on the test cluster, for the class change: the same provisioner, Retain. */
 const OTHER_CLASS = "hostpath-retain";
+const removeOtherClass = (ws: Workspace) => ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "storageclass", OTHER_CLASS, "--ignore-not-found"]);
 
 interface Captured {
     readonly json: string;
@@ -73,24 +74,15 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
     const resetConfig = (key: string) => ws.pulumi("config", "rm", key, "--stack", "dev");
 
     before(async () => {
-        ws = new Workspace("sticky-review-");
-        await ws.removeApp();
-        ws.initDevStack();
+        ws = await devStackWorkspace("sticky-review-", { leftovers: removeOtherClass });
         images = localImages();
         pack = ws.policyPackForEngine();
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws.up();
         initialVersions = versions();
         if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(FIXTURES, { recursive: true });
     });
 
-    after(async () => {
-        if (ws) {
-            ws.run("kubectl", ["--context", "sticky-test", "delete", "storageclass", OTHER_CLASS, "--ignore-not-found"]);
-            ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-            await ws.removeApp();
-            ws.remove();
-        }
-    });
+    after(() => tearDown(ws, removeOtherClass));
 
     it("no change: no changes, and no mandatory violation", () => {
         const captured = preview("no-change");
@@ -207,7 +199,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         // the rest by the stack name, so the same program and config under another name breaks one.
         ws.pulumi("stack", "init", "staging");
         ws.pulumi("config", "set", "sticky:environment", "local", "--stack", "staging");
-        ws.pulumi("config", "set", "sticky:kubeContext", "sticky-test", "--stack", "staging");
+        ws.pulumi("config", "set", "sticky:kubeContext", TEST_CONTEXT, "--stack", "staging");
         ws.pulumi("config", "set", "sticky:image", images.nginx, "--stack", "staging");
         const captured = preview("mandatory-policy", { stack: "staging" });
         ws.pulumi("stack", "rm", "staging", "--yes", "--force");

@@ -12,11 +12,11 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { type AppPod, appPods, httpGet, RequestLoop, statefulSetReady, type TimedAnswer, waitFor, Workspace } from "./lib";
+import { DATA_PATH } from "../components/sticky-app";
+import { type AppPod, appPods, appReady, appServing, devStackWorkspace, httpGet, RequestLoop, tearDown, type TimedAnswer, waitFor, Workspace } from "./lib";
 
 const LB_HOST = "127.0.0.1";
 const LB_PORT = 3333;
-const HTML = "/usr/share/nginx/html";
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
 const CLAIMS = POD_NAMES.map((pod) => `sticky-data-${pod}`);
 const CLASS = "hostpath-expandable";
@@ -60,12 +60,9 @@ async function expectEachPodHasItsData(ws: Workspace): Promise<void> {
     }
 }
 
-/** All three Ready and each one's text reachable through the Service. */
+/** All three Ready and behind the Service. */
 async function allServing(ws: Workspace): Promise<AppPod[]> {
-    return waitFor("sticky-0..2 Ready and each answering through the Service", 300, () => {
-        const now = appPods(ws);
-        return now.length === 3 && now.every((p) => p.ready) ? now : undefined;
-    });
+    return waitFor("sticky-0..2 Ready and behind the Service", 300, () => appServing(ws));
 }
 
 /** No failed or unexpected answer, and the gaps between answers never longer than `maxGapMs`. */
@@ -87,13 +84,10 @@ describe("storage size change on real containers (expandable class, no downtime)
     let originalVolumes: Record<string, string>;
 
     before(async () => {
-        ws = new Workspace("sticky-size-");
-        await ws.removeApp();
-        ws.initDevStack();
-        ws.pulumi("config", "set", "sticky:storageClassName", CLASS, "--stack", "dev");
-        const up = ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws = await devStackWorkspace("sticky-size-", { config: { "sticky:storageClassName": CLASS } });
+        const up = ws.up();
         await allServing(ws);
-        for (const pod of POD_NAMES) ws.kubectl("exec", pod, "--", "sh", "-c", `echo 'data of ${pod}' > ${HTML}/index.html`);
+        for (const pod of POD_NAMES) ws.kubectl("exec", pod, "--", "sh", "-c", `echo 'data of ${pod}' > ${DATA_PATH}/index.html`);
         await expectEachPodHasItsData(ws);
         originalPods = appPods(ws);
         originalVolumes = Object.fromEntries(Object.entries(claims(ws)).map(([name, c]) => [name, c.volume]));
@@ -101,12 +95,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         say(showClaims(claims(ws)));
     });
 
-    after(async () => {
-        if (!ws) return;
-        ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        await ws.removeApp();
-        ws.remove();
-    });
+    after(() => tearDown(ws));
 
     it("1. preview says each claim grows, and why", () => {
         ws.pulumi("config", "set", "sticky:storageSize", "2Gi", "--stack", "dev");
@@ -130,7 +119,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         await new Promise((resolve) => setTimeout(resolve, 3000));
         const answers = await loop.stop();
         assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
-        await waitFor("the new StatefulSet rolled out", 120, () => statefulSetReady(ws, 3));
+        await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         say(`pulumi up: ${up.seconds.toFixed(1)} s; ${answers.length} requests meanwhile, ` +
             `${answers.filter((a) => a.status === 200).length} answered 200`);
         expectServedThroughout(answers, 2500);
@@ -163,8 +152,8 @@ describe("storage size change on real containers (expandable class, no downtime)
     });
 
     it("3. the next pulumi up forgets the claim patches without touching the claims, then nothing changes", async () => {
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
-        ws.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "dev");
+        ws.up();
+        ws.up("--expect-no-changes");
         assert.ok(Object.values(claims(ws)).every((c) => c.request === "2Gi" && c.capacity === "2Gi"));
         assert.deepStrictEqual(appPods(ws).map((p) => p.uid), originalPods.map((p) => p.uid));
     });
@@ -198,7 +187,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         assert.ok(Object.values(kept).every((c) => c.capacity === "2Gi"));
         say(`pulumi destroy: ${destroy.seconds.toFixed(1)} s; no pods left, claims kept: ${Object.keys(kept).join(", ")}`);
 
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws.up();
         await allServing(ws);
         assert.deepStrictEqual(
             Object.fromEntries(Object.entries(claims(ws)).map(([name, c]) => [name, c.volume])),
@@ -211,7 +200,7 @@ describe("storage size change on real containers (expandable class, no downtime)
 
     it("6. with sticky:protect, a bigger size still goes through (the StatefulSet is not protected), and destroy still stops before deleting anything", async () => {
         ws.pulumi("config", "set", "sticky:protect", "true", "--stack", "dev");
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        ws.up();
         const running = appPods(ws);
         ws.pulumi("config", "set", "sticky:storageSize", "3Gi", "--stack", "dev");
         const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
@@ -219,7 +208,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         const answers = await loop.stop();
         assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
         expectServedThroughout(answers, 2500);
-        await waitFor("the new StatefulSet rolled out", 120, () => statefulSetReady(ws, 3));
+        await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         await waitFor("each claim at 3Gi", 60, () => (Object.values(claims(ws)).every((c) => c.capacity === "3Gi") ? true : undefined));
         assert.deepStrictEqual(appPods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
         const statefulSet = ws.get("statefulset", "sticky").metadata.uid;
@@ -235,8 +224,8 @@ describe("storage size change on real containers (expandable class, no downtime)
         // skipped: deletedWith the ConfigMap, which protection then kept); the next up takes the
         // live object back, pods untouched.
         ws.pulumi("config", "set", "sticky:protect", "false", "--stack", "dev");
-        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
-        ws.pulumi("up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "dev");
+        ws.up();
+        ws.up("--expect-no-changes");
         assert.strictEqual(ws.get("statefulset", "sticky").metadata.uid, statefulSet, "the same StatefulSet, taken back");
         assert.deepStrictEqual(appPods(ws).map((p) => [p.uid, p.restarts]), running.map((p) => [p.uid, 0]));
     });
