@@ -54,6 +54,23 @@ unset KUBECONFIG
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# How long a script may wait, in all, for what it starts (STICKY_CLUSTER_TIMEOUT, default 180 s):
+# one deadline from when this file is sourced, shared by every wait_for of the run.
+CLUSTER_TIMEOUT="${STICKY_CLUSTER_TIMEOUT:-180}"
+[[ "$CLUSTER_TIMEOUT" =~ ^[0-9]+$ ]] || die "STICKY_CLUSTER_TIMEOUT must be a number of seconds, got '$CLUSTER_TIMEOUT'"
+CLUSTER_DEADLINE=$((SECONDS + CLUSTER_TIMEOUT))
+
+# Runs a command until it succeeds, or dies at the deadline naming what it waited for.
+wait_for() { # description, then a command that succeeds when ready
+  local what="$1"; shift
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= CLUSTER_DEADLINE)); then
+      die "timed out after ${CLUSTER_TIMEOUT}s waiting for $what. Logs: $KWOK_CLUSTER_DIR/logs/ (fix, then: bash test-cluster/down.sh && bash test-cluster/up.sh)"
+    fi
+    sleep 1
+  done
+}
+
 # --cache-dir: kubectl's discovery cache would otherwise be created in ~/.kube/cache.
 kctl() {
   "$TOOLBIN/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" --context "$CLUSTER_NAME" \

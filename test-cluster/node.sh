@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The test cluster's one real node, for test-cluster/{up,down}.sh. Sourced after common.sh.
+# The test cluster's one real node, for test-cluster/{up,down}.sh. Sourced after common.sh, whose
+# settings and helpers (log, die, kctl, live_pid, stop_pids, wait_for) are all it uses.
 #
 # What runs, all as plain processes of this machine (root), their state under $NODE_DIR (the
 # few paths they hard-code elsewhere are tidied by node_down):

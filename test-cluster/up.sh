@@ -19,7 +19,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$CLUSTER_SCRIPTS/node.sh"
 
 PORT="${STICKY_CLUSTER_PORT:-0}"
-TIMEOUT="${STICKY_CLUSTER_TIMEOUT:-180}"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "STICKY_CLUSTER_PORT must be a port number, got '$PORT'"
 
 need_bins kwokctl etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy
@@ -43,17 +42,6 @@ $(bash "$CLUSTER_SCRIPTS/images.sh" names | sed 's/^/  /')
 
 Stop it and delete its state with: bash test-cluster/down.sh
 EOF
-}
-
-deadline=$((SECONDS + TIMEOUT))
-wait_for() { # description, then a command that succeeds when ready
-  local what="$1"; shift
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then
-      die "timed out after ${TIMEOUT}s waiting for $what. Logs: $KWOK_CLUSTER_DIR/logs/ (fix, then: bash test-cluster/down.sh && bash test-cluster/up.sh)"
-    fi
-    sleep 1
-  done
 }
 
 if api_healthy && node_running; then
