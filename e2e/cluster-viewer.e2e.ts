@@ -17,22 +17,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
-import { devStackWorkspace, KUBECONFIG, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { devStackWorkspace, KUBECONFIG, plannedChanges, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
 
 const VIEWER_USER = "e2e-preview";
 const CA_DIR = path.join(ROOT, ".cluster", "kwok", "clusters", TEST_CONTEXT, "pki");
-
-/** The changes a `pulumi preview --json` plans, as "op type::name" lines. */
-function plannedChanges(previewJson: string): string[] {
-    const preview = JSON.parse(previewJson);
-    return (preview.steps as any[])
-        .filter((step) => step.op !== "same" && step.op !== "read" && step.op !== "refresh")
-        .map((step) => {
-            const [qualifiedType, name] = (step.urn as string).split("::").slice(-2);
-            return `${step.op} ${qualifiedType.split("$").pop()}::${name}`;
-        })
-        .sort();
-}
 
 describe("cluster viewers on a real cluster: preview works, up is refused", function () {
     this.timeout(15 * 60 * 1000);

@@ -8,7 +8,7 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { appPods, appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { appPods, appReady, devStackWorkspace, plannedChanges, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const ORDINALS = [0, 1, 2];
 const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
@@ -22,19 +22,6 @@ function claims(ws: Workspace): Map<string, { uid: string; volume: string; phase
             { uid: c.metadata.uid, volume: c.spec.volumeName, phase: c.status.phase, storageClass: c.spec.storageClassName },
         ]),
     );
-}
-
-/** The resources a `pulumi preview --json` would change, as "op type::name" lines. */
-function plannedChanges(previewJson: string): string[] {
-    const preview = JSON.parse(previewJson);
-    return (preview.steps as any[])
-        .filter((step) => step.op !== "same" && step.op !== "read")
-        .map((step) => {
-            // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
-            const [qualifiedType, name] = (step.urn as string).split("::").slice(-2);
-            return `${step.op} ${qualifiedType.split("$").pop()}::${name}`;
-        })
-        .sort();
 }
 
 describe("dev stack on a real cluster (pulumi up --stack dev)", function () {

@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
+const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
 export const KUBECONFIG = path.join(ROOT, ".cluster", "kubeconfig");
 /** The test cluster's context (test-cluster/up.sh writes it). */
 export const TEST_CONTEXT = "sticky-test";
@@ -326,9 +326,9 @@ function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
  * (4.26), so its StatefulSet await can finish before the controller has seen a new generation.
  */
 export function appReady(ws: Workspace, replicas = 3): AppPod[] | undefined {
-    if (!statefulSetReady(ws, replicas)) return undefined;
+    // The pods first: while they are not ready, one kubectl call per poll is enough.
     const pods = appPods(ws);
-    return pods.length === replicas && pods.every((p) => p.ready && p.ip) ? pods : undefined;
+    return pods.length === replicas && pods.every((p) => p.ready && p.ip) && statefulSetReady(ws, replicas) ? pods : undefined;
 }
 
 /**
@@ -353,6 +353,22 @@ function kubeProxyRoutesTo(ips: string[]): boolean {
 export function appServing(ws: Workspace, accept: (pod: AppPod) => boolean = () => true): AppPod[] | undefined {
     const pods = appReady(ws);
     return pods && pods.every(accept) && kubeProxyRoutesTo(pods.map((p) => p.ip)) ? pods : undefined;
+}
+
+/**
+ * The changes a `pulumi preview --json` plans, as sorted "op type::name" lines (what stays, is
+ * read or, with --refresh, refreshed is left out).
+ */
+export function plannedChanges(previewJson: string): string[] {
+    const preview = JSON.parse(previewJson);
+    return (preview.steps as any[])
+        .filter((step) => step.op !== "same" && step.op !== "read" && step.op !== "refresh")
+        .map((step) => {
+            // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
+            const [qualifiedType, name] = (step.urn as string).split("::").slice(-2);
+            return `${step.op} ${qualifiedType.split("$").pop()}::${name}`;
+        })
+        .sort();
 }
 
 /** One answer of a {@link RequestLoop}, with when it was asked (ms since the loop started). */
