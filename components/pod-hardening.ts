@@ -26,7 +26,7 @@ export const APP_USER_ID = 10101;
  * the namespaced sysctls Kubernetes calls safe (allowed by the baseline and restricted levels,
  * and by every kubelet since 1.22 without an allow-list); it changes this pod's namespace only.
  */
-export const UNPRIVILEGED_PORT_SYSCTL = "net.ipv4.ip_unprivileged_port_start";
+const UNPRIVILEGED_PORT_SYSCTL = "net.ipv4.ip_unprivileged_port_start";
 
 /**
  * Who the pod's processes are, for nginx and for every `kubectl exec` shell alike.

@@ -125,7 +125,7 @@ export interface Service {
 }
 
 /** The Kubernetes kind of each type token, for messages ("StatefulSet "sticky" ..."). */
-export function kindOf(type: string): string {
+function kindOf(type: string): string {
     return type.slice(type.lastIndexOf(":") + 1);
 }
 

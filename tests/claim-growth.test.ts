@@ -5,12 +5,15 @@
  * outputs played by the mocked stack reference.
  */
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimShrinkError, describeClaimSizePlan, planClaimSize, quantityBytes } from "../components/claim-growth";
-import { find, ProgramFailed, runStack, type StackRun } from "./harness";
+import { TYPES } from "../policy/kubernetes";
+import { find, ProgramFailed, runStack, typeToken, type StackRun } from "./harness";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const CLAIM_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
+const STATEFULSET = TYPES.statefulSet;
+const CLAIM_PATCH = typeToken(k8s.core.v1.PersistentVolumeClaimPatch);
+const CONFIG_MAP = typeToken(k8s.core.v1.ConfigMap);
 const CLAIMS = ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"];
 const KEY = "sticky:storageSize";
 
@@ -114,7 +117,7 @@ describe("claim size: what the program registers", () => {
         assert.deepStrictEqual(patches(run).map((p) => [p.name, p.inputs.spec.resources.requests.storage]), CLAIMS.map((c) => [c, "2Gi"]));
         const statefulSet = find(run, STATEFULSET);
         assert.strictEqual(statefulSet.protect, false, "protect would refuse the replacement");
-        assert.strictEqual(find(run, "kubernetes:core/v1:ConfigMap", "sticky-lifetime").protect, true, "destroy still stops at the owner");
+        assert.strictEqual(find(run, CONFIG_MAP, "sticky-lifetime").protect, true, "destroy still stops at the owner");
         assert.ok(patches(run).every((p) => !p.protect), "unprotected: the next up drops them from the stack (retained on delete)");
     });
 
@@ -155,7 +158,7 @@ describe("claim size: what the program registers", () => {
         const { run } = await runDev({ "sticky:storageSize": "2Gi" }, { expandableClasses: ["hostpath"] });
         assert.deepStrictEqual(patches(run), []);
         assert.deepStrictEqual(run.resources.filter((r) => r.read).map((r) => `${r.type}::${r.name}`).sort(), [
-            "kubernetes:storage.k8s.io/v1:StorageClass::local-storage-class",
+            `${TYPES.storageClass}::local-storage-class`,
             "pulumi:pulumi:StackReference::previous-deployment",
         ]);
         assert.strictEqual(find(run, "pulumi:pulumi:StackReference").inputs.name, "organization/sticky/dev");
@@ -191,7 +194,7 @@ describe("claim size: what the program registers", () => {
     it("the StatefulSet orphans its pods when replaced, and goes with its owner ConfigMap on destroy", async () => {
         const { run } = await runDev({}, {});
         const statefulSet = find(run, STATEFULSET);
-        const owner = find(run, "kubernetes:core/v1:ConfigMap", "sticky-lifetime");
+        const owner = find(run, CONFIG_MAP, "sticky-lifetime");
         assert.deepStrictEqual(statefulSet.inputs.metadata.annotations, {
             "kube-score/ignore": "container-image-pull-policy,statefulset-has-host-podantiaffinity",
             "pulumi.com/deletionPropagationPolicy": "orphan",

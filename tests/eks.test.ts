@@ -9,19 +9,26 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
 import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
 import { ADDON_VERSIONS, addonVersionsFor, KUBERNETES_VERSIONS } from "../environments/eks/addon-versions";
 import { VOLUME_CLUSTER_TAG } from "../environments/eks/addons";
 import { accessEntries, listedCaller } from "../environments/eks/cluster";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
+import { subnetCidrs } from "../environments/eks/network";
 import { amiTypeFor, nodesPerZone } from "../environments/eks/nodes";
 import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
-import { find, mockedCalls, ROOT, runStack, type Registered, type StackRun } from "./harness";
+import { TYPES } from "../policy/kubernetes";
+import { find, mockedCalls, ROOT, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
-const ADDON = "aws:eks/addon:Addon";
-const CLUSTER = "eks:index:Cluster";
-const NODE_GROUP = "eks:index:ManagedNodeGroup";
-const SERVICE = "kubernetes:core/v1:Service";
+const ADDON = typeToken(aws.eks.Addon);
+const CLUSTER = typeToken(eks.Cluster);
+const NODE_GROUP = typeToken(eks.ManagedNodeGroup);
+const LOG_GROUP = typeToken(aws.cloudwatch.LogGroup);
+const SERVICE = TYPES.service;
+/** A provider function's token (functions have no class to read it from). */
 const GET_ADDON_VERSION = "aws:eks/getAddonVersion:getAddonVersion";
 
 const ADMIN = "arn:aws:iam::123456789012:role/platform-admin";
@@ -203,10 +210,10 @@ describe("EKS environment (stack prod)", () => {
 
             const eksProvider = find(withViewers, "pulumi:providers:kubernetes", "eks");
             const access = find(withViewers, "sticky:eks:ClusterViewerAccess");
-            const role = find(withViewers, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
-            const binding = find(withViewers, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
-            const policy = find(withViewers, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
-            const policyBinding = find(withViewers, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+            const role = find(withViewers, typeToken(k8s.rbac.v1.ClusterRole));
+            const binding = find(withViewers, typeToken(k8s.rbac.v1.ClusterRoleBinding));
+            const policy = find(withViewers, typeToken(k8s.admissionregistration.v1.ValidatingAdmissionPolicy));
+            const policyBinding = find(withViewers, typeToken(k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding));
             for (const child of [role, binding, policy, policyBinding]) {
                 assert.strictEqual(child.parent, access.urn);
                 assert.ok(child.provider.startsWith(eksProvider.urn), `${child.name} goes to the EKS cluster`);
@@ -224,7 +231,7 @@ describe("EKS environment (stack prod)", () => {
         });
 
         it("lets viewers dry-run every kind the stack manages but its own RBAC and admission objects", async () => {
-            const role = find(configured, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+            const role = find(configured, typeToken(k8s.rbac.v1.ClusterRole));
             const dryRunnable = new Set<string>(
                 role.inputs.rules
                     .filter((rule: { verbs: string[] }) => rule.verbs.includes("patch"))
@@ -241,7 +248,7 @@ describe("EKS environment (stack prod)", () => {
             const growing = await runStack("prod", { ...CONFIGURED, "sticky:storageSize": "2Gi" }, {
                 previousOutputs: { storageSize: "1Gi", claimNames: ["sticky-data-sticky-0"] },
             });
-            assert.ok(growing.resources.some((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch"));
+            assert.ok(growing.resources.some((r) => r.type === typeToken(k8s.core.v1.PersistentVolumeClaimPatch)));
             const managed = [...configured.resources, ...growing.resources]
                 .filter((r) => r.type.startsWith("kubernetes:") && !r.read && !/rbac|admissionregistration/.test(r.type))
                 .map((r) => resourceOf(r.type));
@@ -253,7 +260,7 @@ describe("EKS environment (stack prod)", () => {
     describe("5. money and support", () => {
         it("STANDARD support, a fixed name, an owned log group with a retention, no default security groups", () => {
             const cluster = find(run, CLUSTER);
-            const logGroup = find(run, "aws:cloudwatch/logGroup:LogGroup", "sticky-cluster");
+            const logGroup = find(run, LOG_GROUP, "sticky-cluster");
             assert.deepStrictEqual(cluster.inputs.upgradePolicy, { supportType: "STANDARD" });
             assert.strictEqual(cluster.inputs.name, "sticky-prod");
             assert.strictEqual(logGroup.inputs.name, "/aws/eks/sticky-prod/cluster");
@@ -268,7 +275,7 @@ describe("EKS environment (stack prod)", () => {
             assert.strictEqual(find(run, CLUSTER).inputs.deletionProtection, true);
             const unprotected = configured;
             assert.strictEqual(find(unprotected, CLUSTER).inputs.deletionProtection, false);
-            assert.strictEqual(find(unprotected, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 365);
+            assert.strictEqual(find(unprotected, LOG_GROUP).inputs.retentionInDays, 365);
         });
     });
 
@@ -294,6 +301,26 @@ describe("EKS environment (stack prod)", () => {
                 ["c7gn.large", "AL2023_ARM_64_STANDARD"],
             ];
             for (const [instanceType, amiType] of table) assert.strictEqual(amiTypeFor(instanceType), amiType, instanceType);
+        });
+
+        it("splits the VPC's /16 into a private and a public /20 per zone", () => {
+            const table: [string, number, string[], string[]][] = [
+                ["10.0.0.0/16", 3, ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"], ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"]],
+                ["172.31.0.0/16", 1, ["172.31.0.0/20"], ["172.31.128.0/20"]],
+                ["10.8.0.0/16", 6, ["10.8.0.0/20", "10.8.16.0/20", "10.8.32.0/20", "10.8.48.0/20", "10.8.64.0/20", "10.8.80.0/20"],
+                    ["10.8.128.0/20", "10.8.144.0/20", "10.8.160.0/20", "10.8.176.0/20", "10.8.192.0/20", "10.8.208.0/20"]],
+            ];
+            for (const [vpcCidr, zones, privateCidrs, publicCidrs] of table) {
+                assert.deepStrictEqual(subnetCidrs(vpcCidr, zones), { privateCidrs, publicCidrs }, `${vpcCidr}, ${zones} zones`);
+            }
+            const subnets = run.resources.filter((r) => r.type === typeToken(aws.ec2.Subnet));
+            assert.deepStrictEqual(
+                subnets.map((s) => [s.name, s.inputs.cidrBlock]).sort(),
+                [
+                    ["sticky-private-0", "10.0.0.0/20"], ["sticky-private-1", "10.0.16.0/20"], ["sticky-private-2", "10.0.32.0/20"],
+                    ["sticky-public-0", "10.0.128.0/20"], ["sticky-public-1", "10.0.144.0/20"], ["sticky-public-2", "10.0.160.0/20"],
+                ],
+            );
         });
 
         it("registers a group per zone, each in its zone's private subnet, with its share of the nodes", () => {

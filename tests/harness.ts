@@ -10,10 +10,24 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { TYPES } from "../policy/kubernetes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "sticky";
+
+/**
+ * A resource class's type token as its SDK registers it (`__pulumiType`; the SDKs mark it
+ * internal, so their typings leave it out): `typeToken(k8s.core.v1.ConfigMap)`.
+ */
+export function typeToken(resourceClass: object): string {
+    const token = (resourceClass as { __pulumiType?: unknown }).__pulumiType;
+    if (typeof token !== "string") throw new Error(`not a Pulumi resource class (no __pulumiType): ${String(resourceClass).slice(0, 80)}`);
+    return token;
+}
 
 /** One resource the program registered (or read, for `.get`). */
 export interface Registered {
@@ -103,28 +117,28 @@ export function autoName(resourceName: string): string {
 /** Outputs the mocked providers compute, keyed by resource type. */
 function mockState(type: string, name: string, inputs: Record<string, any>, id: string | undefined, world: MockWorld): Record<string, any> {
     switch (type) {
-        case "kubernetes:apps/v1:StatefulSet":
+        case TYPES.statefulSet:
             return id !== undefined
                 ? { metadata: { name: id }, spec: { volumeClaimTemplates: [{ spec: { resources: { requests: { storage: world.liveClaimSize } } } }] } }
                 : inputs;
         case "pulumi:pulumi:StackReference":
             return { name: inputs.name, outputs: world.previousOutputs ?? {}, secretOutputNames: [] };
-        case "kubernetes:core/v1:Service":
+        case TYPES.service:
             return inputs.spec?.type === "LoadBalancer"
                 ? { ...inputs, status: { loadBalancer: { ingress: [{ hostname: "localhost" }] } } }
                 : inputs;
-        case "kubernetes:core/v1:ConfigMap":
+        case typeToken(k8s.core.v1.ConfigMap):
             // Auto-naming, as the provider does: the resource name and a random suffix.
             return { ...inputs, metadata: { ...inputs.metadata, name: inputs.metadata?.name ?? autoName(name) } };
-        case "kubernetes:storage.k8s.io/v1:StorageClass":
+        case TYPES.storageClass:
             // A read (`.get`) of a local cluster's built-in class: report it as it exists there.
             if (id === undefined) return inputs;
             return (world.expandableClasses ?? []).includes(id)
                 ? { metadata: { name: id }, provisioner: "docker.io/hostpath", allowVolumeExpansion: true }
                 : { metadata: { name: id }, provisioner: "docker.io/hostpath" };
-        case "aws:iam/role:Role":
+        case typeToken(aws.iam.Role):
             return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}` };
-        case "eks:index:Cluster":
+        case typeToken(eks.Cluster):
             return {
                 ...inputs,
                 kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name }] }),
@@ -245,7 +259,7 @@ export async function installMocks(stack: string, config: Record<string, string>
  * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
  * what had been registered before it failed.
  */
-export async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<StackRun> {
+async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<StackRun> {
     const recording = await installMocks(stack, config, world);
     const { resources, calls } = recording;
     const program: () => Promise<Record<string, unknown>> = require("../index");

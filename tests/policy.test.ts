@@ -13,7 +13,8 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import type { ClaimTemplate, Container, PodSpec, Service, ServicePort, StatefulSet, StorageClass, Volume } from "../policy/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
+import { TYPES, type ClaimTemplate, type Container, type PodSpec, type Service, type ServicePort, type StatefulSet, type StorageClass, type Volume } from "../policy/kubernetes";
 import {
     containerCpuLimit,
     containerHardening,
@@ -33,13 +34,13 @@ import {
     statefulSetStorageFromClaimTemplates,
     workloadsHaveNetworkPolicy,
 } from "../policy/policies";
-import { runStack, type Registered } from "./harness";
+import { runStack, typeToken, type Registered } from "./harness";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
-const CRON_JOB = "kubernetes:batch/v1:CronJob";
+const STATEFULSET = TYPES.statefulSet;
+const SERVICE = TYPES.service;
+const STORAGE_CLASS = TYPES.storageClass;
+const PVC = TYPES.persistentVolumeClaim;
+const CRON_JOB = TYPES.cronJob;
 
 // ---------------------------------------------------------------------------------------------
 // A fake engine: the arguments the policy SDK would build, and the violations reported.
@@ -490,7 +491,7 @@ describe("policy pack: containers", () => {
 describe("policy pack: network exposure", () => {
     describe("workloads-have-network-policy (stack)", () => {
         const webOnly = (matchLabels: Record<string, string>, policyTypes = ["Ingress", "Egress"]): FakeResource => ({
-            type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            type: TYPES.networkPolicy,
             props: { metadata: { name: "sticky" }, spec: { podSelector: { matchLabels }, policyTypes } },
         });
 
@@ -598,6 +599,24 @@ describe("policy pack: the pack itself", () => {
         assert.deepStrictEqual([...new Set(names)], names);
         assert.deepStrictEqual(policies.filter((p) => p.enforcementLevel === undefined).map((p) => p.name), []);
         assert.deepStrictEqual([...new Set(policies.map(levelOf))].sort(), ["advisory", "mandatory"]);
+    });
+
+    it("matches resources by the SDK's own type tokens (the pack declares them to stay light)", () => {
+        assert.deepStrictEqual(TYPES, {
+            pod: typeToken(k8s.core.v1.Pod),
+            service: typeToken(k8s.core.v1.Service),
+            persistentVolumeClaim: typeToken(k8s.core.v1.PersistentVolumeClaim),
+            replicationController: typeToken(k8s.core.v1.ReplicationController),
+            deployment: typeToken(k8s.apps.v1.Deployment),
+            statefulSet: typeToken(k8s.apps.v1.StatefulSet),
+            daemonSet: typeToken(k8s.apps.v1.DaemonSet),
+            replicaSet: typeToken(k8s.apps.v1.ReplicaSet),
+            job: typeToken(k8s.batch.v1.Job),
+            cronJob: typeToken(k8s.batch.v1.CronJob),
+            storageClass: typeToken(k8s.storage.v1.StorageClass),
+            networkPolicy: typeToken(k8s.networking.v1.NetworkPolicy),
+        });
+        assert.strictEqual(TYPES.statefulSet, "kubernetes:apps/v1:StatefulSet");
     });
 });
 

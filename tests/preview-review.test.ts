@@ -9,11 +9,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
 import { CLAIM_TEMPLATE, STICKY_APP_TYPE } from "../components/sticky-app";
 import { TYPES } from "../policy/kubernetes";
 import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../scripts/review/preview";
 import { claimName, compareQuantities, EBS_CSI_ADDON, GITHUB_COMMENT_LIMIT, renderReview, reviewPreview, VERDICT_TITLES, WATCHED_TYPES, type Verdict } from "../scripts/review/review";
-import { ROOT, runStack } from "./harness";
+import { ROOT, runStack, typeToken } from "./harness";
 import { currentBlock, exampleBlock, README } from "../scripts/review/readme-example";
 import { mockPreview, PROD_MOCK_FIXTURES } from "./mock-preview";
 
@@ -263,15 +266,14 @@ describe("preview review: the command", () => {
 
 describe("preview review: what it knows comes from the project and the SDKs", () => {
     it("its type tokens are the SDKs' own", () => {
-        const sdk = (module: string, name: string) => (require(module)[name] as { __pulumiType: string }).__pulumiType;
         assert.deepStrictEqual(WATCHED_TYPES, {
-            persistentVolume: sdk("@pulumi/kubernetes/core/v1/persistentVolume", "PersistentVolume"),
-            persistentVolumeClaimPatch: sdk("@pulumi/kubernetes/core/v1/persistentVolumeClaimPatch", "PersistentVolumeClaimPatch"),
-            eksCluster: sdk("@pulumi/eks/cluster", "Cluster"),
-            awsEksCluster: sdk("@pulumi/aws/eks/cluster", "Cluster"),
-            managedNodeGroup: sdk("@pulumi/eks/managedNodeGroup", "ManagedNodeGroup"),
-            awsNodeGroup: sdk("@pulumi/aws/eks/nodeGroup", "NodeGroup"),
-            addon: sdk("@pulumi/aws/eks/addon", "Addon"),
+            persistentVolume: typeToken(k8s.core.v1.PersistentVolume),
+            persistentVolumeClaimPatch: typeToken(k8s.core.v1.PersistentVolumeClaimPatch),
+            eksCluster: typeToken(eks.Cluster),
+            awsEksCluster: typeToken(aws.eks.Cluster),
+            managedNodeGroup: typeToken(eks.ManagedNodeGroup),
+            awsNodeGroup: typeToken(aws.eks.NodeGroup),
+            addon: typeToken(aws.eks.Addon),
         });
     });
 

@@ -4,17 +4,38 @@
  * disruption budget, spread, claim retention).
  */
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import { webOnlyNetworkPolicySpec } from "../components/network-policy";
-import { APP_USER_ID, KUBE_SCORE_DECLINED, LIVENESS, livenessServerConfig } from "../components/pod-hardening";
-import { APP_NAMESPACE, AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
-import { find, runStack, type Registered, type StackRun } from "./harness";
+import {
+    containerSecurityContext,
+    DEFAULT_RESOURCES,
+    KUBE_SCORE_DECLINED,
+    kubeScoreIgnoreAnnotation,
+    LIVENESS,
+    livenessProbe,
+    livenessServerConfig,
+    podSecurityContext,
+    podSecurityLabels,
+    readinessProbe,
+} from "../components/pod-hardening";
+import {
+    APP_NAMESPACE,
+    AWAIT_ANNOTATION,
+    CLAIM_TEMPLATE,
+    CONTAINER_PORT,
+    DATA_PATH,
+    LOAD_BALANCER_ADDRESS_KNOWN,
+    STICKY_APP_TYPE,
+} from "../components/sticky-app";
+import { TYPES } from "../policy/kubernetes";
+import { find, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
-const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const NAMESPACE_PATCH = "kubernetes:core/v1:NamespacePatch";
+const STATEFULSET = TYPES.statefulSet;
+const SERVICE = TYPES.service;
+const NETWORK_POLICY = TYPES.networkPolicy;
+const PDB = typeToken(k8s.policy.v1.PodDisruptionBudget);
+const CONFIG_MAP = typeToken(k8s.core.v1.ConfigMap);
+const NAMESPACE_PATCH = typeToken(k8s.core.v1.NamespacePatch);
 
 describe("StickyApp", () => {
     let run: StackRun;
@@ -30,7 +51,8 @@ describe("StickyApp", () => {
     });
 
     it("registers one component holding the StatefulSet, both Services, the budget, the policy, the probe's config and the namespace labels", () => {
-        const component = find(run, "sticky:app:StickyApp", "sticky");
+        assert.strictEqual(STICKY_APP_TYPE, "sticky:app:StickyApp", "<project>:<module>:<Type>, the parent in every child's URN");
+        const component = find(run, STICKY_APP_TYPE, "sticky");
         const children = run.resources.filter((r) => r.parent === component.urn).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(children.sort(), [
             `${STATEFULSET}::sticky`,
@@ -52,17 +74,20 @@ describe("StickyApp", () => {
     it("runs 3 replicas of a pinned nginx, port 80 named web", () => {
         assert.strictEqual(spec.replicas, 3);
         assert.strictEqual(container.image, "docker.io/library/nginx:1.30.1-alpine");
-        assert.deepStrictEqual(container.ports, [{ name: "web", containerPort: 80 }]);
+        assert.deepStrictEqual(CONTAINER_PORT, { name: "web", number: 80 });
+        assert.deepStrictEqual(container.ports, [{ name: CONTAINER_PORT.name, containerPort: CONTAINER_PORT.number }]);
     });
 
     it("asks for one 1Gi ReadWriteOnce claim per pod, named sticky-data, mounted where nginx serves from", () => {
+        assert.strictEqual(CLAIM_TEMPLATE, "sticky-data");
+        assert.strictEqual(DATA_PATH, "/usr/share/nginx/html");
         assert.deepStrictEqual(spec.volumeClaimTemplates, [
             {
-                metadata: { name: "sticky-data", labels: { app: "sticky" } },
+                metadata: { name: CLAIM_TEMPLATE, labels: { app: "sticky" } },
                 spec: { accessModes: ["ReadWriteOnce"], storageClassName: "hostpath", resources: { requests: { storage: "1Gi" } } },
             },
         ]);
-        assert.deepStrictEqual(container.volumeMounts[0], { name: "sticky-data", mountPath: "/usr/share/nginx/html" });
+        assert.deepStrictEqual(container.volumeMounts[0], { name: CLAIM_TEMPLATE, mountPath: DATA_PATH });
     });
 
     it("keeps claims when the StatefulSet is deleted or scaled down", () => {
@@ -97,7 +122,7 @@ describe("StickyApp", () => {
         const service = find(run, SERVICE, "sticky-public");
         assert.strictEqual(service.inputs.metadata.name, "sticky");
         assert.strictEqual(service.inputs.spec.type, "LoadBalancer");
-        assert.deepStrictEqual(service.inputs.spec.ports, [{ name: "web", port: 3333, targetPort: "web", protocol: "TCP" }]);
+        assert.deepStrictEqual(service.inputs.spec.ports, [{ name: CONTAINER_PORT.name, port: 3333, targetPort: CONTAINER_PORT.name, protocol: "TCP" }]);
     });
 
     it("selects exactly the pods it labels, everywhere", () => {
@@ -109,63 +134,39 @@ describe("StickyApp", () => {
     });
 
     it("is ready on TCP, so the article's empty volume (nginx answers 403) still counts as ready", () => {
-        assert.deepStrictEqual(container.readinessProbe, { tcpSocket: { port: "web" }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 2 });
+        assert.deepStrictEqual(container.readinessProbe, readinessProbe(CONTAINER_PORT.name));
+        assert.deepStrictEqual(Object.keys(container.readinessProbe.tcpSocket), ["port"]);
     });
 
     it("is live while nginx answers its own endpoint, and restarts only after a minute without an answer", () => {
-        const probe = container.livenessProbe;
-        assert.deepStrictEqual(probe.httpGet, { path: "/healthz", port: "web", httpHeaders: [{ name: "Host", value: "sticky-liveness" }] });
-        assert.strictEqual(probe.tcpSocket, undefined);
-        assert.ok(probe.timeoutSeconds > container.readinessProbe.timeoutSeconds, "a slow answer counts against readiness first");
-        assert.ok(probe.periodSeconds * probe.failureThreshold >= 60, "a minute of no answer, not a busy spell");
-        // The endpoint the probe asks for is the one the mounted server block answers.
+        // The probe's timing and the server block are pinned in pod-hardening.test.ts.
+        assert.deepStrictEqual(container.livenessProbe, livenessProbe(CONTAINER_PORT.name));
+        // The endpoint the probe asks for is the one the mounted server block answers, on the web port.
         const config = find(run, CONFIG_MAP, "sticky-liveness").inputs;
-        const served = config.data[LIVENESS.fileName];
-        assert.strictEqual(served, livenessServerConfig(80));
-        assert.match(served, /server_name sticky-liveness;/);
-        assert.match(served, /location = \/healthz \{/);
-        assert.match(served, /listen 80;/);
+        assert.strictEqual(config.data[LIVENESS.fileName], livenessServerConfig(CONTAINER_PORT.number));
         const mount = container.volumeMounts.find((m: any) => m.name === "liveness");
-        assert.deepStrictEqual(mount, { name: "liveness", mountPath: "/etc/nginx/conf.d/sticky-liveness.conf", subPath: LIVENESS.fileName, readOnly: true });
+        assert.deepStrictEqual(mount, { name: "liveness", mountPath: `${LIVENESS.mountDir}/${LIVENESS.fileName}`, subPath: LIVENESS.fileName, readOnly: true });
         const volume = spec.template.spec.volumes.find((v: any) => v.name === "liveness");
         assert.strictEqual(config.metadata.name, undefined, "auto-named: new content, new name, pods roll");
         assert.deepStrictEqual(volume.configMap, { name: "sticky-liveness-0a1b2c3d" });
     });
 
     it("sets requests and limits for CPU, memory and ephemeral storage", () => {
-        assert.deepStrictEqual(container.resources, {
-            requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "64Mi" },
-            limits: { cpu: "250m", memory: "64Mi", "ephemeral-storage": "128Mi" },
-        });
+        assert.deepStrictEqual(container.resources, DEFAULT_RESOURCES);
     });
 
-    it("runs as a non-root uid and gid above 10000 with no capability, binding port 80 through the safe sysctl", () => {
-        assert.deepStrictEqual(spec.template.spec.securityContext, {
-            runAsNonRoot: true,
-            runAsUser: APP_USER_ID,
-            runAsGroup: APP_USER_ID,
-            fsGroup: APP_USER_ID,
-            fsGroupChangePolicy: "OnRootMismatch",
-            seccompProfile: { type: "RuntimeDefault" },
-            sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "80" }],
-        });
-        assert.ok(APP_USER_ID >= 10000);
-        assert.deepStrictEqual(container.securityContext, {
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-        });
+    it("runs as a non-root uid and gid above 10000 with no capability, binding the web port through the safe sysctl", () => {
+        // The contexts' values are pinned in pod-hardening.test.ts; here: the pods use them, for port 80.
+        assert.deepStrictEqual(spec.template.spec.securityContext, podSecurityContext(CONTAINER_PORT.number));
+        assert.deepStrictEqual(container.securityContext, containerSecurityContext());
         assert.strictEqual(spec.template.spec.automountServiceAccountToken, false);
         const mounts = container.volumeMounts.map((m: any) => m.mountPath);
-        assert.deepStrictEqual(mounts, ["/usr/share/nginx/html", "/var/cache/nginx", "/var/run", "/etc/nginx/conf.d/sticky-liveness.conf"]);
+        assert.deepStrictEqual(mounts, [DATA_PATH, "/var/cache/nginx", "/var/run", `${LIVENESS.mountDir}/${LIVENESS.fileName}`]);
     });
 
     it("declines two kube-score checks with kube-score's own annotation, and keeps the pull policy explicit", () => {
-        assert.strictEqual(
-            statefulSet.inputs.metadata.annotations["kube-score/ignore"],
-            "container-image-pull-policy,statefulset-has-host-podantiaffinity",
-        );
+        const { "kube-score/ignore": declined } = statefulSet.inputs.metadata.annotations;
+        assert.deepStrictEqual({ "kube-score/ignore": declined }, kubeScoreIgnoreAnnotation());
         assert.deepStrictEqual(Object.keys(KUBE_SCORE_DECLINED), ["container-image-pull-policy", "statefulset-has-host-podantiaffinity"]);
         assert.strictEqual(container.imagePullPolicy, "IfNotPresent");
         assert.strictEqual(spec.template.metadata.annotations, undefined, "the pod template is not where they go");
@@ -177,27 +178,20 @@ describe("StickyApp", () => {
         assert.deepStrictEqual(policy.spec, {
             podSelector: { matchLabels: { app: "sticky" } },
             policyTypes: ["Ingress", "Egress"],
-            ingress: [{ ports: [{ protocol: "TCP", port: 80 }] }],
+            ingress: [{ ports: [{ protocol: "TCP", port: CONTAINER_PORT.number }] }],
         });
         assert.ok(!("egress" in policy.spec), "no egress field (not []): with Egress in policyTypes, nothing out");
         assert.strictEqual((policy.spec.ingress[0] as { from?: unknown }).from, undefined, "no source restriction: a LoadBalancer's clients are anyone");
-        assert.deepStrictEqual(policy.spec, webOnlyNetworkPolicySpec({ podLabels: { app: "sticky" }, port: 80 }));
+        assert.deepStrictEqual(policy.spec, webOnlyNetworkPolicySpec({ podLabels: { app: "sticky" }, port: CONTAINER_PORT.number }));
     });
 
     it("labels the namespace it deploys into to enforce the restricted Pod Security level, without owning it", () => {
         const patch = find(run, NAMESPACE_PATCH, "sticky-namespace").inputs;
         assert.strictEqual(patch.metadata.name, APP_NAMESPACE);
         assert.strictEqual(APP_NAMESPACE, "default");
-        assert.deepStrictEqual(patch.metadata.labels, {
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/enforce-version": "v1.34",
-            "pod-security.kubernetes.io/warn": "restricted",
-            "pod-security.kubernetes.io/warn-version": "latest",
-            "pod-security.kubernetes.io/audit": "restricted",
-            "pod-security.kubernetes.io/audit-version": "latest",
-        });
+        assert.deepStrictEqual(patch.metadata.labels, podSecurityLabels());
         assert.strictEqual(statefulSet.inputs.metadata.namespace, undefined, "the objects stay where they (and their claims) are");
-        assert.strictEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0, "no Namespace is created or owned");
+        assert.strictEqual(run.resources.filter((r) => r.type === typeToken(k8s.core.v1.Namespace)).length, 0, "no Namespace is created or owned");
     });
 
     it("starts pods in parallel rather than one by one", () => {
