@@ -20,7 +20,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { autoName, runStack } from "../tests/harness";
-import { localImages, median, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { devStackWorkspace, localImages, median, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 /** The objects kubectl applies, split as the program creates them (see `kubectlApply`). */
 interface Manifests {
@@ -91,11 +91,9 @@ function kubectlDiff(ws: Workspace, manifests: Manifests): number {
 async function main(): Promise<void> {
     const roundsIndex = process.argv.indexOf("--rounds");
     const rounds = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
-    const ws = new Workspace("sticky-bench-");
+    const ws = await devStackWorkspace("sticky-bench-");
     try {
         const manifests = await renderManifests();
-        ws.initDevStack();
-        await ws.removeApp();
 
         const figures = {
             apply: [] as number[],
@@ -131,7 +129,7 @@ async function main(): Promise<void> {
             await ws.removeApp();
 
             process.stderr.write(" pulumi up...");
-            figures.up.push(ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev").seconds);
+            figures.up.push(ws.up().seconds);
             process.stderr.write(" preview...");
             figures.preview.push(ws.pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds);
             process.stderr.write(" no-op up...");
@@ -183,7 +181,7 @@ async function main(): Promise<void> {
         console.log(row("pulumi preview, no changes", figures.previewCached, figures.diff, 2));
         console.log(row("pulumi up --yes, no changes, vs the kubectl path", figures.noopCached, figures.apply, 2.5));
     } finally {
-        ws.remove();
+        await tearDown(ws);
     }
 }
 

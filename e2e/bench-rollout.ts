@@ -13,7 +13,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { httpGet, median, Workspace } from "./lib";
+import { TYPES } from "../policy/kubernetes";
+import { devStackWorkspace, httpGet, median, tearDown, Workspace } from "./lib";
 
 const POLICIES = ["Parallel", "OrderedReady"] as const;
 type Policy = (typeof POLICIES)[number];
@@ -25,7 +26,7 @@ function writeOrderedReadyEntry(ws: Workspace): string {
         path.join(ws.dir, entry),
         `import * as pulumi from "@pulumi/pulumi";
 pulumi.runtime.registerStackTransformation((args) => {
-    if (args.type !== "kubernetes:apps/v1:StatefulSet") return undefined;
+    if (args.type !== ${JSON.stringify(TYPES.statefulSet)}) return undefined;
     return { props: { ...args.props, spec: { ...args.props.spec, podManagementPolicy: "OrderedReady" } }, opts: args.opts };
 });
 module.exports = require("./index");
@@ -79,11 +80,9 @@ async function round(ws: Workspace, policy: Policy): Promise<{ serving: number; 
 async function main(): Promise<void> {
     const roundsIndex = process.argv.indexOf("--rounds");
     const rounds = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
-    const ws = new Workspace("sticky-bench-rollout-");
+    const ws = await devStackWorkspace("sticky-bench-rollout-");
     try {
         const orderedEntry = writeOrderedReadyEntry(ws);
-        ws.initDevStack();
-        await ws.removeApp();
         const results: Record<Policy, { serving: number[]; up: number[] }> = {
             Parallel: { serving: [], up: [] },
             OrderedReady: { serving: [], up: [] },
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
             );
         }
     } finally {
-        ws.remove();
+        await tearDown(ws);
     }
 }
 
