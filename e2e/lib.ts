@@ -221,11 +221,17 @@ export interface DevStackOptions {
  */
 export async function devStackWorkspace(prefix: string, options: DevStackOptions = {}): Promise<Workspace> {
     const ws = new Workspace(prefix);
-    options.leftovers?.(ws);
-    await ws.removeApp();
-    ws.initDevStack(options.image);
-    for (const [key, value] of Object.entries(options.config ?? {})) ws.pulumi("config", "set", key, value, "--stack", "dev");
-    return ws;
+    try {
+        options.leftovers?.(ws);
+        await ws.removeApp();
+        ws.initDevStack(options.image);
+        for (const [key, value] of Object.entries(options.config ?? {})) ws.pulumi("config", "set", key, value, "--stack", "dev");
+        return ws;
+    } catch (error) {
+        // The caller never gets the workspace to tear down: nothing is deployed yet, only the folder is left.
+        ws.remove();
+        throw error;
+    }
 }
 
 /**
