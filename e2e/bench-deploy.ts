@@ -144,7 +144,7 @@ async function main(): Promise<void> {
 
             process.stderr.write(" the same with the compile cache...\n");
             withCompileCache(() => {
-                figures.upCached.push(ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev").seconds);
+                figures.upCached.push(ws.up().seconds);
                 figures.previewCached.push(ws.pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds);
                 figures.noopCached.push(ws.pulumi("up", "--yes", "--expect-no-changes", "--stack", "dev").seconds);
                 ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
