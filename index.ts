@@ -1,16 +1,17 @@
 /**
  * The sticky stack: the article's app on whichever cluster the stack's config names.
  *
- *   settings (Pulumi.<stack>.yaml) -> environment (local cluster | EKS) -> StickyApp
+ *   settings (Pulumi.<stack>.yaml) -> environment (environments/registry.ts) -> StickyApp
  *
- * The EKS environment is loaded only when a stack asks for it, so a dev stack never loads
- * @pulumi/aws or @pulumi/eks and needs neither AWS credentials nor their plugins.
+ * Each environment loads its resources' code only when a stack deploys to it, so a dev stack
+ * never loads @pulumi/aws or @pulumi/eks and needs neither AWS credentials nor their plugins.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClaimShrinkError, planClaimSize, type DeployedClaims } from "./components/claim-growth";
 import { StickyApp } from "./components/sticky-app";
-import type { Environment } from "./environments/environment";
+import type { Environment, EnvironmentRegistry, KindSettings } from "./environments/environment";
+import { ENVIRONMENTS } from "./environments/registry";
 import { PROJECT, parseSettings, SettingsError, type Settings } from "./settings";
 
 /** Reads `namespace:key` from the stack's config. */
@@ -19,18 +20,12 @@ function readConfig(fullKey: string): string | undefined {
     return new pulumi.Config(fullKey.slice(0, separator)).get(fullKey.slice(separator + 1));
 }
 
-async function environmentFor(settings: Settings): Promise<Environment> {
-    const { app, environment } = settings;
-    switch (environment.kind) {
-        case "local": {
-            const { localEnvironment } = await import("./environments/local");
-            return localEnvironment(environment, app.storageClassName);
-        }
-        case "eks": {
-            const { eksEnvironment } = await import("./environments/eks");
-            return eksEnvironment(environment, { storageClassName: app.storageClassName, protect: app.protect });
-        }
-    }
+/** The environment the settings name, deployed through its registry entry. */
+function deploy(environments: EnvironmentRegistry, settings: Settings<KindSettings>): Promise<Environment> {
+    const definition = environments.find((e) => e.kind === settings.environment.kind);
+    // Unreachable after parseSettings, which accepts registered kinds only.
+    if (definition === undefined) throw new Error(`no registered environment "${settings.environment.kind}"`);
+    return definition.deploy(settings.environment, settings.app);
 }
 
 /** This stack's own fully qualified name, for reading its previous outputs. */
@@ -74,10 +69,14 @@ function configurationError(error: unknown): never {
     throw error;
 }
 
-export = async () => {
-    let settings: Settings;
+/**
+ * The program. Pulumi calls it without arguments, so stacks deploy to the registry's
+ * environments; a test passes a list of its own.
+ */
+export = async (environments: EnvironmentRegistry = ENVIRONMENTS) => {
+    let settings: Settings<KindSettings>;
     try {
-        settings = parseSettings(readConfig);
+        settings = parseSettings(readConfig, environments);
     } catch (error) {
         configurationError(error);
     }
@@ -96,7 +95,7 @@ export = async () => {
     };
     if (previous?.size !== undefined) refuseShrink({ size: previous.size, claimNames: previous.claimNames });
 
-    const environment = await environmentFor(settings);
+    const environment = await deploy(environments, settings);
     let deployed: DeployedClaims | undefined;
     if (previous !== undefined) {
         deployed = { size: previous.size ?? (await liveClaimSize(environment, appName)), claimNames: previous.claimNames };

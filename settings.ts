@@ -6,55 +6,97 @@
  * `parseSettings` either returns complete settings or throws one `SettingsError` listing
  * every bad key, its value and what is allowed, before the program registers any resource.
  *
- * Defaults live in `Pulumi.yaml` (where `pulumi config` and reviewers see them); the same
- * values are repeated here only so that a key missing from `Pulumi.yaml` cannot silently
- * become `undefined`. A test keeps the two in step.
+ * Which keys there are: the app's (below, with the defaults StickyApp owns),
+ * `sticky:environment`, and the keys of each environment in environments/registry.ts, which its
+ * module declares with their defaults, descriptions and validation. A stack reads the app's keys
+ * and its own environment's, never another's. `Pulumi.yaml` declares every key again, with the
+ * same default, for `pulumi config` and reviewers; tests/settings.test.ts keeps the two in step
+ * (`documentedKeys` is what it must say).
  */
-
-// Pure modules too: the add-on table (which versions exist) and IAM principal parsing.
-import { KUBERNETES_VERSIONS } from "./environments/eks/addon-versions";
-import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./environments/eks/principals";
+import { STICKY_APP_DEFAULTS } from "./components/sticky-app-defaults";
+import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "./environments/environment";
+import { ENVIRONMENTS } from "./environments/registry";
 
 /** The project's config namespace: keys are `sticky:<name>`. */
 export const PROJECT = "sticky";
 
-/** Which kind of cluster a stack deploys to. */
-export const ENVIRONMENTS = ["local", "eks"] as const;
-export type EnvironmentKind = (typeof ENVIRONMENTS)[number];
+// ---------------------------------------------------------------------------------------------
+// How a key is declared (by the app here, by an environment in its module).
 
-/**
- * The EKS versions a stack may ask for: exactly those with a row of pinned add-on versions in
- * environments/eks/addon-versions.ts (the versions in standard support on 2026-11-30; see there).
- */
-const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
+interface KeyBase<T> {
+    /** What the key does, as Pulumi.yaml describes it (an environment's key after "<kind> only: "). */
+    readonly description: string;
+    /** The value when the key is unset, as Pulumi.yaml's `default`. None: the key must be set. */
+    readonly default?: T;
+    /**
+     * The full name of a key outside the project's namespace (`aws:region`, which the AWS provider
+     * reads too). Pulumi.yaml does not declare it: it is the other package's key.
+     */
+    readonly fullKey?: string;
+}
 
-/** CloudWatch Logs accepts only these retention periods, in days. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export interface StringKey extends KeyBase<string> {
+    readonly type: "string";
+    readonly check: (value: string) => boolean;
+    /** What is allowed, ending the message `sticky:<name> = "<value>": <allowed>`. */
+    readonly allowed: string;
+}
 
-/** EKS's limit on `publicAccessCidrs` per cluster. */
-const MAX_PUBLIC_ACCESS_CIDRS = 40;
+/** A whole number from `min` to `max` (and passing `check`, when given). */
+export interface IntegerKey extends KeyBase<number> {
+    readonly type: "integer";
+    readonly min: number;
+    readonly max: number;
+    readonly check?: (value: number) => boolean;
+    readonly allowed: string;
+}
 
-/** Defaults, mirrored from `Pulumi.yaml` (see the module comment). */
-export const DEFAULTS = {
-    replicas: 3,
-    // nginx's stable line, pinned to a patch release so a deploy never changes under a tag;
-    // 1.30.1 fixes CVE-2026-42945, exploited in the wild since May 2026.
-    image: "docker.io/library/nginx:1.30.1-alpine",
-    storageSize: "1Gi",
-    servicePort: 3333,
-    storageClassName: "hostpath",
-    protect: false,
-    kubeContext: "docker-desktop",
-    kubernetesVersion: "1.35",
-    nodeInstanceType: "t3.medium",
-    nodeCount: 3,
-    availabilityZoneCount: 3,
-    vpcCidr: "10.0.0.0/16",
-    clusterAdminArns: [] as string[],
-    clusterViewerArns: [] as string[],
-    publicAccessCidrs: ["0.0.0.0/0"] as string[],
-    clusterLogRetentionDays: 30,
-} as const;
+/** `true` or `false`. */
+export interface BooleanKey extends KeyBase<boolean> {
+    readonly type: "boolean";
+}
+
+/** A list of strings (set with `pulumi config set --path 'sticky:<name>[0]' ...` or as JSON). */
+export interface StringListKey extends KeyBase<readonly string[]> {
+    readonly type: "array";
+    /** The rule for each element. */
+    readonly check: (value: string) => boolean;
+    readonly allowed: string;
+}
+
+export type ConfigKey = StringKey | IntegerKey | BooleanKey | StringListKey;
+
+/** Keys by their name in the project's namespace: `replicas` is `sticky:replicas`. */
+export type ConfigKeys = Readonly<Record<string, ConfigKey>>;
+
+interface ValueTypes {
+    string: string;
+    integer: number;
+    boolean: boolean;
+    array: readonly string[];
+}
+
+/** The values a set of keys yields, by the same names. */
+export type ValuesOf<Keys extends ConfigKeys> = { readonly [Name in keyof Keys]: ValueTypes[Keys[Name]["type"]] };
+
+/** What an environment's `settings` may do besides reading its values: report checks across keys. */
+export interface SettingsContext {
+    /** Records a problem found by looking at several keys together. */
+    problem(message: string): void;
+    /** Whether one of the environment's keys (by name) was already reported, so a check does not report it twice. */
+    hasProblem(name: string): boolean;
+    /** A key's full name, for messages: `key("nodeCount")` is `sticky:nodeCount`. */
+    key(name: string): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app's keys.
+
+// A Kubernetes resource quantity (k8s.io/apimachinery/pkg/api/resource), restricted to plain
+// positive numbers with an optional binary or decimal suffix, which is what a volume size is.
+const QUANTITY = /^(?:\d+(?:\.\d+)?|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+// RFC 1123 subdomain, the rule for StorageClass names.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** What the app needs, whatever the environment. */
 export interface AppSettings {
@@ -67,37 +109,63 @@ export interface AppSettings {
     readonly protect: boolean;
 }
 
-/** An existing local cluster (Docker Desktop, kind, k3d, Rancher Desktop, minikube). */
-export interface LocalSettings {
-    readonly kind: "local";
-    /** The kubeconfig context to deploy to; never the ambient current context. */
-    readonly kubeContext: string;
-}
+/** The app's keys, with StickyApp's own defaults (but the class, which depends on the cluster). */
+export const APP_KEYS = {
+    replicas: {
+        type: "integer",
+        default: STICKY_APP_DEFAULTS.replicas,
+        min: 1,
+        max: 100,
+        description: "Pods in the StatefulSet, each with its own claim (1 to 100).",
+        allowed: "must be a positive integer (1 to 100 pods)",
+    },
+    image: {
+        type: "string",
+        default: STICKY_APP_DEFAULTS.image,
+        description: "The nginx image, pinned to a version.",
+        check: (value: string) => value.trim() !== "" && !/\s/.test(value),
+        allowed: 'must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+    },
+    storageSize: {
+        type: "string",
+        default: STICKY_APP_DEFAULTS.storageSize,
+        description: "Size of each pod's claim, a Kubernetes quantity. Changing it replaces the StatefulSet; existing claims keep their size.",
+        check: (value: string) => QUANTITY.test(value) && parseFloat(value) > 0,
+        allowed: 'must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
+    },
+    servicePort: {
+        type: "integer",
+        default: STICKY_APP_DEFAULTS.servicePort,
+        min: 1,
+        max: 65535,
+        description: "Port of the LoadBalancer Service (1 to 65535).",
+        allowed: "must be a TCP port, 1 to 65535",
+    },
+    storageClassName: {
+        type: "string",
+        // Docker Desktop's built-in class: the laptop is where a stack starts.
+        default: "hostpath",
+        // Pulumi.yaml adds what the name means in each environment (`documentedKeys`).
+        description: "StorageClass of the claims.",
+        check: (value: string) => value.length <= 253 && DNS_SUBDOMAIN.test(value),
+        allowed: 'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "hostpath", "standard", "gp3"',
+    },
+    protect: {
+        type: "boolean",
+        default: STICKY_APP_DEFAULTS.protect,
+        description: "Protect the cluster, storage driver, StorageClass and app from deletion and replacement by Pulumi.",
+    },
+} as const satisfies ConfigKeys;
 
-/** A new EKS cluster in its own VPC. */
-export interface EksSettings {
-    readonly kind: "eks";
-    readonly region: string;
-    readonly kubernetesVersion: string;
-    readonly nodeInstanceType: string;
-    readonly nodeCount: number;
-    readonly availabilityZoneCount: number;
-    readonly vpcCidr: string;
-    /** IAM roles or users made cluster-admin through access entries. */
-    readonly clusterAdminArns: readonly string[];
-    /** IAM roles or users that may read the cluster and dry-run changes, never write (CI previews). */
-    readonly clusterViewerArns: readonly string[];
-    /** Source addresses allowed to reach the public API endpoint. */
-    readonly publicAccessCidrs: readonly string[];
-    /** Days CloudWatch keeps the control plane's logs. */
-    readonly clusterLogRetentionDays: number;
-}
+// ---------------------------------------------------------------------------------------------
+// Settings.
 
-export type EnvironmentSettings = LocalSettings | EksSettings;
+/** The settings of the registered environments, one type per kind. */
+export type EnvironmentSettings = SettingsOf<(typeof ENVIRONMENTS)[number]>;
 
-export interface Settings {
+export interface Settings<Environment extends KindSettings = EnvironmentSettings> {
     readonly app: AppSettings;
-    readonly environment: EnvironmentSettings;
+    readonly environment: Environment;
 }
 
 /** Reads one fully qualified key (`sticky:replicas`, `aws:region`); `undefined` when unset. */
@@ -114,277 +182,239 @@ export class SettingsError extends Error {
     }
 }
 
-// A Kubernetes resource quantity (k8s.io/apimachinery/pkg/api/resource), restricted to plain
-// positive numbers with an optional binary or decimal suffix, which is what a volume size is.
-const QUANTITY = /^(?:\d+(?:\.\d+)?|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-// RFC 1123 subdomain, the rule for StorageClass names.
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const projectKey = (name: string) => `${PROJECT}:${name}`;
+const fullKeyOf = (name: string, key: ConfigKey | undefined) => key?.fullKey ?? projectKey(name);
+const BOOLEAN_ALLOWED = "must be true or false";
 
 /**
  * Collects problems while reading keys, so one run reports every bad value at once.
- * Each `get*` returns a usable placeholder after recording a problem; `parseSettings`
+ * Each read returns a usable placeholder after recording a problem; `parseSettings`
  * throws before any placeholder can escape.
  */
 class SettingsParser {
     readonly problems: string[] = [];
+    private readonly reported = new Set<string>();
 
     constructor(private readonly read: ConfigReader) {}
 
-    private raw(key: string): string | undefined {
-        return this.read(key);
+    private fail(fullKey: string, problem: string): void {
+        this.reported.add(fullKey);
+        this.problems.push(`${fullKey}${problem}`);
     }
 
-    private fail(key: string, value: string, allowed: string): void {
-        this.problems.push(`${key} = ${JSON.stringify(value)}: ${allowed}`);
+    private invalid(fullKey: string, value: string, allowed: string): void {
+        this.fail(fullKey, ` = ${JSON.stringify(value)}: ${allowed}`);
     }
 
-    string(key: string, fallback: string, check: (v: string) => boolean, allowed: string): string {
-        const value = this.raw(key) ?? fallback;
-        if (!check(value)) this.fail(key, value, allowed);
-        return value;
-    }
-
-    required(key: string, check: (v: string) => boolean, allowed: string): string {
-        const value = this.raw(key);
-        if (value === undefined) {
-            this.problems.push(`${key} is not set: ${allowed}`);
-            return "";
+    /** One key's value, its default when unset; a problem when it is unset without one, or invalid. */
+    value(fullKey: string, key: ConfigKey): ValueTypes[ConfigKey["type"]] {
+        const raw = this.read(fullKey);
+        if (raw === undefined) {
+            if (key.default !== undefined) return key.default;
+            this.fail(fullKey, ` is not set: ${key.type === "boolean" ? BOOLEAN_ALLOWED : key.allowed}`);
+            return key.type === "string" ? "" : key.type === "integer" ? key.min : key.type === "boolean" ? false : [];
         }
-        if (!check(value)) this.fail(key, value, allowed);
-        return value;
+        switch (key.type) {
+            case "string":
+                if (!key.check(raw)) this.invalid(fullKey, raw, key.allowed);
+                return raw;
+            case "integer": {
+                const n = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+                if (!Number.isSafeInteger(n) || n < key.min || n > key.max || !(key.check?.(n) ?? true)) {
+                    this.invalid(fullKey, raw, key.allowed);
+                    return key.default ?? key.min;
+                }
+                return n;
+            }
+            case "boolean":
+                if (raw === "true" || raw === "false") return raw === "true";
+                this.invalid(fullKey, raw, BOOLEAN_ALLOWED);
+                return key.default ?? false;
+            case "array": {
+                let parsed: unknown;
+                try {
+                    parsed = JSON.parse(raw);
+                } catch {
+                    parsed = undefined;
+                }
+                if (!Array.isArray(parsed) || !parsed.every((v): v is string => typeof v === "string")) {
+                    this.invalid(fullKey, raw, `must be a list of strings; ${key.allowed}`);
+                    return [];
+                }
+                const bad = parsed.filter((v) => !key.check(v));
+                if (bad.length > 0) this.invalid(fullKey, raw, `${bad.map((b) => JSON.stringify(b)).join(", ")}: ${key.allowed}`);
+                return parsed;
+            }
+        }
     }
 
-    integer(key: string, fallback: number, min: number, max: number, allowed: string): number {
-        const value = this.raw(key);
-        if (value === undefined) return fallback;
-        const n = /^[+-]?\d+$/.test(value.trim()) ? Number(value) : NaN;
-        if (!Number.isSafeInteger(n) || n < min || n > max) {
-            this.fail(key, value, allowed);
-            return fallback;
-        }
-        return n;
+    /** Every key of a set, by name. */
+    values<Keys extends ConfigKeys>(keys: Keys): ValuesOf<Keys> {
+        const values = Object.fromEntries(Object.entries(keys).map(([name, key]) => [name, this.value(fullKeyOf(name, key), key)]));
+        return values as ValuesOf<Keys>;
     }
 
-    boolean(key: string, fallback: boolean): boolean {
-        const value = this.raw(key);
-        if (value === undefined) return fallback;
-        if (value === "true" || value === "false") return value === "true";
-        this.fail(key, value, "must be true or false");
-        return fallback;
-    }
-
-    stringList(key: string, fallback: readonly string[], check: (v: string) => boolean, allowed: string): string[] {
-        const value = this.raw(key);
-        if (value === undefined) return [...fallback];
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(value);
-        } catch {
-            parsed = undefined;
-        }
-        if (!Array.isArray(parsed) || !parsed.every((v): v is string => typeof v === "string")) {
-            this.fail(key, value, `must be a list of strings; ${allowed}`);
-            return [];
-        }
-        const bad = parsed.filter((v) => !check(v));
-        if (bad.length > 0) this.fail(key, value, `${bad.map((b) => JSON.stringify(b)).join(", ")}: ${allowed}`);
-        return parsed;
+    /** Whether a key already has a problem. */
+    hasProblem(fullKey: string): boolean {
+        return this.reported.has(fullKey);
     }
 
     /** Records a problem found by looking at several keys together. */
     problem(message: string): void {
         this.problems.push(message);
     }
+
+    /** The raw value of a key, for checks that do not validate it. */
+    raw(fullKey: string): string | undefined {
+        return this.read(fullKey);
+    }
 }
 
-function isValidCidr(value: string): boolean {
-    const match = IPV4_CIDR.exec(value);
-    if (!match) return false;
-    const octets = match.slice(1, 5).map(Number);
-    const prefix = Number(match[5]);
-    // The network is carved into /20 subnets (one private and one public per zone, up to six
-    // zones: see environments/eks.ts), which takes exactly a /16 on a /16 boundary.
-    return octets.every((o) => o <= 255) && prefix === 16 && octets[2] === 0 && octets[3] === 0;
-}
-
-/**
- * A public IPv4 block for the EKS API endpoint's allow list: a valid network address (no host
- * bits set, which EKS rejects) outside the private and loopback ranges, which the public endpoint
- * never sees as a source (nodes and VPC clients use the private endpoint).
- */
-function isPublicCidr(value: string): boolean {
-    const match = IPV4_CIDR.exec(value);
-    if (!match) return false;
-    const octets = match.slice(1, 5).map(Number);
-    const prefix = Number(match[5]);
-    if (octets.some((o) => o > 255) || prefix > 32) return false;
-    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    if (address % size !== 0) return false;
-    const inBlock = (base: number[], bits: number) => {
-        const start = base.reduce((acc, o) => acc * 256 + o, 0);
-        return address >= start && address < start + 2 ** (32 - bits) && prefix >= bits;
+/** `sticky:environment`: one of the registered kinds, each explained in the error. */
+function environmentKey(environments: EnvironmentRegistry): StringKey {
+    const kinds = environments.map((e) => e.kind);
+    return {
+        type: "string",
+        description: `Where the app runs: ${orList(environments.map((e) => `"${e.kind}" (${e.description})`))}. Required, no default.`,
+        check: (value) => kinds.includes(value),
+        allowed:
+            `must be one of ${kinds.map((kind) => JSON.stringify(kind)).join(", ")} ` +
+            `(${environments.map((e) => `${JSON.stringify(e.kind)}: ${e.description}`).join("; ")})`,
     };
-    return !(inBlock([10, 0, 0, 0], 8) || inBlock([172, 16, 0, 0], 12) || inBlock([192, 168, 0, 0], 16) || inBlock([127, 0, 0, 0], 8));
 }
 
-const key = (name: string) => `${PROJECT}:${name}`;
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: string[]): string {
+    return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
 
 /**
- * Each principal may have one access entry: a second one for the same role or user (listed
- * twice, with another path or case, or as admin and viewer) fails in EKS with 409.
+ * Mistakes in a registry itself (not in a stack's config): kinds must be unique and usable as a
+ * config value, and each key must belong to one owner, the app or one environment, or one
+ * environment would read another's value.
  */
-function checkPrincipals(r: SettingsParser, lists: { key: string; arns: readonly string[] }[]): void {
-    const seen = new Map<string, string>();
-    for (const list of lists) {
-        for (const arn of list.arns) {
-            const principal = parsePrincipalArn(arn);
-            if (!principal) continue; // already reported as malformed
-            const identity = principalIdentity(principal);
-            const first = seen.get(identity);
-            if (first !== undefined) {
-                r.problem(
-                    `${list.key} = ${JSON.stringify(arn)}: the same IAM principal as ${first}; ` +
-                        "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
-                );
-            } else {
-                seen.set(identity, `${JSON.stringify(arn)} in ${list.key}`);
+export function registryProblems(environments: EnvironmentRegistry): string[] {
+    const problems: string[] = [];
+    const owners = new Map<string, string>([[projectKey("environment"), "the app"]]);
+    for (const [name, key] of Object.entries(APP_KEYS)) owners.set(fullKeyOf(name, key), "the app");
+    const kinds = new Set<string>();
+    for (const environment of environments) {
+        if (!/^[a-z][a-z0-9-]*$/.test(environment.kind)) {
+            problems.push(`kind ${JSON.stringify(environment.kind)}: must be lowercase letters, digits and "-", starting with a letter`);
+        }
+        if (kinds.has(environment.kind)) problems.push(`kind ${JSON.stringify(environment.kind)} is registered twice`);
+        kinds.add(environment.kind);
+        for (const [name, key] of Object.entries<ConfigKey>(environment.keys)) {
+            const fullKey = fullKeyOf(name, key);
+            const owner = owners.get(fullKey);
+            if (owner !== undefined) {
+                problems.push(`${fullKey} is declared by ${owner} and by "${environment.kind}": give "${environment.kind}"'s key a name of its own`);
             }
+            owners.set(fullKey, `"${environment.kind}"`);
+        }
+    }
+    return problems;
+}
+
+/** Whether a raw config value is the key's default (Pulumi.yaml's defaults reach every stack). */
+function isDefault(key: ConfigKey, raw: string): boolean {
+    if (key.default === undefined) return false;
+    if (key.type !== "array") return raw.trim() === String(key.default);
+    try {
+        const parsed: unknown = JSON.parse(raw);
+        return JSON.stringify(parsed) === JSON.stringify(key.default);
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Keys of other environments set on this stack. They would do nothing here, and a stack file
+ * that says `sticky:nodeCount: "5"` on a laptop stack, or `sticky:kubeContext` on an EKS one,
+ * misleads whoever reads or edits it, so they are errors. A value equal to the key's default is
+ * not reported: Pulumi hands every stack Pulumi.yaml's defaults, and a default does nothing
+ * either. Keys of other packages (`aws:region`) are theirs to read and are left alone.
+ */
+function checkForeignKeys(parser: SettingsParser, chosen: EnvironmentDefinition, environments: EnvironmentRegistry): void {
+    for (const other of environments) {
+        if (other.kind === chosen.kind) continue;
+        for (const [name, key] of Object.entries<ConfigKey>(other.keys)) {
+            if (key.fullKey !== undefined) continue;
+            const fullKey = projectKey(name);
+            const raw = parser.raw(fullKey);
+            if (raw === undefined || isDefault(key, raw)) continue;
+            parser.problem(
+                `${fullKey} = ${JSON.stringify(raw)}: only "${other.kind}" stacks read it, and this stack's ${projectKey("environment")} ` +
+                    `is "${chosen.kind}"; remove it (\`pulumi config rm ${fullKey}\`), or set ${projectKey("environment")} to "${other.kind}"`,
+            );
         }
     }
 }
 
 /**
  * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
- * problem. Call it before creating any resource.
+ * problem. Call it before creating any resource. `environments` is the registry's list unless a
+ * test passes its own.
  */
-export function parseSettings(read: ConfigReader): Settings {
-    const r = new SettingsParser(read);
+export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
+    read: ConfigReader,
+    environments: Registry = ENVIRONMENTS as EnvironmentRegistry as Registry,
+): Settings<SettingsOf<Registry[number]>> {
+    const mistakes = registryProblems(environments);
+    if (mistakes.length > 0) throw new Error(`The environment registry is inconsistent:\n${mistakes.map((m) => `  - ${m}`).join("\n")}`);
 
-    const environmentKind = r.required(
-        key("environment"),
-        (v) => (ENVIRONMENTS as readonly string[]).includes(v),
-        `must be one of ${ENVIRONMENTS.map((e) => JSON.stringify(e)).join(", ")} ` +
-            `("local": an existing local cluster; "eks": a new EKS cluster)`,
-    ) as EnvironmentKind;
+    const parser = new SettingsParser(read);
+    const kind = parser.value(projectKey("environment"), environmentKey(environments));
+    const app: AppSettings = parser.values(APP_KEYS);
 
-    const app: AppSettings = {
-        replicas: r.integer(key("replicas"), DEFAULTS.replicas, 1, 100, "must be a positive integer (1 to 100 pods)"),
-        image: r.string(
-            key("image"),
-            DEFAULTS.image,
-            (v) => v.trim() !== "" && !/\s/.test(v),
-            'must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
-        ),
-        storageSize: r.string(
-            key("storageSize"),
-            DEFAULTS.storageSize,
-            (v) => QUANTITY.test(v) && parseFloat(v) > 0,
-            'must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
-        ),
-        servicePort: r.integer(key("servicePort"), DEFAULTS.servicePort, 1, 65535, "must be a TCP port, 1 to 65535"),
-        storageClassName: r.string(
-            key("storageClassName"),
-            DEFAULTS.storageClassName,
-            (v) => v.length <= 253 && DNS_SUBDOMAIN.test(v),
-            'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "hostpath", "standard", "gp3"',
-        ),
-        protect: r.boolean(key("protect"), DEFAULTS.protect),
+    // An unknown or missing kind is reported above, and then no environment's keys are read:
+    // guessing one would report problems with keys the stack may not mean to have.
+    const definition = environments.find((e) => e.kind === kind);
+    if (definition === undefined) throw new SettingsError(parser.problems);
+
+    const context: SettingsContext = {
+        problem: (message) => parser.problem(message),
+        hasProblem: (name) => parser.hasProblem(fullKeyOf(name, definition.keys[name])),
+        key: (name) => fullKeyOf(name, definition.keys[name]),
     };
+    const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
+    checkForeignKeys(parser, definition, environments);
 
-    let environment: EnvironmentSettings;
-    if (environmentKind === "eks") {
-        environment = {
-            kind: "eks",
-            region: r.required(
-                "aws:region",
-                (v) => AWS_REGION.test(v),
-                'an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
-            ),
-            kubernetesVersion: r.string(
-                key("kubernetesVersion"),
-                DEFAULTS.kubernetesVersion,
-                (v) => EKS_VERSIONS.includes(v),
-                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions in standard support whose add-on versions ` +
-                    "are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
-            ),
-            nodeInstanceType: r.string(
-                key("nodeInstanceType"),
-                DEFAULTS.nodeInstanceType,
-                (v) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v),
-                'must be an EC2 instance type such as "t3.medium" or "m7i.large"',
-            ),
-            nodeCount: r.integer(key("nodeCount"), DEFAULTS.nodeCount, 2, 100, "must be an integer from 2 to 100 (nodes in at least two zones)"),
-            availabilityZoneCount: r.integer(
-                key("availabilityZoneCount"),
-                DEFAULTS.availabilityZoneCount,
-                2,
-                6,
-                "must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)",
-            ),
-            vpcCidr: r.string(key("vpcCidr"), DEFAULTS.vpcCidr, isValidCidr, 'must be an IPv4 /16 block such as "10.0.0.0/16"'),
-            clusterAdminArns: r.stringList(
-                key("clusterAdminArns"),
-                DEFAULTS.clusterAdminArns,
-                (v) => IAM_PRINCIPAL_ARN.test(v),
-                'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
-            ),
-            clusterViewerArns: r.stringList(
-                key("clusterViewerArns"),
-                DEFAULTS.clusterViewerArns,
-                (v) => IAM_PRINCIPAL_ARN.test(v),
-                'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
-            ),
-            publicAccessCidrs: r.stringList(
-                key("publicAccessCidrs"),
-                DEFAULTS.publicAccessCidrs,
-                isPublicCidr,
-                'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
-                    "(private ranges never reach the public endpoint)",
-            ),
-            clusterLogRetentionDays: Number(
-                r.string(
-                    key("clusterLogRetentionDays"),
-                    String(DEFAULTS.clusterLogRetentionDays),
-                    (v) => /^\d+$/.test(v) && (LOG_RETENTION_DAYS as readonly number[]).includes(Number(v)),
-                    `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
-                ),
-            ),
-        };
-        const eks = environment;
-        const cidrsAlreadyReported = r.problems.some((p) => p.startsWith(key("publicAccessCidrs")));
-        if (eks.publicAccessCidrs.length === 0 && !cidrsAlreadyReported) {
-            r.problem(
-                `${key("publicAccessCidrs")} = "[]": must list at least one block; the public endpoint cannot be open to nobody ` +
-                    '(use "0.0.0.0/0" for everyone, or your offices\' and CI runners\' addresses)',
-            );
-        } else if (eks.publicAccessCidrs.length > MAX_PUBLIC_ACCESS_CIDRS) {
-            r.problem(`${key("publicAccessCidrs")}: ${eks.publicAccessCidrs.length} blocks; EKS allows at most ${MAX_PUBLIC_ACCESS_CIDRS}`);
-        }
-        if (eks.nodeCount < eks.availabilityZoneCount) {
-            r.problem(
-                `${key("nodeCount")} = "${eks.nodeCount}": must be at least ${key("availabilityZoneCount")} (${eks.availabilityZoneCount}); ` +
-                    "each zone gets its own node group of at least one node, so a pod can always follow its volume",
-            );
-        }
-        checkPrincipals(r, [
-            { key: key("clusterAdminArns"), arns: eks.clusterAdminArns },
-            { key: key("clusterViewerArns"), arns: eks.clusterViewerArns },
-        ]);
-    } else {
-        environment = {
-            kind: "local",
-            kubeContext: r.string(
-                key("kubeContext"),
-                DEFAULTS.kubeContext,
-                (v) => v.trim() !== "",
-                'must name a context in your kubeconfig, e.g. "docker-desktop", "kind-kind", "k3d-dev", "rancher-desktop", "minikube"',
-            ),
-        };
-    }
-
-    if (r.problems.length > 0) throw new SettingsError(r.problems);
+    if (parser.problems.length > 0) throw new SettingsError(parser.problems);
     return { app, environment };
+}
+
+/** A Pulumi.yaml `config:` entry. */
+export interface DocumentedKey {
+    readonly type: ConfigKey["type"];
+    readonly items?: { readonly type: "string" };
+    readonly description: string;
+    readonly default?: ConfigKey["default"];
+}
+
+/**
+ * What Pulumi.yaml's `config:` block must declare, by key name: `environment`, the app's keys and
+ * every registered environment's own (`<kind> only: ...`), each with its type, description and
+ * default. tests/settings.test.ts compares it with the file.
+ */
+export function documentedKeys(environments: EnvironmentRegistry = ENVIRONMENTS): Record<string, DocumentedKey> {
+    const documented = (key: ConfigKey, description = key.description): DocumentedKey => ({
+        type: key.type,
+        ...(key.type === "array" ? { items: { type: "string" } } : {}),
+        description,
+        ...(key.default === undefined ? {} : { default: key.default }),
+    });
+    const keys: Record<string, DocumentedKey> = { environment: documented(environmentKey(environments)) };
+    for (const [name, key] of Object.entries<ConfigKey>(APP_KEYS)) {
+        keys[name] =
+            name === "storageClassName"
+                ? documented(key, `${key.description} ${environments.map((e) => `${e.kind}: ${e.storageClassName}.`).join(" ")}`)
+                : documented(key);
+    }
+    for (const environment of environments) {
+        for (const [name, key] of Object.entries<ConfigKey>(environment.keys)) {
+            if (key.fullKey === undefined) keys[name] = documented(key, `${environment.kind} only: ${key.description}`);
+        }
+    }
+    return keys;
 }

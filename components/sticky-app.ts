@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-// The app's defaults live once, beside the config that can override them (and that a test keeps
-// equal to Pulumi.yaml); settings.ts is pure, so this adds no Pulumi state or environment.
-import { DEFAULTS } from "../settings";
+// The component's own defaults, in a Pulumi-free module that settings.ts reads too.
+import { STICKY_APP_DEFAULTS } from "./sticky-app-defaults";
 import { webOnlyNetworkPolicy } from "./network-policy";
 import {
     containerSecurityContext,
@@ -162,12 +161,14 @@ export class StickyApp extends pulumi.ComponentResource {
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super(STICKY_APP_TYPE, name, {}, opts);
 
-        const image = args.image ?? DEFAULTS.image;
-        const replicas = args.replicas ?? DEFAULTS.replicas;
-        const storageSize = args.storageSize ?? DEFAULTS.storageSize;
-        this.claimSizePlan = planClaimSize("storageSize", storageSize, args.deployedClaims, args.storageClassAllowsExpansion ?? false);
-        const servicePort = args.servicePort ?? DEFAULTS.servicePort;
-        const protect = args.protect ?? false;
+        // Defaults resolved once, here: a caller passes only what differs.
+        const image = args.image ?? STICKY_APP_DEFAULTS.image;
+        const replicas = args.replicas ?? STICKY_APP_DEFAULTS.replicas;
+        const storageSize = args.storageSize ?? STICKY_APP_DEFAULTS.storageSize;
+        const storageClassAllowsExpansion = args.storageClassAllowsExpansion ?? STICKY_APP_DEFAULTS.storageClassAllowsExpansion;
+        this.claimSizePlan = planClaimSize("storageSize", storageSize, args.deployedClaims, storageClassAllowsExpansion);
+        const servicePort = args.servicePort ?? STICKY_APP_DEFAULTS.servicePort;
+        const protect = args.protect ?? STICKY_APP_DEFAULTS.protect;
         const resources = args.resources ?? DEFAULT_RESOURCES;
 
         // The object name is the component's name: pods, claims and DNS names all derive from it.

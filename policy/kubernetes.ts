@@ -164,6 +164,11 @@ export function containersOf(pod: PodSpec | undefined): Container[] {
     return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
 
+/** `"gp3"` for a value, `unset` for none: how messages show what a field holds. */
+export function shown(value: unknown): string {
+    return value === undefined || value === null ? "unset" : JSON.stringify(value);
+}
+
 /** `{a: "1", b: "2"}` as `a=1,b=2`, the way kubectl prints selectors. */
 export function formatLabels(labels: Record<string, string> | undefined): string {
     return Object.entries(labels ?? {})

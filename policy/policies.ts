@@ -24,6 +24,7 @@ import {
     describeObject,
     formatLabels,
     podTemplateOf,
+    shown,
     TYPES,
     type Container,
     type NetworkPolicy,
@@ -36,6 +37,9 @@ import {
     type StatefulSet,
     type StorageClass,
 } from "./kubernetes";
+import type { EnvironmentRegistry } from "../environments/environment";
+import { EBS_CSI_PROVISIONER, ebsStorageClassProblems } from "../environments/eks/storage-rule";
+import { ENVIRONMENTS } from "../environments/registry";
 
 /**
  * Stacks allowed to keep data on a laptop's node-local storage.
@@ -62,9 +66,6 @@ function isDevStack(urn: string): boolean {
     return DEV_STACKS.includes(stackOf(urn));
 }
 
-/** The provisioner of the EKS EBS CSI driver, the only one that provisions gp3. */
-export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
-
 /**
  * Classes that keep volumes in a directory on one node: fine on a laptop, data loss anywhere a
  * node can be replaced. Named after the laptop clusters' built-in classes (domain facts table).
@@ -84,11 +85,6 @@ export const NODE_LOCAL_PROVISIONERS: readonly string[] = [
  * SYS_ADMIN, ...) would be refused by the namespace anyway, or is a way out of the container.
  */
 export const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
-
-/** `"gp3"` for a value, `unset` for none: how messages show what a field holds. */
-function shown(value: unknown): string {
-    return value === undefined || value === null ? "unset" : JSON.stringify(value);
-}
 
 /** Runs `check` on the pod template of any workload type; ignores everything else. */
 function forEachPodTemplate(check: (template: PodTemplate, subject: string, report: ReportViolation) => void): ResourceValidation {
@@ -173,34 +169,6 @@ export const statefulSetKeepsItsClaims: ResourceValidationPolicy = {
 
 // ---------------------------------------------------------------------------------------------
 // Production storage: encrypted gp3 on the EBS CSI driver, volumes retained, nothing node-local.
-
-/** What is wrong with an EBS StorageClass, one sentence per field; [] when it is right. */
-export function ebsStorageClassProblems(storageClass: StorageClass): string[] {
-    const problems: string[] = [];
-    const parameters = storageClass.parameters ?? {};
-    if (parameters.type !== "gp3") {
-        problems.push(`parameters.type is ${shown(parameters.type)}, must be "gp3"`);
-    }
-    if (parameters.encrypted !== "true") {
-        problems.push(
-            `parameters.encrypted is ${shown(parameters.encrypted)}, must be "true" ` +
-                `(otherwise volumes are encrypted only if the account enforces it)`,
-        );
-    }
-    if (storageClass.reclaimPolicy !== "Retain") {
-        problems.push(
-            `reclaimPolicy is ${shown(storageClass.reclaimPolicy)} (Kubernetes defaults to "Delete"), must be "Retain" ` +
-                `so deleting a claim does not delete its volume`,
-        );
-    }
-    if (storageClass.volumeBindingMode !== "WaitForFirstConsumer") {
-        problems.push(
-            `volumeBindingMode is ${shown(storageClass.volumeBindingMode)}, must be "WaitForFirstConsumer" ` +
-                `(EBS volumes are zonal: create each in the zone its pod was scheduled to)`,
-        );
-    }
-    return problems;
-}
 
 export const ebsStorageClassEncryptedGp3: ResourceValidationPolicy = {
     name: "ebs-storage-class-encrypted-gp3",
@@ -294,47 +262,66 @@ export const noHostpathClassOutsideDev: ResourceValidationPolicy = {
 };
 
 /**
- * A class a claim names, resolved against the classes this stack creates: prod's claims must use
- * the stack's own encrypted gp3 class. The resource policies above check each class's fields; this
- * checks that the claims actually use such a class, which no single resource can show (a claim
- * naming an existing unencrypted `gp2` class passes every resource policy).
+ * A class a claim names, resolved against the classes this stack creates: outside dev stacks,
+ * claims must use a class of the stack's own that a registered environment's storage rule
+ * accepts (environments/registry.ts; for EKS, the encrypted gp3 class). The resource policies
+ * above check each class's fields; this checks that the claims actually use such a class, which
+ * no single resource can show (a claim naming an existing unencrypted `gp2` class passes every
+ * resource policy). An environment without a rule (local) is for dev stacks only.
+ *
+ * Built from a registry so that a test can show an environment's rule taking effect; the pack
+ * serves it for environments/registry.ts (`productionStorageIsEncryptedGp3`). The name is the
+ * one stack files, previews and docs know, from when gp3 was the only rule.
  */
-export const productionStorageIsEncryptedGp3: StackValidationPolicy = {
-    name: "production-storage-is-encrypted-gp3",
-    description: `Outside dev stacks (${DEV_STACKS.join(", ")}), every claim uses a StorageClass the stack creates: encrypted gp3 on the EBS CSI driver, Retain.`,
-    enforcementLevel: "mandatory",
-    validateStack: (args, report) => {
-        const classes = new Map<string, StorageClass>();
-        for (const resource of args.resources) {
-            const storageClass = resource.props as StorageClass;
-            if (resource.type === TYPES.storageClass && storageClass.metadata?.name) {
-                classes.set(storageClass.metadata.name, storageClass);
-            }
-        }
-        const checkClaim = (resource: PolicyResource, where: string, className: string | undefined) => {
-            const stack = stackOf(resource.urn);
-            const requirement = `claims in stack "${stack}" must use the stack's encrypted gp3 class (${EBS_CSI_PROVISIONER}, Retain)`;
-            if (className === undefined) return; // statefulset-storage-from-claim-templates reports it
-            const storageClass = classes.get(className);
-            if (storageClass === undefined) {
-                report(`${where} uses class "${className}", which this stack does not create; ${requirement}.`, resource.urn);
-            } else if (storageClass.provisioner !== EBS_CSI_PROVISIONER || ebsStorageClassProblems(storageClass).length > 0) {
-                report(`${where} uses class "${className}", which is not an encrypted, retained gp3 EBS class; ${requirement}.`, resource.urn);
-            }
-        };
-        for (const resource of args.resources) {
-            if (isDevStack(resource.urn)) continue;
-            const subject = describeObject(resource.type, resource.props, resource.name);
-            if (resource.type === TYPES.statefulSet) {
-                for (const template of (resource.props as StatefulSet).spec?.volumeClaimTemplates ?? []) {
-                    checkClaim(resource, `${subject}: claim template "${template.metadata?.name ?? "?"}"`, template.spec?.storageClassName);
+export function productionStoragePolicy(environments: EnvironmentRegistry): StackValidationPolicy {
+    const rules = environments.flatMap((environment) => (environment.storageRule === undefined ? [] : [environment.storageRule]));
+    const onlyDev = `only dev stacks (${DEV_STACKS.join(", ")}) may have claims: no registered environment has a storage rule`;
+    return {
+        name: "production-storage-is-encrypted-gp3",
+        description:
+            rules.length === 0
+                ? `Outside dev stacks, no claim: ${onlyDev}.`
+                : `Outside dev stacks (${DEV_STACKS.join(", ")}), every claim uses a StorageClass the stack creates: ${rules.map((r) => r.summary).join("; or ")}.`,
+        enforcementLevel: "mandatory",
+        validateStack: (args, report) => {
+            const classes = new Map<string, StorageClass>();
+            for (const resource of args.resources) {
+                const storageClass = resource.props as StorageClass;
+                if (resource.type === TYPES.storageClass && storageClass.metadata?.name) {
+                    classes.set(storageClass.metadata.name, storageClass);
                 }
-            } else if (resource.type === TYPES.persistentVolumeClaim) {
-                checkClaim(resource, subject, (resource.props as PersistentVolumeClaim).spec?.storageClassName);
             }
-        }
-    },
-};
+            const checkClaim = (resource: PolicyResource, where: string, className: string | undefined) => {
+                if (className === undefined) return; // statefulset-storage-from-claim-templates reports it
+                const stack = stackOf(resource.urn);
+                if (rules.length === 0) {
+                    report(`${where} uses class "${className}" in stack "${stack}"; ${onlyDev}.`, resource.urn);
+                    return;
+                }
+                const requirement = `claims in stack "${stack}" must use ${rules.map((r) => r.requirement).join(" or ")}`;
+                const storageClass = classes.get(className);
+                if (storageClass === undefined) {
+                    report(`${where} uses class "${className}", which this stack does not create; ${requirement}.`, resource.urn);
+                } else if (rules.every((rule) => rule.problems(storageClass).length > 0)) {
+                    report(`${where} uses class "${className}", which is not ${rules.map((r) => r.classKind).join(" or ")}; ${requirement}.`, resource.urn);
+                }
+            };
+            for (const resource of args.resources) {
+                if (isDevStack(resource.urn)) continue;
+                const subject = describeObject(resource.type, resource.props, resource.name);
+                if (resource.type === TYPES.statefulSet) {
+                    for (const template of (resource.props as StatefulSet).spec?.volumeClaimTemplates ?? []) {
+                        checkClaim(resource, `${subject}: claim template "${template.metadata?.name ?? "?"}"`, template.spec?.storageClassName);
+                    }
+                } else if (resource.type === TYPES.persistentVolumeClaim) {
+                    checkClaim(resource, subject, (resource.props as PersistentVolumeClaim).spec?.storageClassName);
+                }
+            }
+        },
+    };
+}
+
+export const productionStorageIsEncryptedGp3 = productionStoragePolicy(ENVIRONMENTS);
 
 // ---------------------------------------------------------------------------------------------
 // Containers: health, resources, and a security context that keeps them inside the container.

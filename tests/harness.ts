@@ -14,6 +14,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { EnvironmentRegistry } from "../environments/environment";
 import { TYPES } from "../policy/kubernetes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -257,15 +258,16 @@ export async function installMocks(stack: string, config: Record<string, string>
 /**
  * Runs index.ts as stack `stack` of this project with `config`, returning what it registered.
  * When the program throws (bad config, say), throws a `ProgramFailed` carrying its message and
- * what had been registered before it failed.
+ * what had been registered before it failed. `environments` replaces the registry's list, as a
+ * test adding an environment does; by default the program runs as Pulumi runs it.
  */
-async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<StackRun> {
+export async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}, environments?: EnvironmentRegistry): Promise<StackRun> {
     const recording = await installMocks(stack, config, world);
     const { resources, calls } = recording;
-    const program: () => Promise<Record<string, unknown>> = require("../index");
+    const program: (environments?: EnvironmentRegistry) => Promise<Record<string, unknown>> = require("../index");
     let outputs: Record<string, any>;
     try {
-        outputs = (await pulumi.runtime.runInPulumiStack(program)) ?? {};
+        outputs = (await pulumi.runtime.runInPulumiStack(() => program(environments))) ?? {};
     } catch (error) {
         await waitForRPCs();
         throw new ProgramFailed(error as Error, resources);

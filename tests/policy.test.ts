@@ -5,14 +5,6 @@
  * them at once to every stack policy).
  */
 import * as assert from "assert";
-import type {
-    EnforcementLevel,
-    PolicyResource,
-    ResourceValidation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
 import * as k8s from "@pulumi/kubernetes";
 import { TYPES, type ClaimTemplate, type Container, type PodSpec, type Service, type ServicePort, type StatefulSet, type StorageClass, type Volume } from "../policy/kubernetes";
 import {
@@ -34,87 +26,14 @@ import {
     statefulSetStorageFromClaimTemplates,
     workloadsHaveNetworkPolicy,
 } from "../policy/policies";
-import { runStack, typeToken, type Registered } from "./harness";
+import { runStack, typeToken } from "./harness";
+import { asFake, check, checkStack, evaluatePack, messagesOf, type FakeResource, type Finding } from "./policy-engine";
 
 const STATEFULSET = TYPES.statefulSet;
 const SERVICE = TYPES.service;
 const STORAGE_CLASS = TYPES.storageClass;
 const PVC = TYPES.persistentVolumeClaim;
 const CRON_JOB = TYPES.cronJob;
-
-// ---------------------------------------------------------------------------------------------
-// A fake engine: the arguments the policy SDK would build, and the violations reported.
-
-/** A resource as a policy sees it. `props` are inputs for resource policies, outputs for stack ones. */
-interface FakeResource {
-    readonly type: string;
-    readonly props: object;
-    readonly name?: string;
-    readonly stack?: string;
-}
-
-const urnOf = (r: FakeResource) => `urn:pulumi:${r.stack ?? "prod"}::sticky::${r.type}::${r.name ?? "sticky"}`;
-
-const noOptions = {
-    protect: false,
-    ignoreChanges: [],
-    aliases: [],
-    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-    additionalSecretOutputs: [],
-};
-
-// The SDK's type-matching helpers take resource classes; the pack matches on type tokens instead,
-// so the fakes never need them.
-const typeHelpers = { isType: () => false, asType: () => undefined };
-
-function resourceArgs(r: FakeResource): ResourceValidationArgs {
-    return {
-        type: r.type,
-        props: r.props as Record<string, unknown>,
-        urn: urnOf(r),
-        name: r.name ?? "sticky",
-        opts: noOptions,
-        stackTags: new Map(),
-        getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string) => {
-            throw new Error(`policy marked itself not applicable: ${reason}`);
-        },
-        ...typeHelpers,
-    };
-}
-
-function policyResource(r: FakeResource): PolicyResource {
-    return {
-        type: r.type,
-        props: r.props as Record<string, unknown>,
-        urn: urnOf(r),
-        name: r.name ?? "sticky",
-        opts: noOptions,
-        dependencies: [],
-        propertyDependencies: {},
-        ...typeHelpers,
-    };
-}
-
-/** Every message a resource policy reports for one resource. */
-async function check(policy: ResourceValidationPolicy, resource: FakeResource): Promise<string[]> {
-    const messages: string[] = [];
-    const validations = ([] as ResourceValidation[]).concat(policy.validateResource ?? []);
-    for (const validate of validations) await validate(resourceArgs(resource), (message) => messages.push(message));
-    return messages;
-}
-
-/** Every message a stack policy reports for a set of resources, with the URN it names. */
-async function checkStack(policy: StackValidationPolicy, resources: FakeResource[]): Promise<{ message: string; urn?: string }[]> {
-    const reported: { message: string; urn?: string }[] = [];
-    await policy.validateStack(
-        { resources: resources.map(policyResource), stackTags: new Map(), getConfig: <T extends object>() => ({}) as T, notApplicable: () => { throw new Error("not applicable"); } },
-        (message, urn) => reported.push({ message, urn }),
-    );
-    return reported;
-}
-
-const messagesOf = (reported: { message: string }[]) => reported.map((r) => r.message);
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: the article's app done right; each test changes one thing.
@@ -564,31 +483,6 @@ describe("policy pack: network exposure", () => {
 
 // ---------------------------------------------------------------------------------------------
 // The pack as a whole, over the committed stacks.
-
-interface Finding {
-    readonly policy: string;
-    readonly level: EnforcementLevel;
-    readonly message: string;
-}
-
-const isStackPolicy = (policy: ResourceValidationPolicy | StackValidationPolicy): policy is StackValidationPolicy =>
-    "validateStack" in policy;
-
-/** Inputs as props for both kinds of policy: under mocks, a resource's outputs are its inputs. */
-const asFake = (r: Registered): FakeResource => ({ type: r.type, props: r.inputs, name: r.name, stack: stackOf(r.urn) });
-
-/** What the engine would report for a stack: each resource to every resource policy, all of them to every stack policy. */
-async function evaluatePack(resources: FakeResource[]): Promise<Finding[]> {
-    const findings: Finding[] = [];
-    for (const policy of policies) {
-        const level = levelOf(policy);
-        const messages = isStackPolicy(policy)
-            ? messagesOf(await checkStack(policy, resources))
-            : (await Promise.all(resources.map((resource) => check(policy, resource)))).flat();
-        findings.push(...messages.map((message) => ({ policy: policy.name, level, message })));
-    }
-    return findings;
-}
 
 const mandatory = (findings: Finding[]) => findings.filter((f) => f.level === "mandatory");
 

@@ -3,8 +3,11 @@
  * No Pulumi here: parseSettings only sees a function that reads keys.
  */
 import * as assert from "assert";
-import { DEFAULTS, parseSettings, SettingsError, type Settings } from "../settings";
-import { projectDefaults } from "./harness";
+import { STICKY_APP_DEFAULTS } from "../components/sticky-app-defaults";
+import type { EnvironmentDefinition } from "../environments/environment";
+import { ENVIRONMENTS } from "../environments/registry";
+import { APP_KEYS, documentedKeys, parseSettings, registryProblems, SettingsError, type ConfigKey, type Settings } from "../settings";
+import { configDocProblems, declaredConfig } from "./pulumi-yaml";
 
 const reader = (config: Record<string, string>) => (key: string) => config[key];
 const local = { "sticky:environment": "local" };
@@ -372,16 +375,74 @@ describe("settings", () => {
         );
     });
 
-    it("ignores the other environment's keys (Pulumi.yaml defaults apply to every stack)", () => {
-        const s = parseSettings(reader({ ...local, "sticky:kubernetesVersion": "1.35", "aws:region": "eu-west-1" }));
+    it("ignores another environment's keys at their defaults (Pulumi.yaml's reach every stack) and other packages' keys", () => {
+        const s = parseSettings(
+            reader({ ...local, "sticky:kubernetesVersion": "1.35", "sticky:publicAccessCidrs": '[ "0.0.0.0/0" ]', "aws:region": "eu-west-1" }),
+        );
         assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "docker-desktop" });
     });
 
-    it("keeps its defaults equal to the ones Pulumi.yaml declares", () => {
-        const declared = projectDefaults();
-        const mirrored = Object.fromEntries(
-            Object.entries(DEFAULTS).map(([name, value]) => [`sticky:${name}`, typeof value === "string" ? value : JSON.stringify(value)]),
-        );
-        assert.deepStrictEqual(declared, mirrored);
+    it("refuses another environment's keys set to anything else: they would do nothing on this stack", () => {
+        assert.deepStrictEqual(problemsOf({ ...local, "sticky:nodeCount": "5", "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/admin"]' }), [
+            'sticky:nodeCount = "5": only "eks" stacks read it, and this stack\'s sticky:environment is "local"; ' +
+                'remove it (`pulumi config rm sticky:nodeCount`), or set sticky:environment to "eks"',
+            'sticky:clusterAdminArns = "[\\"arn:aws:iam::123456789012:role/admin\\"]": only "eks" stacks read it, and this stack\'s sticky:environment is "local"; ' +
+                'remove it (`pulumi config rm sticky:clusterAdminArns`), or set sticky:environment to "eks"',
+        ]);
+        assert.deepStrictEqual(problemsOf({ ...eks, "sticky:kubeContext": "kind-kind" }), [
+            'sticky:kubeContext = "kind-kind": only "local" stacks read it, and this stack\'s sticky:environment is "eks"; ' +
+                'remove it (`pulumi config rm sticky:kubeContext`), or set sticky:environment to "local"',
+        ]);
+    });
+
+    it("an unknown or missing environment stops there: no environment's keys are read, none is guessed", () => {
+        // Parsed as local, the empty kubeContext would be a second problem; parsed as eks, the region.
+        const allowed = 'must be one of "local", "eks" ("local": an existing local cluster; "eks": a new EKS cluster)';
+        assert.deepStrictEqual(problemsOf({ "sticky:environment": "docker", "sticky:kubeContext": "", "sticky:replicas": "0" }), [
+            `sticky:environment = "docker": ${allowed}`,
+            'sticky:replicas = "0": must be a positive integer (1 to 100 pods)',
+        ]);
+        assert.deepStrictEqual(problemsOf({ "sticky:kubeContext": "", "sticky:nodeCount": "5" }), [`sticky:environment is not set: ${allowed}`]);
+    });
+
+    it("takes the app's defaults from StickyApp, which owns them", () => {
+        const { app } = parseSettings(reader(local));
+        const { replicas, image, storageSize, servicePort, protect } = STICKY_APP_DEFAULTS;
+        assert.deepStrictEqual(app, { replicas, image, storageSize, servicePort, protect, storageClassName: "hostpath" });
+    });
+
+    it("gives every key a default that passes its own check", () => {
+        const valid = (key: ConfigKey): boolean => {
+            switch (key.type) {
+                case "string":
+                    return key.default === undefined || key.check(key.default);
+                case "integer":
+                    return key.default === undefined || (key.default >= key.min && key.default <= key.max && (key.check?.(key.default) ?? true));
+                case "boolean":
+                    return true;
+                case "array":
+                    return key.default === undefined || key.default.every(key.check);
+            }
+        };
+        const keys: [string, ConfigKey][] = [...Object.entries(APP_KEYS), ...ENVIRONMENTS.flatMap((e) => Object.entries<ConfigKey>(e.keys))];
+        assert.ok(keys.length > 10, "the app's and both environments' keys");
+        assert.deepStrictEqual(keys.filter(([, key]) => !valid(key)).map(([name]) => name), []);
+    });
+
+    it("has Pulumi.yaml declare every key with the type, default and description the code gives it", () => {
+        assert.deepStrictEqual(configDocProblems(documentedKeys(), declaredConfig()), []);
+    });
+
+    it("refuses a registry with a kind twice, a kind that is no config value, or a key two owners declare", () => {
+        const [localDefinition, eksDefinition] = ENVIRONMENTS;
+        const copy = (kind: string, keys: EnvironmentDefinition["keys"]): EnvironmentDefinition => ({ ...localDefinition, kind, keys });
+        assert.deepStrictEqual(registryProblems(ENVIRONMENTS), []);
+        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("local", {}), copy("Docker Desktop", {}), copy("kind", { replicas: APP_KEYS.replicas, nodeCount: eksDefinition.keys.nodeCount })]), [
+            'kind "local" is registered twice',
+            'kind "Docker Desktop": must be lowercase letters, digits and "-", starting with a letter',
+            'sticky:replicas is declared by the app and by "kind": give "kind"\'s key a name of its own',
+            'sticky:nodeCount is declared by "eks" and by "kind": give "kind"\'s key a name of its own',
+        ]);
+        assert.throws(() => parseSettings(reader(local), [localDefinition, copy("local", {})]), /^Error: The environment registry is inconsistent:\n {2}- kind "local" is registered twice$/);
     });
 });

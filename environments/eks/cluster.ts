@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksSettings } from "../../settings";
+import type { EksSettings } from "./definition";
 import type { AddonVersions } from "./addon-versions";
 import { CLUSTER_VIEWER_GROUP } from "./cluster-viewer";
 import type { Network } from "./network";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksSettings } from "../../settings";
+import type { EksSettings } from "./definition";
 
 /**
  * Splits a /16 VPC block into /20 subnets: private ones from the bottom (x.y.0.0, x.y.16.0, ...)

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
-import type { EksSettings } from "../../settings";
+import type { EksSettings } from "./definition";
 import type { Network } from "./network";
 
 const NODE_POLICY_ARNS = [

@@ -1,13 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { EBS_CSI_PROVISIONER } from "./storage-rule";
 
 /** The gp3 class lets claims grow (EBS volumes resize online), so a bigger claim size grows them. */
 export const GP3_ALLOWS_EXPANSION = true;
 
 /**
- * The encrypted gp3 StorageClass the app's claims name: EBS CSI (`ebs.csi.aws.com`),
- * `WaitForFirstConsumer` (EBS volumes are zonal: each is made in its pod's zone), expandable,
- * reclaim policy Retain (a deleted claim leaves its volume and data in EBS; see the README's
+ * The encrypted gp3 StorageClass the app's claims name, as storage-rule.ts (which the policy
+ * pack applies) asks: EBS CSI (`ebs.csi.aws.com`), `WaitForFirstConsumer` (EBS volumes are zonal:
+ * each is made in its pod's zone), expandable, reclaim policy Retain (a deleted claim leaves its volume and data in EBS; see the README's
  * destroy notes). `@pulumi/eks`'s `storageClasses` option is not used: it writes the removed
  * in-tree `kubernetes.io/aws-ebs` provisioner.
  */
@@ -26,7 +27,7 @@ export function gp3StorageClass(
                 // not name a class, as the article's original YAML does not.
                 annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
             },
-            provisioner: "ebs.csi.aws.com",
+            provisioner: EBS_CSI_PROVISIONER,
             parameters: {
                 type: "gp3",
                 encrypted: "true",

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { LocalSettings } from "../settings";
-import type { Environment } from "./environment";
+import type { Environment } from "../environment";
+import type { LocalSettings } from "./definition";
 
 /**
  * The class's `allowVolumeExpansion`, as a plain value. A class without the field (hostpath,

@@ -1,14 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksSettings } from "../settings";
-import type { Environment } from "./environment";
-import { addonVersionsFor } from "./eks/addon-versions";
-import { eksAddons } from "./eks/addons";
-import { eksControlPlane } from "./eks/cluster";
-import { ClusterViewerAccess } from "./eks/cluster-viewer";
-import { eksNetwork } from "./eks/network";
-import { eksNodes } from "./eks/nodes";
-import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./eks/storage";
+import type { Environment } from "../environment";
+import { addonVersionsFor } from "./addon-versions";
+import { eksAddons } from "./addons";
+import { eksControlPlane } from "./cluster";
+import { ClusterViewerAccess } from "./cluster-viewer";
+import type { EksSettings } from "./definition";
+import { eksNetwork } from "./network";
+import { eksNodes } from "./nodes";
+import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./storage";
 
 /** Settings the EKS environment needs beyond its own: the class to create, and protection. */
 export interface EksStorage {
@@ -18,7 +18,8 @@ export interface EksStorage {
 
 /**
  * A new EKS cluster for the app, in a VPC of its own. Each AWS concern lives in one file of
- * `environments/eks/`, and this function only wires them in order:
+ * `environments/eks/`, and this function only wires them in order (definition.ts holds the
+ * environment's keys, their validation and its storage rule, without any Pulumi import):
  *
  *   network.ts  VPC, a private and a public subnet per zone, one NAT gateway
  *   cluster.ts  control plane, its log group, access entries (admins, viewers), endpoint CIDRs

@@ -1,0 +1,217 @@
+/**
+ * The EKS environment's pure half: its kind, its keys with their validation, the checks across
+ * them, and its storage rule. The resources (VPC, cluster, nodes, add-ons, gp3 class) are in
+ * environment.ts and the files it wires, loaded only when a stack deploys here, so neither a
+ * dev stack, settings.ts nor the policy pack ever loads @pulumi/aws or @pulumi/eks.
+ */
+import type { SettingsContext } from "../../settings";
+import { defineEnvironment } from "../environment";
+import { KUBERNETES_VERSIONS } from "./addon-versions";
+import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
+import { gp3StorageRule } from "./storage-rule";
+
+/** A new EKS cluster in its own VPC. */
+export interface EksSettings {
+    readonly kind: "eks";
+    readonly region: string;
+    readonly kubernetesVersion: string;
+    readonly nodeInstanceType: string;
+    readonly nodeCount: number;
+    readonly availabilityZoneCount: number;
+    readonly vpcCidr: string;
+    /** IAM roles or users made cluster-admin through access entries. */
+    readonly clusterAdminArns: readonly string[];
+    /** IAM roles or users that may read the cluster and dry-run changes, never write (CI previews). */
+    readonly clusterViewerArns: readonly string[];
+    /** Source addresses allowed to reach the public API endpoint. */
+    readonly publicAccessCidrs: readonly string[];
+    /** Days CloudWatch keeps the control plane's logs. */
+    readonly clusterLogRetentionDays: number;
+}
+
+/**
+ * The EKS versions a stack may ask for: exactly those with a row of pinned add-on versions in
+ * addon-versions.ts (the versions in standard support on 2026-11-30; see there).
+ */
+const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
+
+/** CloudWatch Logs accepts only these retention periods, in days. */
+const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** EKS's limit on `publicAccessCidrs` per cluster. */
+const MAX_PUBLIC_ACCESS_CIDRS = 40;
+
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function isValidVpcCidr(value: string): boolean {
+    const match = IPV4_CIDR.exec(value);
+    if (!match) return false;
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    // The network is carved into /20 subnets (one private and one public per zone, up to six
+    // zones: see network.ts), which takes exactly a /16 on a /16 boundary.
+    return octets.every((o) => o <= 255) && prefix === 16 && octets[2] === 0 && octets[3] === 0;
+}
+
+/**
+ * A public IPv4 block for the EKS API endpoint's allow list: a valid network address (no host
+ * bits set, which EKS rejects) outside the private and loopback ranges, which the public endpoint
+ * never sees as a source (nodes and VPC clients use the private endpoint).
+ */
+function isPublicCidr(value: string): boolean {
+    const match = IPV4_CIDR.exec(value);
+    if (!match) return false;
+    const octets = match.slice(1, 5).map(Number);
+    const prefix = Number(match[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) return false;
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const size = 2 ** (32 - prefix);
+    if (address % size !== 0) return false;
+    const inBlock = (base: number[], bits: number) => {
+        const start = base.reduce((acc, o) => acc * 256 + o, 0);
+        return address >= start && address < start + 2 ** (32 - bits) && prefix >= bits;
+    };
+    return !(inBlock([10, 0, 0, 0], 8) || inBlock([172, 16, 0, 0], 12) || inBlock([192, 168, 0, 0], 16) || inBlock([127, 0, 0, 0], 8));
+}
+
+/**
+ * Each principal may have one access entry: a second one for the same role or user (listed
+ * twice, with another path or case, or as admin and viewer) fails in EKS with 409.
+ */
+function checkPrincipals(context: SettingsContext, lists: { key: string; arns: readonly string[] }[]): void {
+    const seen = new Map<string, string>();
+    for (const list of lists) {
+        for (const arn of list.arns) {
+            const principal = parsePrincipalArn(arn);
+            if (!principal) continue; // already reported as malformed
+            const identity = principalIdentity(principal);
+            const first = seen.get(identity);
+            if (first !== undefined) {
+                context.problem(
+                    `${list.key} = ${JSON.stringify(arn)}: the same IAM principal as ${first}; ` +
+                        "a principal gets one access entry (EKS refuses a second with 409): list it once, as admin or as viewer",
+                );
+            } else {
+                seen.set(identity, `${JSON.stringify(arn)} in ${list.key}`);
+            }
+        }
+    }
+}
+
+export const eksDefinition = defineEnvironment({
+    kind: "eks",
+    description: "a new EKS cluster",
+    storageClassName: "the name of the gp3 class the stack creates",
+    keys: {
+        region: {
+            type: "string",
+            fullKey: "aws:region",
+            description: "the AWS region the cluster and its VPC are made in (the AWS provider reads it too).",
+            check: (value: string) => AWS_REGION.test(value),
+            allowed: 'an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
+        },
+        kubernetesVersion: {
+            type: "string",
+            default: "1.35",
+            description:
+                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those in standard support with add-on versions pinned in ` +
+                "environments/eks/addon-versions.ts). Changing it upgrades the control plane, the node groups and every add-on.",
+            check: (value: string) => EKS_VERSIONS.includes(value),
+            allowed:
+                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions in standard support whose add-on versions ` +
+                "are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
+        },
+        nodeInstanceType: {
+            type: "string",
+            default: "t3.medium",
+            description: "EC2 instance type of the managed nodes.",
+            check: (value: string) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value),
+            allowed: 'must be an EC2 instance type such as "t3.medium" or "m7i.large"',
+        },
+        nodeCount: {
+            type: "integer",
+            default: 3,
+            min: 2,
+            max: 100,
+            description: "managed nodes in all, spread evenly over one node group per zone (at least one per zone, up to 100).",
+            allowed: "must be an integer from 2 to 100 (nodes in at least two zones)",
+        },
+        availabilityZoneCount: {
+            type: "integer",
+            default: 3,
+            min: 2,
+            max: 6,
+            description: "zones for nodes and subnets (2 to 6).",
+            allowed: "must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)",
+        },
+        vpcCidr: {
+            type: "string",
+            default: "10.0.0.0/16",
+            description: "the VPC's IPv4 /16 block.",
+            check: isValidVpcCidr,
+            allowed: 'must be an IPv4 /16 block such as "10.0.0.0/16"',
+        },
+        clusterAdminArns: {
+            type: "array",
+            default: [],
+            description:
+                "IAM role or user ARNs given cluster-admin through access entries (not the identity that creates the cluster: EKS makes it admin already).",
+            check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
+            allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+        },
+        clusterViewerArns: {
+            type: "array",
+            default: [],
+            description: "IAM role or user ARNs (CI's preview and drift roles) that may read the cluster and dry-run changes, never write.",
+            check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
+            allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
+        },
+        publicAccessCidrs: {
+            type: "array",
+            default: ["0.0.0.0/0"],
+            description: `public IPv4 blocks allowed to reach the API server's public endpoint (at most ${MAX_PUBLIC_ACCESS_CIDRS}).`,
+            check: isPublicCidr,
+            allowed:
+                'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
+                "(private ranges never reach the public endpoint)",
+        },
+        clusterLogRetentionDays: {
+            type: "integer",
+            default: 30,
+            min: 1,
+            max: 3653,
+            check: (value: number) => LOG_RETENTION_DAYS.includes(value),
+            description: `days CloudWatch keeps the control plane's logs (a CloudWatch retention value: ${LOG_RETENTION_DAYS.slice(0, 8).join(", ")}, ...).`,
+            allowed: `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
+        },
+    },
+    settings: (values, context): EksSettings => {
+        const settings: EksSettings = { kind: "eks", ...values };
+        const cidrs = context.key("publicAccessCidrs");
+        if (settings.publicAccessCidrs.length === 0 && !context.hasProblem("publicAccessCidrs")) {
+            context.problem(
+                `${cidrs} = "[]": must list at least one block; the public endpoint cannot be open to nobody ` +
+                    '(use "0.0.0.0/0" for everyone, or your offices\' and CI runners\' addresses)',
+            );
+        } else if (settings.publicAccessCidrs.length > MAX_PUBLIC_ACCESS_CIDRS) {
+            context.problem(`${cidrs}: ${settings.publicAccessCidrs.length} blocks; EKS allows at most ${MAX_PUBLIC_ACCESS_CIDRS}`);
+        }
+        if (settings.nodeCount < settings.availabilityZoneCount) {
+            context.problem(
+                `${context.key("nodeCount")} = "${settings.nodeCount}": must be at least ${context.key("availabilityZoneCount")} ` +
+                    `(${settings.availabilityZoneCount}); each zone gets its own node group of at least one node, so a pod can always follow its volume`,
+            );
+        }
+        checkPrincipals(context, [
+            { key: context.key("clusterAdminArns"), arns: settings.clusterAdminArns },
+            { key: context.key("clusterViewerArns"), arns: settings.clusterViewerArns },
+        ]);
+        return settings;
+    },
+    storageRule: gp3StorageRule,
+    deploy: async (settings, app) => {
+        const { eksEnvironment } = await import("./environment");
+        return eksEnvironment(settings, { storageClassName: app.storageClassName, protect: app.protect });
+    },
+});
