@@ -35,33 +35,24 @@ const noOptions = {
 // so the fakes never need them.
 const typeHelpers = { isType: () => false, asType: () => undefined };
 
-export function resourceArgs(r: FakeResource): ResourceValidationArgs {
+/** What the SDK tells both kinds of policy about a resource. */
+function described(r: FakeResource) {
+    return { type: r.type, props: r.props as Record<string, unknown>, urn: urnOf(r), name: r.name ?? "sticky", opts: noOptions, ...typeHelpers };
+}
+
+function resourceArgs(r: FakeResource): ResourceValidationArgs {
     return {
-        type: r.type,
-        props: r.props as Record<string, unknown>,
-        urn: urnOf(r),
-        name: r.name ?? "sticky",
-        opts: noOptions,
+        ...described(r),
         stackTags: new Map(),
         getConfig: <T extends object>() => ({}) as T,
         notApplicable: (reason?: string) => {
             throw new Error(`policy marked itself not applicable: ${reason}`);
         },
-        ...typeHelpers,
     };
 }
 
 function policyResource(r: FakeResource): PolicyResource {
-    return {
-        type: r.type,
-        props: r.props as Record<string, unknown>,
-        urn: urnOf(r),
-        name: r.name ?? "sticky",
-        opts: noOptions,
-        dependencies: [],
-        propertyDependencies: {},
-        ...typeHelpers,
-    };
+    return { ...described(r), dependencies: [], propertyDependencies: {} };
 }
 
 /** Every message a resource policy reports for one resource. */
