@@ -8,7 +8,9 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { STICKY_APP_TYPE } from "../components/sticky-app";
 import { ENVIRONMENTS } from "../environments/registry";
+import { TYPES } from "../policy/kubernetes";
 import { productionStorageIsEncryptedGp3, productionStoragePolicy } from "../policy/policies";
 import { documentedKeys, parseSettings, SettingsError } from "../settings";
 import { existingDefinition } from "./example-environment/definition";
@@ -17,8 +19,8 @@ import { asFake, checkStack, messagesOf } from "./policy-engine";
 import { configDocProblems, declaredConfig } from "./pulumi-yaml";
 
 const WITH_EXISTING = [...ENVIRONMENTS, existingDefinition];
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+const STORAGE_CLASS = TYPES.storageClass;
+const STATEFULSET = TYPES.statefulSet;
 const reader = (config: Record<string, string>) => (key: string) => config[key];
 
 /** The problems parseSettings reports for `config` with the example registered. */
@@ -148,7 +150,7 @@ describe("an environment added through the registry alone (tests/example-environ
                 ["longhorn-retained", "driver.longhorn.io", "3", "Retain"],
             );
             assert.strictEqual(find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "longhorn-retained");
-            assert.ok(find(run, "sticky:app:StickyApp").dependencies.includes(storageClass.urn));
+            assert.ok(find(run, STICKY_APP_TYPE).dependencies.includes(storageClass.urn));
         });
 
         it("exports the app's outputs with the environment's kind and context, and creates nothing in AWS", () => {

@@ -5,12 +5,13 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { StickyApp } from "../components/sticky-app";
+import { StickyApp, STICKY_APP_TYPE } from "../components/sticky-app";
 import { STICKY_APP_DEFAULTS } from "../components/sticky-app-defaults";
+import { TYPES } from "../policy/kubernetes";
 import { find, installMocks, runStack, waitForRPCs, type Registered, type StackRun } from "./harness";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const SERVICE = "kubernetes:core/v1:Service";
+const STATEFULSET = TYPES.statefulSet;
+const SERVICE = TYPES.service;
 
 describe("StickyApp constructed directly, given only its StorageClass", () => {
     let direct: StackRun;
@@ -57,7 +58,7 @@ describe("StickyApp constructed directly, given only its StorageClass", () => {
     it("registers exactly what the dev stack registers for the app, where index.ts passes every setting from Pulumi.yaml", async () => {
         const dev = await runStack("dev");
         const children = (run: StackRun) => {
-            const component = find(run, "sticky:app:StickyApp");
+            const component = find(run, STICKY_APP_TYPE);
             return run.resources
                 .filter((r) => r.parent === component.urn)
                 .map((r: Registered) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: r.protect }))
