@@ -141,8 +141,8 @@ export const DEFAULT_RESOURCES = {
 
 /**
  * kube-score checks the component declines, each with the reason. They go on the StatefulSet as
- * kube-score's own `kube-score/ignore` annotation; the README's table of what the component adds
- * gives each its reason too, and `npm run kube-score` (and a unit test) fail when one is missing.
+ * kube-score's own `kube-score/ignore` annotation; the table of what the component adds in
+ * docs/architecture.md gives each its reason too, and `npm run kube-score` (and a unit test) fail when one is missing.
  */
 export const KUBE_SCORE_DECLINED: Readonly<Record<string, string>> = {
     "container-image-pull-policy":

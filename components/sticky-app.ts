@@ -72,7 +72,7 @@ export interface StickyAppArgs {
      * Size requested by each claim, a Kubernetes quantity. A bigger size re-creates the
      * StatefulSet around its running pods (its claim template cannot change in place) and, where
      * `storageClassAllowsExpansion`, grows every existing claim in place; a smaller one is refused.
-     * See {@link planClaimSize} and the README's "Changing the storage size".
+     * See {@link planClaimSize} and docs/storage-size.md.
      * @default "1Gi"
      */
     readonly storageSize?: string;
@@ -225,7 +225,7 @@ export class StickyApp extends pulumi.ComponentResource {
         // destroy: it is owned by this ConfigMap (`ownerReferences`) and `deletedWith` it, so
         // `pulumi destroy` deletes the ConfigMap and Kubernetes' garbage collector takes the
         // StatefulSet and its pods with it (foreground: destroy waits until they are gone).
-        // Claims have no owner (Retain) and stay. See the README's "Changing the storage size".
+        // Claims have no owner (Retain) and stay. See docs/storage-size.md.
         this.lifetime = new k8s.core.v1.ConfigMap(
             `${appName}-lifetime`,
             {

@@ -8,7 +8,7 @@
  * objects keep their resourceVersions throughout (checked at the end).
  *
  * STICKY_WRITE_FIXTURES=1 copies each real preview into tests/fixtures/previews/ (the unit tests'
- * fixtures, and the README's example).
+ * fixtures, and the example in docs/pull-request-review.md).
  */
 import * as assert from "assert";
 import * as fs from "fs";

@@ -31,7 +31,7 @@ if command -v kubectl >/dev/null 2>&1 && ! kubectl config get-contexts "$context
     echo "error: sticky:kubeContext = \"$context\" is not a context in your kubeconfig." >&2
     echo "       Contexts: $(kubectl config get-contexts -o name | tr '\n' ' ')" >&2
     echo "       Enable Kubernetes in Docker Desktop, or point the stack at your cluster:" >&2
-    echo "       pulumi config set sticky:kubeContext <context> --stack dev   (see README: Other local clusters)" >&2
+    echo "       pulumi config set sticky:kubeContext <context> --stack dev   (see README.md, Other local clusters)" >&2
     exit 1
 fi
 

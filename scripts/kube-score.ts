@@ -14,8 +14,8 @@
  *
  * It fails when:
  * - kube-score reports a CRITICAL finding (its own exit status, and its `ci` output read back);
- * - a check is declined with `kube-score/ignore` but the README's table of what the component
- *   adds does not name it with a reason;
+ * - a check is declined with `kube-score/ignore` but the table of what the component adds
+ *   (docs/architecture.md) does not name it with a reason;
  * - the gate cannot fail: each time, it also scores the dev manifests with one fix taken back
  *   (the ignore annotation, the NetworkPolicy, the distinct liveness probe) and requires
  *   kube-score to report that check CRITICAL and exit non-zero.
@@ -102,23 +102,27 @@ export function declinedChecks(manifests: Manifest[]): string[] {
     return [...new Set(ids)].filter((id) => id !== "").sort();
 }
 
+/** The document whose table gives each declined check its reason, relative to the project root. */
+export const DECLINES_DOC = "docs/architecture.md";
+const DECLINES_HEADING = "What the component adds to the article, and why";
+
 /**
- * The table in README.md headed "What the component adds to the article, and why": its rows.
+ * The table in DECLINES_DOC headed "What the component adds to the article, and why": its rows.
  * A declined check must appear in a row as `kube-score/ignore: <check>` with a reason beside it.
  */
-export function undocumentedDeclines(readme: string, ids: string[]): string[] {
-    const heading = readme.indexOf("What the component adds to the article, and why");
-    if (heading < 0) return ids.map((id) => `${id}: README.md has no "What the component adds to the article, and why" table`);
+export function undocumentedDeclines(doc: string, ids: string[]): string[] {
+    const heading = doc.indexOf(DECLINES_HEADING);
+    if (heading < 0) return ids.map((id) => `${id}: ${DECLINES_DOC} has no "${DECLINES_HEADING}" table`);
     const rows: string[] = [];
-    for (const line of readme.slice(heading).split("\n").slice(1)) {
+    for (const line of doc.slice(heading).split("\n").slice(1)) {
         if (line.startsWith("|")) rows.push(line);
         else if (rows.length > 0 && line.trim() === "") break;
     }
     return ids.flatMap((id) => {
         const row = rows.find((r) => r.includes(`kube-score/ignore: ${id}`));
-        if (row === undefined) return [`${id} is declined (kube-score/ignore) but no row of the README's table names "kube-score/ignore: ${id}"`];
+        if (row === undefined) return [`${id} is declined (kube-score/ignore) but no row of ${DECLINES_DOC}'s table names "kube-score/ignore: ${id}"`];
         const reason = row.split("|")[2]?.trim() ?? "";
-        return reason.length < 20 ? [`${id}: the README's row gives no reason (its second column is "${reason}")`] : [];
+        return reason.length < 20 ? [`${id}: ${DECLINES_DOC}'s row gives no reason (its second column is "${reason}")`] : [];
     });
 }
 
@@ -206,7 +210,7 @@ async function main(): Promise<number> {
 
 /** Scores both stacks and the self-checks into `outDir`; 0 when all is well. */
 async function scoreAll(kubeScore: string, outDir: string): Promise<number> {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const declinesDoc = fs.readFileSync(path.join(ROOT, DECLINES_DOC), "utf8");
     const problems: string[] = [];
     let devManifests: Manifest[] = [];
 
@@ -228,7 +232,7 @@ async function scoreAll(kubeScore: string, outDir: string): Promise<number> {
         if (critical.length > 0 || result.status !== 0) {
             problems.push(`stack ${stack}: kube-score exited ${result.status} with ${critical.length} CRITICAL finding(s)${result.output ? `: ${result.output}` : ""}`);
         }
-        for (const problem of undocumentedDeclines(readme, declinedChecks(manifests))) problems.push(`stack ${stack}: ${problem}`);
+        for (const problem of undocumentedDeclines(declinesDoc, declinedChecks(manifests))) problems.push(`stack ${stack}: ${problem}`);
     }
 
     // The gate must be able to fail: each fix taken back must turn it red, naming its check.
@@ -247,7 +251,7 @@ async function scoreAll(kubeScore: string, outDir: string): Promise<number> {
         console.error(`\nkube-score: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         return 1;
     }
-    console.log("\nkube-score: no CRITICAL finding in either stack; every declined check has its reason in the README; each self-check failed as it must");
+    console.log(`\nkube-score: no CRITICAL finding in either stack; every declined check has its reason in ${DECLINES_DOC}; each self-check failed as it must`);
     return 0;
 }
 

@@ -373,9 +373,9 @@ describe("EKS environment (stack prod)", () => {
             });
         });
 
-        it("is the tag the README's volume lookup filters on", () => {
-            const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-            assert.ok(readme.includes(`Name=tag:${VOLUME_CLUSTER_TAG},Values=sticky-prod`));
+        it("is the tag the volume lookup in docs/prod-on-eks.md filters on", () => {
+            const doc = fs.readFileSync(path.join(ROOT, "docs", "prod-on-eks.md"), "utf8");
+            assert.ok(doc.includes(`Name=tag:${VOLUME_CLUSTER_TAG},Values=sticky-prod`));
         });
     });
 

@@ -17,7 +17,7 @@ import { TYPES } from "../policy/kubernetes";
 import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../scripts/review/preview";
 import { claimName, compareQuantities, EBS_CSI_ADDON, GITHUB_COMMENT_LIMIT, renderReview, reviewPreview, VERDICT_TITLES, WATCHED_TYPES, type Verdict } from "../scripts/review/review";
 import { ROOT, runStack, typeToken } from "./harness";
-import { currentBlock, exampleBlock, README } from "../scripts/review/readme-example";
+import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../scripts/review/docs-example";
 import { mockPreview, PROD_MOCK_FIXTURES } from "./mock-preview";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
@@ -373,7 +373,7 @@ describe("preview review: real previews of the dev stack (e2e/preview-review.e2e
         assert.ok(stream.policies !== undefined);
     });
 
-    it("README.md shows the review of the real storage size preview, as npm run readme:review-example writes it", () => {
-        assert.strictEqual(currentBlock(fs.readFileSync(README, "utf8")), exampleBlock(), "run npm run readme:review-example");
+    it("docs/pull-request-review.md shows the review of the real storage size preview, as npm run docs:review-example writes it", () => {
+        assert.strictEqual(currentBlock(fs.readFileSync(EXAMPLE_DOC, "utf8")), exampleBlock(), "run npm run docs:review-example");
     });
 });

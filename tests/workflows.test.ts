@@ -1,6 +1,6 @@
 /**
  * The GitHub Actions workflows (.github/workflows/), read as data: they cannot run here, so these
- * tests hold them to what README.md documents and to the security properties the delivery
+ * tests hold them to what docs/delivery.md documents and to the security properties the delivery
  * design depends on. Each rule is a function returning the problems it finds; the tests run it
  * on the real workflows (expecting none) and on a small broken workflow (expecting the exact
  * problem), so a rule that stopped finding anything would fail too.
@@ -210,7 +210,10 @@ function environmentProblems(w: Workflow): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Commands: what the workflows run against what README.md documents.
+// Commands: what the workflows run against what docs/delivery.md documents.
+
+/** The document that describes the workflows, relative to the project root. */
+const DELIVERY_DOC = "docs/delivery.md";
 
 /** Commands of these tools, where a shell would start them (line start, after ; && || | $( if then do). */
 const COMMAND = /(?:^|[;&|(]|\b(?:if|then|do|else)\b)\s*((?:npm|pulumi|kubectl|kind)\s[^;&|)]*)/g;
@@ -228,7 +231,7 @@ function commandsIn(script: string): string[] {
 const runCommandsOf = (workflows: Workflow[]) =>
     workflows.flatMap((w) => jobsOf(w).flatMap(([, job]) => job.steps.flatMap((step) => commandsIn(step.run ?? ""))));
 
-/** The CLI command a pulumi/actions step runs, as README.md writes it (plan path: file name only). */
+/** The CLI command a pulumi/actions step runs, as DELIVERY_DOC writes it (plan path: file name only). */
 function pulumiActionCommand(step: Step): string | undefined {
     const inputs = step.with ?? {};
     if (inputs.command === undefined) return undefined; // installs the CLI only
@@ -252,19 +255,11 @@ const actionCommandsOf = (workflows: Workflow[]) =>
         ),
     );
 
-function readmeDeliverySection(): string {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const begin = readme.indexOf("<!-- BEGIN delivery");
-    const end = readme.indexOf("<!-- END delivery -->");
-    assert.ok(begin >= 0 && end > begin, "README.md has no delivery section markers");
-    return readme.slice(begin, end);
-}
-
-/** The lines of the ```sh block that follows `<!-- marker -->` in the README section. */
-function documentedCommands(section: string, marker: string): string[] {
-    const at = section.indexOf(`<!-- ${marker} -->`);
-    assert.ok(at >= 0, `README.md's delivery section has no <!-- ${marker} --> block`);
-    const block = /```sh\n([\s\S]*?)```/.exec(section.slice(at));
+/** The lines of the ```sh block that follows `<!-- marker -->` in the delivery document. */
+function documentedCommands(doc: string, marker: string): string[] {
+    const at = doc.indexOf(`<!-- ${marker} -->`);
+    assert.ok(at >= 0, `${DELIVERY_DOC} has no <!-- ${marker} --> block`);
+    const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(at));
     assert.ok(block, `no \`\`\`sh block after <!-- ${marker} -->`);
     return block[1]
         .split("\n")
@@ -371,9 +366,9 @@ describe("workflows: the rules catch what they are for", () => {
     });
 
     it("commands: reports drift in both directions", () => {
-        assert.deepStrictEqual(documentationProblems(["npm ci", "npm test"], ["npm ci", "npm run gone"], "README"), [
-            "runs `npm test`, which README does not list",
-            "README lists `npm run gone`, which no workflow runs",
+        assert.deepStrictEqual(documentationProblems(["npm ci", "npm test"], ["npm ci", "npm run gone"], DELIVERY_DOC), [
+            `runs \`npm test\`, which ${DELIVERY_DOC} does not list`,
+            `${DELIVERY_DOC} lists \`npm run gone\`, which no workflow runs`,
         ]);
     });
 });
@@ -438,21 +433,21 @@ describe("workflows: every workflow", () => {
     });
 });
 
-describe("workflows: README.md documents what they run", () => {
-    const section = readmeDeliverySection();
+describe(`workflows: ${DELIVERY_DOC} documents what they run`, () => {
+    const doc = fs.readFileSync(path.join(ROOT, DELIVERY_DOC), "utf8");
 
     it("lists every command of the run: steps, and nothing else", () => {
-        assert.deepStrictEqual(documentationProblems(runCommandsOf(WORKFLOWS), documentedCommands(section, "workflow-run-commands"), "README.md"), []);
+        assert.deepStrictEqual(documentationProblems(runCommandsOf(WORKFLOWS), documentedCommands(doc, "workflow-run-commands"), DELIVERY_DOC), []);
     });
 
     it("lists the CLI command of every pulumi/actions step, and nothing else", () => {
-        assert.deepStrictEqual(documentationProblems(actionCommandsOf(WORKFLOWS), documentedCommands(section, "pulumi-action-commands"), "README.md"), []);
+        assert.deepStrictEqual(documentationProblems(actionCommandsOf(WORKFLOWS), documentedCommands(doc, "pulumi-action-commands"), DELIVERY_DOC), []);
     });
 
     it("names every variable and secret the workflows read", () => {
         const names = [...new Set(WORKFLOWS.flatMap((w) => [...w.text.matchAll(/\b(?:vars|secrets)\.(\w+)/g)].map((m) => m[1])))];
         assert.ok(names.includes("PULUMI_BACKEND_URL"));
-        assert.deepStrictEqual(names.filter((name) => !section.includes(`\`${name}\``)), []);
+        assert.deepStrictEqual(names.filter((name) => !doc.includes(`\`${name}\``)), []);
     });
 });
 

@@ -35,7 +35,7 @@ export interface Network {
  *
  * One NAT gateway, not one per zone: a zone outage cuts the other zones' egress (image pulls),
  * not their serving. One per zone costs another gateway-hour and public IPv4 address each; see
- * the README's cost table.
+ * the cost table in docs/prod-on-eks.md.
  */
 export function eksNetwork(settings: EksSettings, tags: Record<string, string>): Network {
     // Zones where this account can place subnets (Local Zones need an opt-in and are excluded).

@@ -9,7 +9,7 @@ const NODE_POLICY_ARNS = [
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 ];
 
-/** Each node's root volume, GiB (EKS's default for managed nodes, written down so the README's cost is this). */
+/** Each node's root volume, GiB (EKS's default for managed nodes, written down so the cost in docs/prod-on-eks.md is this). */
 const NODE_DISK_GIB = 20;
 
 /**

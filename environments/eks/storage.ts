@@ -8,8 +8,9 @@ export const GP3_ALLOWS_EXPANSION = true;
 /**
  * The encrypted gp3 StorageClass the app's claims name, as storage-rule.ts (which the policy
  * pack applies) asks: EBS CSI (`ebs.csi.aws.com`), `WaitForFirstConsumer` (EBS volumes are zonal:
- * each is made in its pod's zone), expandable, reclaim policy Retain (a deleted claim leaves its volume and data in EBS; see the README's
- * destroy notes). `@pulumi/eks`'s `storageClasses` option is not used: it writes the removed
+ * each is made in its pod's zone), expandable, reclaim policy Retain (a deleted claim leaves its
+ * volume and data in EBS; see docs/prod-on-eks.md, "What `pulumi destroy` leaves behind").
+ * `@pulumi/eks`'s `storageClasses` option is not used: it writes the removed
  * in-tree `kubernetes.io/aws-ebs` provisioner.
  */
 export function gp3StorageClass(
