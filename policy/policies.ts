@@ -70,8 +70,8 @@ function isDevStack(urn: string): boolean {
  * Classes that keep volumes in a directory on one node: fine on a laptop, data loss anywhere a
  * node can be replaced. Named after the laptop clusters' built-in classes (domain facts table).
  */
-export const NODE_LOCAL_CLASS_NAMES: readonly string[] = ["hostpath", "local-path"];
-export const NODE_LOCAL_PROVISIONERS: readonly string[] = [
+const NODE_LOCAL_CLASS_NAMES: readonly string[] = ["hostpath", "local-path"];
+const NODE_LOCAL_PROVISIONERS: readonly string[] = [
     "docker.io/hostpath",
     "k8s.io/minikube-hostpath",
     "rancher.io/local-path",
@@ -84,7 +84,7 @@ export const NODE_LOCAL_PROVISIONERS: readonly string[] = [
  * the `net.ipv4.ip_unprivileged_port_start` sysctl); anything else (CHOWN, SETUID, NET_ADMIN,
  * SYS_ADMIN, ...) would be refused by the namespace anyway, or is a way out of the container.
  */
-export const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
+const ALLOWED_CAPABILITIES: readonly string[] = ["NET_BIND_SERVICE"];
 
 /** Runs `check` on the pod template of any workload type; ignores everything else. */
 function forEachPodTemplate(check: (template: PodTemplate, subject: string, report: ReportViolation) => void): ResourceValidation {
@@ -351,7 +351,7 @@ export const containerProbes: ResourceValidationPolicy = {
 };
 
 /** Two probes that ask the same question (same handler and target), whatever their timings. */
-export function sameProbeCheck(a: Probe, b: Probe): boolean {
+function sameProbeCheck(a: Probe, b: Probe): boolean {
     const handler = (probe: Probe) => JSON.stringify([probe.tcpSocket, probe.httpGet, probe.exec, probe.grpc]);
     return handler(a) === handler(b);
 }

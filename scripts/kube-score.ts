@@ -33,7 +33,7 @@ import { ROOT, runStack } from "../tests/harness";
 /** The stacks whose committed files are scored. */
 export const STACKS = ["dev", "prod"] as const;
 /** The rules kube-score applies depend on the version it is told; the test cluster runs 1.34. */
-export const KUBERNETES_VERSION = "v1.34";
+const KUBERNETES_VERSION = "v1.34";
 const IGNORE_ANNOTATION = "kube-score/ignore";
 
 export type Manifest = Record<string, any>;

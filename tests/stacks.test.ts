@@ -3,12 +3,23 @@
  * Pulumi.yaml defaults), as `pulumi up --stack dev|prod` would feed it, under mocks.
  */
 import * as assert from "assert";
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import { find, ProgramFailed, providerUrn, runStack, unwrapSecret, type Registered, type StackRun } from "./harness";
+import { TYPES } from "../policy/kubernetes";
+import { find, ProgramFailed, providerUrn, runStack, typeToken, unwrapSecret, type Registered, type StackRun } from "./harness";
 
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
-const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+const STATEFULSET = TYPES.statefulSet;
+const STORAGE_CLASS = TYPES.storageClass;
+// A provider's class carries its package name ("kubernetes"), not the resource type the engine sees.
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
+const CLUSTER = typeToken(eks.Cluster);
+const NODE_GROUP = typeToken(eks.ManagedNodeGroup);
+const SUBNET = typeToken(aws.ec2.Subnet);
+const ROUTE_TABLE = typeToken(aws.ec2.RouteTable);
+const ADDON = typeToken(aws.eks.Addon);
+const ROLE = typeToken(aws.iam.Role);
+const ROLE_POLICY_ATTACHMENT = typeToken(aws.iam.RolePolicyAttachment);
 
 const isKubernetesObject = (r: Registered) => r.type.startsWith("kubernetes:");
 const isCloudResource = (r: Registered) => /^(aws|eks):/.test(r.type) || r.type.startsWith("pulumi:providers:aws");
@@ -70,7 +81,7 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
     });
 
     it("creates an EKS cluster of the configured version, API authentication, no default node group", () => {
-        const cluster = find(run, "eks:index:Cluster");
+        const cluster = find(run, CLUSTER);
         assert.strictEqual(cluster.inputs.version, "1.35");
         assert.strictEqual(cluster.inputs.authenticationMode, "API");
         assert.strictEqual(cluster.inputs.skipDefaultNodeGroup, true);
@@ -80,8 +91,8 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
     });
 
     it("runs managed nodes in private subnets of three different zones, one node group each", () => {
-        const nodeGroups = run.resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
-        const privateSubnets = run.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.startsWith("sticky-private-"));
+        const nodeGroups = run.resources.filter((r) => r.type === NODE_GROUP);
+        const privateSubnets = run.resources.filter((r) => r.type === SUBNET && r.name.startsWith("sticky-private-"));
         assert.deepStrictEqual(
             nodeGroups.map((g) => g.inputs.subnetIds),
             privateSubnets.map((s) => [`${s.name}-id`]),
@@ -93,15 +104,15 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         for (const nodeGroup of nodeGroups) {
             assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 2 });
         }
-        const privateRoutes = find(run, "aws:ec2/routeTable:RouteTable", "sticky-private");
+        const privateRoutes = find(run, ROUTE_TABLE, "sticky-private");
         assert.ok(privateRoutes.inputs.routes[0].natGatewayId, "private subnets reach the internet through NAT only");
     });
 
     it("adds the aws-ebs-csi-driver addon after the nodes, its role granted through Pod Identity", () => {
-        const addon = find(run, "aws:eks/addon:Addon", "aws-ebs-csi-driver");
-        const role = find(run, "aws:iam/role:Role", "ebs-csi-driver");
-        const agent = find(run, "aws:eks/addon:Addon", "eks-pod-identity-agent");
-        const nodeGroups = run.resources.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+        const addon = find(run, ADDON, "aws-ebs-csi-driver");
+        const role = find(run, ROLE, "ebs-csi-driver");
+        const agent = find(run, ADDON, "eks-pod-identity-agent");
+        const nodeGroups = run.resources.filter((r) => r.type === NODE_GROUP);
         assert.strictEqual(nodeGroups.length, 3);
 
         assert.strictEqual(addon.inputs.addonName, "aws-ebs-csi-driver");
@@ -118,7 +129,7 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
             { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
         ]);
-        const attachment = find(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ebs-csi-driver");
+        const attachment = find(run, ROLE_POLICY_ATTACHMENT, "ebs-csi-driver");
         assert.strictEqual(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
     });
 
@@ -148,7 +159,7 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
 
     it("deploys through a provider built from the new cluster's kubeconfig, kept secret", () => {
         const provider = find(run, K8S_PROVIDER);
-        const cluster = find(run, "eks:index:Cluster");
+        const cluster = find(run, CLUSTER);
         const kubeconfig = unwrapSecret(provider.inputs.kubeconfig);
         assert.strictEqual(kubeconfig.secret, true, "the kubeconfig input is a secret");
         assert.deepStrictEqual(JSON.parse(kubeconfig.value).clusters, [{ name: "sticky" }]);
@@ -176,13 +187,13 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
     });
 
     it("turns on the VPC CNI's network policy agent, so the app's NetworkPolicy is enforced", () => {
-        assert.strictEqual(find(run, "eks:index:Cluster").inputs.vpcCniOptions?.enableNetworkPolicy, true);
-        assert.strictEqual(find(run, "eks:index:Cluster").inputs.useDefaultVpcCni, undefined, "the default CNI would ignore the options");
+        assert.strictEqual(find(run, CLUSTER).inputs.vpcCniOptions?.enableNetworkPolicy, true);
+        assert.strictEqual(find(run, CLUSTER).inputs.useDefaultVpcCni, undefined, "the default CNI would ignore the options");
     });
 
     it("starts the app only once the storage driver and class exist", () => {
         const app = find(run, "sticky:app:StickyApp");
-        assert.ok(app.dependencies.includes(find(run, "aws:eks/addon:Addon", "aws-ebs-csi-driver").urn));
+        assert.ok(app.dependencies.includes(find(run, ADDON, "aws-ebs-csi-driver").urn));
         assert.ok(app.dependencies.includes(find(run, STORAGE_CLASS, "gp3").urn));
     });
 

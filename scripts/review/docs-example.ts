@@ -14,7 +14,7 @@ import { renderReview, reviewPreview } from "./review";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** The document that shows the example review. */
 export const EXAMPLE_DOC = path.join(ROOT, "docs", "pull-request-review.md");
-export const EXAMPLE_FIXTURE = path.join(ROOT, "tests", "fixtures", "previews", "dev-storage-size");
+const EXAMPLE_FIXTURE = path.join(ROOT, "tests", "fixtures", "previews", "dev-storage-size");
 export const BEGIN = "<!-- BEGIN review example (npm run docs:review-example) -->";
 export const END = "<!-- END review example -->";
 
