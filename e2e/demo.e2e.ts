@@ -12,60 +12,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DATA_PATH } from "../components/sticky-app";
-import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, httpGet, localImages, RequestLoop, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, httpGet, LB_HOST, LB_PORT, localImages, RequestLoop, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
-const LB_HOST = "127.0.0.1";
-const LB_PORT = 3333;
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
-/** Requests per sample: enough that "about one in three" is a fair test (see expectOneInThree). */
-const SAMPLE = 90;
-
-/** Narration, indented under the step's title. */
-const say = (line: string) => console.log(`      ${line}`);
-
-async function sample(count = SAMPLE): Promise<Answer[]> {
-    const answers: Answer[] = [];
-    for (let i = 0; i < count; i++) answers.push(await httpGet(LB_HOST, LB_PORT));
-    return answers;
-}
-
-/** "403 x60, 200 hello x30", most frequent first. */
-function tally(answers: Answer[]): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const a of answers) {
-        const key = a.status === 200 ? `200 ${a.body}` : a.status === 0 ? `failed (${a.body})` : String(a.status);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return new Map([...counts].sort((a, b) => b[1] - a[1]));
-}
-const show = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k} x${n}`).join(", ");
-
-/**
- * One pod in three holds `text`, so the count of `text` in SAMPLE new connections is
- * Binomial(90, 1/3): mean 30, standard deviation 4.5. 15..45 is more than 3 standard deviations
- * either side (a false failure about 1 run in 1000); every other answer must be nginx's 403 for
- * an empty volume.
- */
-function expectOneInThree(answers: Answer[], text: string): void {
-    const counts = tally(answers);
-    say(`${answers.length} requests to http://${LB_HOST}:${LB_PORT}/ -> ${show(counts)}`);
-    const hits = counts.get(`200 ${text}`) ?? 0;
-    assert.ok(hits >= 15 && hits <= 45, `about one in three answers "${text}" (${hits} of ${answers.length}): ${show(counts)}`);
-    assert.strictEqual((counts.get("403") ?? 0) + hits, answers.length, `the rest are 403: ${show(counts)}`);
-}
-
-/** Asks each pod directly (its own IP, port 80): only sticky-2 has `text`, the others are empty. */
-async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> {
-    const answers: string[] = [];
-    for (const pod of appPods(ws)) {
-        const answer = await httpGet(pod.ip, 80);
-        answers.push(`${pod.name} (${pod.ip}): ${answer.status}${answer.status === 200 ? ` ${answer.body}` : ""}`);
-        const expected = pod.name === "sticky-2" ? { status: 200, body: text } : { status: 403 };
-        assert.strictEqual(answer.status, expected.status, `${pod.name} answers ${expected.status}: ${answers.at(-1)}`);
-        if (expected.body) assert.strictEqual(answer.body, expected.body);
-    }
-    say(`pod by pod: ${answers.join("; ")}`);
-}
 
 /** Waits for sticky-0..2 Ready (on `image`, if given) and reachable through the Service. */
 async function allServing(ws: Workspace, image?: string): Promise<AppPod[]> {

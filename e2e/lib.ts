@@ -6,6 +6,7 @@
  * An e2e file starts with {@link devStackWorkspace} and ends with {@link tearDown}; it waits for
  * the app with {@link appReady} (or {@link appServing}, when requests go through the Service).
  */
+import * as assert from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
@@ -48,6 +49,15 @@ export interface Result {
     readonly seconds: number;
 }
 
+/** Copies the project's files ({@link projectFiles}) into `dir`, with a link to its node_modules. */
+function copyProject(dir: string): void {
+    for (const file of projectFiles()) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+}
+
 /** A copy of the project with its own local state backend, for one test run. */
 export class Workspace {
     readonly dir: string;
@@ -62,11 +72,7 @@ export class Workspace {
             throw new Error(`no test cluster (${KUBECONFIG} is missing): run \`npm run cluster:up\` first`);
         }
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-        for (const file of projectFiles()) {
-            fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
-            fs.copyFileSync(path.join(ROOT, file), path.join(this.dir, file));
-        }
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+        copyProject(this.dir);
         const state = path.join(this.dir, ".pulumi-state");
         fs.mkdirSync(state);
         // The Kubernetes provider writes a /tmp/kubeconfigNNNN file per run and never removes it;
@@ -141,6 +147,18 @@ export class Workspace {
         return this.pulumi("up", "--yes", "--skip-preview", "--stack", "dev", ...flags);
     }
 
+    /**
+     * Another copy of the project as it is (before this workspace's changes), in `name` under
+     * the workspace, and its path: e.g. a tree whose policy pack an e2e runs as committed while
+     * the workspace itself is changed.
+     */
+    projectCopy(name: string): string {
+        const dir = path.join(this.dir, name);
+        fs.mkdirSync(dir);
+        copyProject(dir);
+        return dir;
+    }
+
     kubectl(...args: string[]): Result {
         return this.ok("kubectl", ["--context", TEST_CONTEXT, ...args]);
     }
@@ -172,10 +190,14 @@ export class Workspace {
      * executes that file as the analyzer plugin with the engine's address. The launcher runs the
      * same `@pulumi/pulumi/cmd/run-policy-pack` a current host would, on the pack's directory.
      * Only the launcher differs; the engine, the pack's code and its enforcement are the real ones.
+     *
+     * The pack is that of `tree` (default: this workspace, a copy of the project), beside which
+     * the copy is made: the pack imports the registry from `../environments`, so the environments
+     * it knows are `tree`'s.
      */
-    policyPackForEngine(): string {
-        const pack = path.join(this.dir, "policy-for-engine");
-        fs.cpSync(path.join(ROOT, "policy"), pack, { recursive: true });
+    policyPackForEngine(tree = this.dir): string {
+        const pack = path.join(tree, "policy-for-engine");
+        fs.cpSync(path.join(tree, "policy"), pack, { recursive: true });
         const launcher = path.join(pack, "run-policy-pack");
         fs.writeFileSync(
             launcher,
@@ -214,16 +236,30 @@ export interface DevStackOptions {
 }
 
 /**
- * A new workspace with the dev stack initialized and nothing of the app in the test cluster: the
- * app's objects, pods and claims (an earlier run's too) removed, then the stack created from the
- * committed Pulumi.dev.yaml pointed at the test cluster (see {@link Workspace.initDevStack}).
- * Nothing is deployed yet: each file deploys the way it tests (`ws.up()`, `scripts/dev-up.sh`).
+ * A new workspace, no stack in it yet, and nothing of the app in the test cluster: `leftovers`
+ * run, then the app's objects, pods and claims (an earlier run's too) removed.
  */
-export async function devStackWorkspace(prefix: string, options: DevStackOptions = {}): Promise<Workspace> {
+export async function emptyWorkspace(prefix: string, leftovers?: (ws: Workspace) => unknown): Promise<Workspace> {
     const ws = new Workspace(prefix);
     try {
-        options.leftovers?.(ws);
+        leftovers?.(ws);
         await ws.removeApp();
+        return ws;
+    } catch (error) {
+        ws.remove();
+        throw error;
+    }
+}
+
+/**
+ * A new workspace with the dev stack initialized and nothing of the app in the test cluster (see
+ * {@link emptyWorkspace}), the stack created from the committed Pulumi.dev.yaml pointed at the
+ * test cluster (see {@link Workspace.initDevStack}). Nothing is deployed yet: each file deploys
+ * the way it tests (`ws.up()`, `scripts/dev-up.sh`).
+ */
+export async function devStackWorkspace(prefix: string, options: DevStackOptions = {}): Promise<Workspace> {
+    const ws = await emptyWorkspace(prefix, options.leftovers);
+    try {
         ws.initDevStack(options.image);
         for (const [key, value] of Object.entries(options.config ?? {})) ws.pulumi("config", "set", key, value, "--stack", "dev");
         return ws;
@@ -236,14 +272,14 @@ export async function devStackWorkspace(prefix: string, options: DevStackOptions
 
 /**
  * How an e2e file ends, whatever state its steps left: `leftovers` first (what it made besides the
- * app), then `pulumi destroy` of the dev stack (which may fail, e.g. when nothing or a protected
- * app is deployed), the app's objects and claims removed (destroy keeps the claims: Retain), and
- * the workspace deleted.
+ * app), then `pulumi destroy` of `stack` (which may fail, e.g. when nothing or a protected app is
+ * deployed), the app's objects and claims removed (destroy keeps the claims: Retain), and the
+ * workspace deleted.
  */
-export async function tearDown(ws: Workspace | undefined, leftovers?: (ws: Workspace) => unknown): Promise<void> {
+export async function tearDown(ws: Workspace | undefined, leftovers?: (ws: Workspace) => unknown, stack = "dev"): Promise<void> {
     if (!ws) return;
     leftovers?.(ws);
-    ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+    ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", stack, "--non-interactive"]);
     await ws.removeApp();
     ws.remove();
 }
@@ -307,6 +343,61 @@ export function appPods(ws: Workspace): AppPod[] {
             restarts: (p.status.containerStatuses ?? []).reduce((sum: number, c: any) => sum + c.restartCount, 0),
         }))
         .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// ---- asking the app, as the article does ----
+
+/** Where the test cluster's local-cloud answers for the app's LoadBalancer (as Docker Desktop does on localhost). */
+export const LB_HOST = "127.0.0.1";
+export const LB_PORT = 3333;
+/** Requests per sample: enough that "about one in three" is a fair test (see expectOneInThree). */
+export const SAMPLE = 90;
+
+/** Narration, indented under the step's title. */
+export const say = (line: string) => console.log(`      ${line}`);
+
+export async function sample(count = SAMPLE): Promise<Answer[]> {
+    const answers: Answer[] = [];
+    for (let i = 0; i < count; i++) answers.push(await httpGet(LB_HOST, LB_PORT));
+    return answers;
+}
+
+/** The answers counted: "403 x60, 200 hello x30", most frequent first. */
+export function tally(answers: Answer[]): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const a of answers) {
+        const key = a.status === 200 ? `200 ${a.body}` : a.status === 0 ? `failed (${a.body})` : String(a.status);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return new Map([...counts].sort((a, b) => b[1] - a[1]));
+}
+export const show = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k} x${n}`).join(", ");
+
+/**
+ * One pod in three holds `text`, so the count of `text` in SAMPLE new connections is
+ * Binomial(90, 1/3): mean 30, standard deviation 4.5. 15..45 is more than 3 standard deviations
+ * either side (a false failure about 1 run in 1000); every other answer must be nginx's 403 for
+ * an empty volume.
+ */
+export function expectOneInThree(answers: Answer[], text: string): void {
+    const counts = tally(answers);
+    say(`${answers.length} requests to http://${LB_HOST}:${LB_PORT}/ -> ${show(counts)}`);
+    const hits = counts.get(`200 ${text}`) ?? 0;
+    assert.ok(hits >= 15 && hits <= 45, `about one in three answers "${text}" (${hits} of ${answers.length}): ${show(counts)}`);
+    assert.strictEqual((counts.get("403") ?? 0) + hits, answers.length, `the rest are 403: ${show(counts)}`);
+}
+
+/** Asks each pod directly (its own IP, port 80): only sticky-2 has `text`, the others are empty. */
+export async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> {
+    const answers: string[] = [];
+    for (const pod of appPods(ws)) {
+        const answer = await httpGet(pod.ip, 80);
+        answers.push(`${pod.name} (${pod.ip}): ${answer.status}${answer.status === 200 ? ` ${answer.body}` : ""}`);
+        const expected = pod.name === "sticky-2" ? { status: 200, body: text } : { status: 403 };
+        assert.strictEqual(answer.status, expected.status, `${pod.name} answers ${expected.status}: ${answers.at(-1)}`);
+        if (expected.body) assert.strictEqual(answer.body, expected.body);
+    }
+    say(`pod by pod: ${answers.join("; ")}`);
 }
 
 /**

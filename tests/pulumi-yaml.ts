@@ -1,17 +1,18 @@
 /**
  * Pulumi.yaml's `config:` block against what the code declares (settings.ts `documentedKeys`,
  * built from the app's keys and the registry's environments): the settings test checks the
- * committed file, the registry test shows what a new environment must add.
+ * committed file, the registry test shows what a new environment must add, and
+ * e2e/added-environment.e2e.ts adds it (which is why this does not import ./harness and the SDKs
+ * it loads).
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import type { DocumentedKey } from "../settings";
-import { ROOT } from "./harness";
 
 /** Pulumi.yaml's `config:` block, as parsed. */
-export function declaredConfig(file = path.join(ROOT, "Pulumi.yaml")): Record<string, unknown> {
+export function declaredConfig(file = path.resolve(__dirname, "..", "..", "Pulumi.yaml")): Record<string, unknown> {
     return (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
 }
 
