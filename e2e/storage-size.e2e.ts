@@ -13,15 +13,26 @@
  */
 import * as assert from "assert";
 import { DATA_PATH } from "../components/sticky-app";
-import { type AppPod, appPods, appReady, appServing, devStackWorkspace, httpGet, RequestLoop, tearDown, type TimedAnswer, waitFor, Workspace } from "./lib";
+import {
+    type AppPod,
+    appPods,
+    appReady,
+    appServing,
+    devStackWorkspace,
+    httpGet,
+    LB_HOST,
+    LB_PORT,
+    RequestLoop,
+    say,
+    tearDown,
+    type TimedAnswer,
+    waitFor,
+    Workspace,
+} from "./lib";
 
-const LB_HOST = "127.0.0.1";
-const LB_PORT = 3333;
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
 const CLAIMS = POD_NAMES.map((pod) => `sticky-data-${pod}`);
 const CLASS = "hostpath-expandable";
-
-const say = (line: string) => console.log(`      ${line}`);
 
 interface ClaimState {
     readonly request: string;
