@@ -250,6 +250,25 @@ node_up() {
       die "$name exited; the end of $NODE_DIR/logs/$name.log:
 $(tail -n 5 "$NODE_DIR/logs/$name.log" 2>/dev/null)"
   done
+
+  # The local cloud connects to a Service's ClusterIP from this machine. A connection whose SYN
+  # went to a pod that was then deleted leaves a conntrack entry (SYN_SENT, UNREPLIED) that still
+  # points at the dead pod's address for 120 s; when a later connection happens to get the same
+  # source port, its SYN follows that entry and times out. Seen in the demo (2026-11-30): one
+  # request timed out during the storage size change, ~20 s after every pod was deleted, with
+  # such entries in /proc/net/nf_conntrack. kube-proxy clears stale entries for UDP only. Five
+  # seconds is still longer than a client's SYN retries keep an entry alive.
+  node_sysctl net/netfilter/nf_conntrack_tcp_timeout_syn_sent 5
+}
+
+# Sets a kernel setting while the node runs (kube-proxy has loaded conntrack by now). The value
+# before is saved once, beside NODE_SYSCTLS', in sysctl.saved, which node_down restores.
+node_sysctl() { # key under /proc/sys, value
+  local key="$1" value="$2"
+  [[ -w "/proc/sys/$key" ]] || die "cannot set /proc/sys/$key (is the nf_conntrack module loaded?)"
+  grep -q "^$key=" "$NODE_DIR/sysctl.saved" ||
+    printf '%s=%s\n' "$key" "$(cat "/proc/sys/$key")" >> "$NODE_DIR/sysctl.saved"
+  echo "$value" > "/proc/sys/$key"
 }
 
 # Stops the node and undoes what it did to this machine: containers, mounts, network namespaces,
