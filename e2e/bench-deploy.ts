@@ -49,16 +49,21 @@ async function renderManifests(): Promise<Manifests> {
 }
 
 /**
- * Writes the objects to apply, the StatefulSet's owner reference filled with the live
+ * The objects besides the owner, the StatefulSet's owner reference filled with the live
  * ConfigMap's uid: the same dependency the program has (the StatefulSet waits for its owner).
  */
-function withOwnerUid(ws: Workspace, manifests: Manifests, file: string): string {
+function withOwnerUid(ws: Workspace, manifests: Manifests): Record<string, any>[] {
     const uid = ws.get("configmap", manifests.owner.metadata.name).metadata.uid;
-    const items = manifests.rest.map((item) =>
+    return manifests.rest.map((item) =>
         item.metadata?.ownerReferences
             ? { ...item, metadata: { ...item.metadata, ownerReferences: item.metadata.ownerReferences.map((o: object) => ({ ...o, uid })) } }
             : item,
     );
+}
+
+/** Writes `items` as a kubectl List into the workspace; returns the file's path. */
+function writeList(ws: Workspace, name: string, items: Record<string, any>[]): string {
+    const file = path.join(ws.dir, name);
     fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
     return file;
 }
@@ -66,10 +71,8 @@ function withOwnerUid(ws: Workspace, manifests: Manifests, file: string): string
 /** Like `pulumi up`: the owner ConfigMap, then the rest with its uid, the rollout, the address. */
 async function kubectlApply(ws: Workspace, manifests: Manifests): Promise<number> {
     const started = Date.now();
-    const ownerFile = path.join(ws.dir, "owner.json");
-    fs.writeFileSync(ownerFile, JSON.stringify(manifests.owner));
-    ws.kubectl("apply", "--server-side", "-f", ownerFile);
-    ws.kubectl("apply", "--server-side", "-f", withOwnerUid(ws, manifests, path.join(ws.dir, "manifests.json")));
+    ws.kubectl("apply", "--server-side", "-f", writeList(ws, "owner.json", [manifests.owner]));
+    ws.kubectl("apply", "--server-side", "-f", writeList(ws, "manifests.json", withOwnerUid(ws, manifests)));
     ws.ok("kubectl", ["--context", TEST_CONTEXT, "rollout", "status", "statefulset/sticky", "--timeout=600s"], 650);
     await waitFor("the LoadBalancer address", 600, () =>
         ws.get("service", "sticky").status.loadBalancer.ingress?.length ? true : undefined,
@@ -79,11 +82,8 @@ async function kubectlApply(ws: Workspace, manifests: Manifests): Promise<number
 
 /** `kubectl diff` of the same objects, which must find nothing to change (exit status 0). */
 function kubectlDiff(ws: Workspace, manifests: Manifests): number {
-    const file = withOwnerUid(ws, manifests, path.join(ws.dir, "diff.json"));
-    const all = path.join(ws.dir, "diff-all.json");
-    const items = [manifests.owner, ...JSON.parse(fs.readFileSync(file, "utf8")).items];
-    fs.writeFileSync(all, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", all]);
+    const file = writeList(ws, "diff.json", [manifests.owner, ...withOwnerUid(ws, manifests)]);
+    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", file]);
     if (diff.status !== 0) throw new Error(`kubectl diff found changes (exit ${diff.status}):\n${diff.stdout}${diff.stderr}`);
     return diff.seconds;
 }

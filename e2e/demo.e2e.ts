@@ -12,7 +12,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DATA_PATH } from "../components/sticky-app";
-import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, httpGet, LB_HOST, LB_PORT, localImages, RequestLoop, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, httpGet, LB_HOST, LB_PORT, localImages, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, upWhileRequesting, waitFor, Workspace } from "./lib";
 
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
 
@@ -106,10 +106,7 @@ describe("the article's demo on real containers", function () {
         // Requests every 50 ms while pulumi up runs (without blocking them). --skip-preview: the
         // provider built here fails the preview of this replacement (pulumi-kubernetes#4328; see
         // e2e/dev-stack.e2e.ts step 4b, which checks the plan).
-        const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
-        const resized = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        const during = await loop.stop();
-        assert.strictEqual(resized.status, 0, `pulumi up failed:\n${resized.stdout}\n${resized.stderr}`);
+        const { up: resized, answers: during } = await upWhileRequesting(ws);
         await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         say(`sticky:storageSize 2Gi: pulumi up ${resized.seconds.toFixed(1)} s; meanwhile ${during.length} requests -> ${show(tally(during))}`);
         const warning = /StorageClass "hostpath" does not allow volume expansion \(allowVolumeExpansion is not true\), so the existing claims keep 1Gi/;

@@ -500,6 +500,20 @@ export class RequestLoop {
     }
 }
 
+/**
+ * `pulumi up` of the dev stack (no preview) while a {@link RequestLoop} asks the load balancer
+ * every 50 ms; the loop goes on `lingerMs` after up returns (to cover what happens after it, a
+ * claim's resize say). Up must succeed; returns its result and every answer.
+ */
+export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ up: Result; answers: TimedAnswer[] }> {
+    const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
+    const up = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+    if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    const answers = await loop.stop();
+    assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
+    return { up, answers };
+}
+
 /** The median of some figures (the upper one of the middle two for an even count). */
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

@@ -20,12 +20,10 @@ import {
     appServing,
     devStackWorkspace,
     httpGet,
-    LB_HOST,
-    LB_PORT,
-    RequestLoop,
     say,
     tearDown,
     type TimedAnswer,
+    upWhileRequesting,
     waitFor,
     Workspace,
 } from "./lib";
@@ -124,12 +122,8 @@ describe("storage size change on real containers (expandable class, no downtime)
 
     it("2. pulumi up: every request answered throughout, no pod restarted, each claim grown to 2Gi", async () => {
         const statefulSet = ws.get("statefulset", "sticky").metadata.uid;
-        const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
-        const up = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        // A little longer, so the sample covers the claims' resize too.
-        await new Promise((resolve) => setTimeout(resolve, 3000));
-        const answers = await loop.stop();
-        assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
+        // The requests go on 3 s after up returns, so the sample covers the claims' resize too.
+        const { up, answers } = await upWhileRequesting(ws, 3000);
         await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         say(`pulumi up: ${up.seconds.toFixed(1)} s; ${answers.length} requests meanwhile, ` +
             `${answers.filter((a) => a.status === 200).length} answered 200`);
@@ -214,10 +208,7 @@ describe("storage size change on real containers (expandable class, no downtime)
         ws.up();
         const running = appPods(ws);
         ws.pulumi("config", "set", "sticky:storageSize", "3Gi", "--stack", "dev");
-        const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
-        const up = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        const answers = await loop.stop();
-        assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
+        const { up, answers } = await upWhileRequesting(ws);
         expectServedThroughout(answers, 2500);
         await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
         await waitFor("each claim at 3Gi", 60, () => (Object.values(claims(ws)).every((c) => c.capacity === "3Gi") ? true : undefined));
