@@ -49,16 +49,18 @@ function snapshot(run: StackRun) {
 
 describe("both committed stacks register what they registered before (tests/fixtures/stack-resources.json)", () => {
     const runs: Record<string, ReturnType<typeof snapshot>> = {};
+    let recorded: Record<string, any>;
     before(async () => {
         for (const stack of STACKS) runs[stack] = JSON.parse(JSON.stringify(snapshot(await runStack(stack))));
         if (process.env.STICKY_RECORD_STACK_RESOURCES === "1") {
             fs.writeFileSync(FIXTURE, `${JSON.stringify({ recordedAt: new Date().toISOString().slice(0, 10), ...runs }, null, 1)}\n`);
         }
+        recorded = JSON.parse(fs.readFileSync(FIXTURE, "utf8"));
     });
 
     for (const stack of STACKS) {
         it(`${stack}: the same URNs`, () => {
-            const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8"))[stack];
+            const fixture = recorded[stack];
             assert.deepStrictEqual(
                 runs[stack].resources.map((r: any) => r.urn),
                 fixture.resources.map((r: any) => r.urn),
@@ -66,7 +68,7 @@ describe("both committed stacks register what they registered before (tests/fixt
         });
 
         it(`${stack}: each resource with the same inputs, options and dependencies, and the same outputs`, () => {
-            const fixture = JSON.parse(fs.readFileSync(FIXTURE, "utf8"))[stack];
+            const fixture = recorded[stack];
             const byUrn = new Map(fixture.resources.map((r: any) => [r.urn, r]));
             for (const resource of runs[stack].resources as any[]) {
                 assert.deepStrictEqual(resource, byUrn.get(resource.urn), `${resource.urn} changed`);
