@@ -1,35 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-// The component's own defaults, in a Pulumi-free module that settings.ts reads too.
-import { STICKY_APP_DEFAULTS } from "./sticky-app-defaults";
+import { isObjectName } from "../core/kubernetes";
+import { isStorageQuantity } from "../core/quantity";
+import { ClaimGrowth } from "./claim-growth";
+import { describeClaimSizePlan, type ClaimSizePlan } from "./claim-size";
+import { DEFAULT_RESOURCES, LIVENESS, livenessServerConfig } from "./nginx";
 import { webOnlyNetworkPolicy } from "./network-policy";
-import {
-    containerSecurityContext,
-    DEFAULT_RESOURCES,
-    kubeScoreIgnoreAnnotation,
-    livenessProbe,
-    livenessServerConfig,
-    LIVENESS,
-    podSecurityContext,
-    podSecurityLabels,
-    readinessProbe,
-} from "./pod-hardening";
-import { ClaimGrowth, describeClaimSizePlan, planClaimSize, type ClaimSizePlan, type DeployedClaims } from "./claim-growth";
-
-/** The component's Pulumi type token (`<project>:<module>:<Type>`), the parent in its children's URNs. */
-export const STICKY_APP_TYPE = "sticky:app:StickyApp";
-/** The name of the claim template; claims are `<template>-<statefulset>-<ordinal>`. */
-export const CLAIM_TEMPLATE = "sticky-data";
-/** Where nginx serves files from, and where each pod's claim is mounted. */
-export const DATA_PATH = "/usr/share/nginx/html";
-/** The container port, named so Services and probes refer to it by name. */
-export const CONTAINER_PORT = { name: "web", number: 80 } as const;
-/**
- * The namespace the app's objects land in: they name none, so the provider's default, which is
- * `default` for both environments (neither EKS's kubeconfig nor Docker Desktop's context sets
- * one). Its Pod Security labels are the app's; the namespace itself is the cluster's.
- */
-export const APP_NAMESPACE = "default";
+import { kubeScoreIgnoreAnnotation, podSecurityLabels } from "./pod-security";
+import { claimTemplate, podTemplate } from "./pod-template";
+import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
 
 /**
  * pulumi-kubernetes' await override: the Service is ready when this condition holds, instead of
@@ -62,34 +41,28 @@ export interface StickyAppArgs {
     readonly image?: pulumi.Input<string>;
 
     /**
-     * Pods, each with its own claim. Scaling down keeps the removed pods' claims (Retain), so
-     * scaling back up finds the same data again.
+     * Pods, each with its own claim (1 to 100). Scaling down keeps the removed pods' claims
+     * (Retain), so scaling back up finds the same data again.
      * @default 3
      */
     readonly replicas?: pulumi.Input<number>;
 
     /**
-     * Size requested by each claim, a Kubernetes quantity. A bigger size re-creates the
-     * StatefulSet around its running pods (its claim template cannot change in place) and, where
-     * `storageClassAllowsExpansion`, grows every existing claim in place; a smaller one is refused.
-     * See {@link planClaimSize} and docs/storage-size.md.
+     * Size requested by each claim, a Kubernetes quantity, for an app that has no claims yet or
+     * whose claims keep their size. A size change of existing claims is `claimSizePlan`;
+     * give one or the other.
      * @default "1Gi"
      */
     readonly storageSize?: string;
 
     /**
-     * Whether the StorageClass lets a bound claim grow (its `allowVolumeExpansion`). The
-     * environment knows (it reads or creates the class); the app only acts on it.
-     * @default false
+     * What this deployment does to the claims' size, planned from the stack's history
+     * (claim-size.ts, `planClaimSize`): made at a size, kept, or grown in place. A new size
+     * re-creates the StatefulSet around its running pods (its claim template cannot change in
+     * place); `grow` patches every existing claim too. See docs/storage-size.md.
+     * @default - `{ action: "new", size: storageSize }`: no claims deployed before
      */
-    readonly storageClassAllowsExpansion?: boolean;
-
-    /**
-     * What this app deployed before (the claim size and claims of the stack's previous outputs),
-     * so a size change knows which claims exist and from what size they grow.
-     * @default undefined: nothing deployed yet, claims are made at `storageSize`
-     */
-    readonly deployedClaims?: DeployedClaims;
+    readonly claimSizePlan?: ClaimSizePlan;
 
     /**
      * The LoadBalancer Service's port (the article browses http://localhost:3333).
@@ -100,14 +73,14 @@ export interface StickyAppArgs {
     /**
      * Annotations for the LoadBalancer Service, as the environment wants them (on EKS, the kind
      * of load balancer to make). The component passes them through without knowing what they mean.
-     * @default none
+     * @default - none
      */
     readonly serviceAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 
     /**
      * CPU, memory and ephemeral storage for the nginx container. nginx serving static files
      * needs very little; the limits keep a misbehaving pod from starving its node.
-     * @default requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
+     * @default - requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
      */
     readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
 
@@ -121,6 +94,35 @@ export interface StickyAppArgs {
      * @default false
      */
     readonly protect?: boolean;
+}
+
+/** The longest StatefulSet name: its pods carry a `controller-revision-hash` label of the name plus 11 characters, at most 63. */
+const MAX_APP_NAME = 52;
+
+/**
+ * Bad arguments, each named with its value and what is allowed; thrown before any resource of
+ * the component is registered. Inputs that are not known yet (Outputs) are not checked.
+ */
+function argumentProblems(name: string, args: StickyAppArgs): string[] {
+    const problems: string[] = [];
+    if (!(isObjectName(name) && !name.includes(".") && name.length <= MAX_APP_NAME)) {
+        problems.push(`name ${JSON.stringify(name)}: must be a DNS label of at most ${MAX_APP_NAME} characters (lowercase letters, digits and "-"); pods and claims are named after it`);
+    }
+    const { replicas, servicePort, storageSize, claimSizePlan } = args;
+    if (typeof replicas === "number" && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 100)) {
+        problems.push(`replicas = ${replicas}: must be an integer from 1 to 100`);
+    }
+    if (typeof servicePort === "number" && !(Number.isInteger(servicePort) && servicePort >= 1 && servicePort <= 65535)) {
+        problems.push(`servicePort = ${servicePort}: must be a TCP port, 1 to 65535`);
+    }
+    if (storageSize !== undefined && claimSizePlan !== undefined) {
+        problems.push("storageSize and claimSizePlan are mutually exclusive (the plan carries its size): choose one");
+    }
+    const size = claimSizePlan?.size ?? storageSize;
+    if (size !== undefined && !isStorageQuantity(size)) {
+        problems.push(`${claimSizePlan === undefined ? "storageSize" : "claimSizePlan.size"} = ${JSON.stringify(size)}: must be a positive Kubernetes quantity such as "1Gi"`);
+    }
+    return problems;
 }
 
 /**
@@ -141,7 +143,7 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly claimNames: pulumi.Output<string[]>;
     /** The StorageClass the claims ask for. */
     readonly storageClassName: pulumi.Output<string>;
-    /** The claim template's size; the next deployment reads it back (see `deployedClaims`). */
+    /** The claim template's size; the next deployment reads it back (stack/deployment-history.ts). */
     readonly storageSize: pulumi.Output<string>;
     /** What this deployment does to the existing claims' size. */
     readonly claimSizePlan: ClaimSizePlan;
@@ -153,20 +155,20 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
     readonly livenessConfig: k8s.core.v1.ConfigMap;
     readonly namespaceLabels: k8s.core.v1.NamespacePatch;
-    /** The object whose deletion takes the StatefulSet and its pods with it (see below). */
+    /** The object whose deletion takes the StatefulSet and its pods with it (see `lifetimeOwner`). */
     readonly lifetime: k8s.core.v1.ConfigMap;
     /** The patches that grow existing claims, when this deployment grows them. */
     readonly claimGrowth?: ClaimGrowth;
 
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super(STICKY_APP_TYPE, name, {}, opts);
+        const problems = argumentProblems(name, args);
+        if (problems.length > 0) throw new Error(`StickyApp "${name}": ${problems.join("; ")}`);
 
         // Defaults resolved once, here: a caller passes only what differs.
         const image = args.image ?? STICKY_APP_DEFAULTS.image;
         const replicas = args.replicas ?? STICKY_APP_DEFAULTS.replicas;
-        const storageSize = args.storageSize ?? STICKY_APP_DEFAULTS.storageSize;
-        const storageClassAllowsExpansion = args.storageClassAllowsExpansion ?? STICKY_APP_DEFAULTS.storageClassAllowsExpansion;
-        this.claimSizePlan = planClaimSize("storageSize", storageSize, args.deployedClaims, storageClassAllowsExpansion);
+        this.claimSizePlan = args.claimSizePlan ?? { action: "new", size: args.storageSize ?? STICKY_APP_DEFAULTS.storageSize };
         const servicePort = args.servicePort ?? STICKY_APP_DEFAULTS.servicePort;
         const protect = args.protect ?? STICKY_APP_DEFAULTS.protect;
         const resources = args.resources ?? DEFAULT_RESOURCES;
@@ -175,70 +177,14 @@ export class StickyApp extends pulumi.ComponentResource {
         const appName = name;
         const labels = { app: appName };
         const headlessName = `${appName}-headless`;
+        const child = { parent: this, protect };
 
-        // The namespace enforces the Pod Security level the pods meet (restricted). A patch, not a
-        // Namespace resource: the namespace, and the claims in it, stay where they are and are
-        // never the stack's to delete; `pulumi destroy` removes only these labels.
-        this.namespaceLabels = new k8s.core.v1.NamespacePatch(
-            `${appName}-namespace`,
-            { metadata: { name: APP_NAMESPACE, labels: podSecurityLabels() } },
-            { parent: this, protect },
-        );
-
+        this.namespaceLabels = namespaceLabels(appName, child);
         // Traffic to the web port only, from anywhere; nothing out.
-        this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, { parent: this, protect });
-
-        // nginx's liveness endpoint (see livenessProbe): one server block for /etc/nginx/conf.d/.
-        // Auto-named on purpose: a change of its content makes a new ConfigMap under a new name,
-        // and the pod template's reference to it rolls the pods (a subPath mount never updates).
-        this.livenessConfig = new k8s.core.v1.ConfigMap(
-            `${appName}-liveness`,
-            {
-                metadata: { labels },
-                data: { [LIVENESS.fileName]: livenessServerConfig(CONTAINER_PORT.number) },
-            },
-            { parent: this, protect },
-        );
-
-        // The governing Service a StatefulSet's `serviceName` must point at: headless, so each pod
-        // gets a stable DNS name (sticky-2.sticky-headless). The article pointed `serviceName`
-        // at the LoadBalancer, which is wrong.
-        this.headlessService = new k8s.core.v1.Service(
-            headlessName,
-            {
-                metadata: { name: headlessName, labels },
-                spec: {
-                    clusterIP: "None",
-                    selector: labels,
-                    ports: [{ name: CONTAINER_PORT.name, port: CONTAINER_PORT.number, targetPort: CONTAINER_PORT.name }],
-                    // Pods resolve before they are ready, so peers can find each other during startup.
-                    publishNotReadyAddresses: true,
-                },
-            },
-            { parent: this, protect },
-        );
-
-        // Replacing the StatefulSet (a new claim size) must not stop its pods, and destroying the
-        // app must. pulumi-kubernetes reads the deletion propagation from the old object's
-        // annotation and uses it for every delete (replace and destroy alike), so the StatefulSet
-        // always orphans its pods when Pulumi deletes it, and is never deleted by Pulumi on
-        // destroy: it is owned by this ConfigMap (`ownerReferences`) and `deletedWith` it, so
-        // `pulumi destroy` deletes the ConfigMap and Kubernetes' garbage collector takes the
-        // StatefulSet and its pods with it (foreground: destroy waits until they are gone).
-        // Claims have no owner (Retain) and stay. See docs/storage-size.md.
-        this.lifetime = new k8s.core.v1.ConfigMap(
-            `${appName}-lifetime`,
-            {
-                metadata: { name: `${appName}-lifetime`, labels },
-                data: {
-                    purpose:
-                        `Owns StatefulSet ${appName}: deleting this ConfigMap deletes the StatefulSet and its pods ` +
-                        `(not the claims). Managed by Pulumi; delete the stack's app with pulumi destroy, not by hand.`,
-                },
-            },
-            { parent: this, protect },
-        );
-
+        this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, child);
+        this.livenessConfig = livenessConfig(appName, labels, child);
+        this.headlessService = headlessService(headlessName, labels, child);
+        this.lifetime = lifetimeOwner(appName, labels, child);
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             appName,
             {
@@ -246,8 +192,10 @@ export class StickyApp extends pulumi.ComponentResource {
                     name: appName,
                     labels,
                     annotations: {
-                        // kube-score's checks the component declines, with their reasons in pod-hardening.ts.
+                        // kube-score's checks the component declines, with their reasons in pod-security.ts.
                         ...kubeScoreIgnoreAnnotation(),
+                        // Every delete Pulumi makes of it (a replacement for a new claim size) leaves
+                        // its pods running for the new StatefulSet to adopt; see `lifetimeOwner`.
                         "pulumi.com/deletionPropagationPolicy": "orphan",
                         // A destroy refused by `protect` (at the owner ConfigMap) has by then
                         // dropped this StatefulSet from the stack without deleting it (its delete is
@@ -278,72 +226,8 @@ export class StickyApp extends pulumi.ComponentResource {
                     updateStrategy: { type: "RollingUpdate" },
                     // Deleting the StatefulSet or scaling it down never deletes a claim.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            // nginx stops accepting and finishes in-flight requests within seconds.
-                            terminationGracePeriodSeconds: 10,
-                            automountServiceAccountToken: false,
-                            securityContext: podSecurityContext(CONTAINER_PORT.number),
-                            // One pod per zone where there are zones (EBS volumes are zonal, so a zone
-                            // outage then takes one pod, not all), one per node where there are nodes.
-                            // ScheduleAnyway: a one-node laptop cluster must still run all three.
-                            topologySpreadConstraints: [
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "topology.kubernetes.io/zone",
-                                    whenUnsatisfiable: "ScheduleAnyway",
-                                    labelSelector: { matchLabels: labels },
-                                },
-                                {
-                                    maxSkew: 1,
-                                    topologyKey: "kubernetes.io/hostname",
-                                    whenUnsatisfiable: "ScheduleAnyway",
-                                    labelSelector: { matchLabels: labels },
-                                },
-                            ],
-                            containers: [
-                                {
-                                    name: "nginx",
-                                    image,
-                                    ports: [{ name: CONTAINER_PORT.name, containerPort: CONTAINER_PORT.number }],
-                                    // The version is pinned; see KUBE_SCORE_DECLINED for why not Always.
-                                    imagePullPolicy: "IfNotPresent",
-                                    readinessProbe: readinessProbe(CONTAINER_PORT.name),
-                                    livenessProbe: livenessProbe(CONTAINER_PORT.name),
-                                    resources,
-                                    securityContext: containerSecurityContext(),
-                                    volumeMounts: [
-                                        { name: CLAIM_TEMPLATE, mountPath: DATA_PATH },
-                                        // The only paths nginx writes besides the data: temp files and pid.
-                                        { name: "cache", mountPath: "/var/cache/nginx" },
-                                        { name: "run", mountPath: "/var/run" },
-                                        {
-                                            name: "liveness",
-                                            mountPath: `${LIVENESS.mountDir}/${LIVENESS.fileName}`,
-                                            subPath: LIVENESS.fileName,
-                                            readOnly: true,
-                                        },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "cache", emptyDir: { sizeLimit: "64Mi" } },
-                                { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
-                                { name: "liveness", configMap: { name: this.livenessConfig.metadata.name } },
-                            ],
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: CLAIM_TEMPLATE, labels },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                storageClassName: args.storageClassName,
-                                resources: { requests: { storage: storageSize } },
-                            },
-                        },
-                    ],
+                    template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name }),
+                    volumeClaimTemplates: [claimTemplate(labels, args.storageClassName, this.claimSizePlan.size)],
                 },
             },
             {
@@ -357,56 +241,21 @@ export class StickyApp extends pulumi.ComponentResource {
                 // claims, and must not block a size change.
             },
         );
-
-        // Said at preview, under this component: what the size change does to each claim.
-        const plan = this.claimSizePlan;
-        pulumi.output(args.storageClassName).apply((className) => {
-            const message = describeClaimSizePlan(plan, className);
-            if (message !== undefined) void (plan.action === "keep" ? pulumi.log.warn : pulumi.log.info)(message, this);
-        });
-        if (plan.action === "grow") {
-            this.claimGrowth = new ClaimGrowth(
-                `${appName}-claims`,
-                { claimNames: plan.claimNames, size: plan.size },
-                // Not protected: the next `up` drops the patches from the stack (retainOnDelete),
-                // which protection would refuse.
-                { parent: this, dependsOn: [this.statefulSet] },
-            );
-        }
-
+        this.claimGrowth = this.growClaims(appName, args.storageClassName);
         // Voluntary disruptions (node drains, cluster upgrades) take at most one pod at a time.
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
             appName,
-            {
-                metadata: { name: appName, labels },
-                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-            },
-            { parent: this, protect },
+            { metadata: { name: appName, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
+            child,
         );
-
-        // The public Service, named as in the article so `kubectl get service sticky` works.
-        this.service = new k8s.core.v1.Service(
-            `${appName}-public`,
-            {
-                // The environment's annotations first: the component's own wait rule always applies.
-                metadata: { name: appName, labels, annotations: { ...args.serviceAnnotations, [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
-                spec: {
-                    type: "LoadBalancer",
-                    selector: labels,
-                    ports: [{ name: CONTAINER_PORT.name, port: servicePort, targetPort: CONTAINER_PORT.name, protocol: "TCP" }],
-                },
-            },
-            { parent: this, protect },
-        );
+        this.service = loadBalancer(appName, labels, servicePort, args.serviceAnnotations, child);
 
         const ingress = this.service.status.loadBalancer.ingress;
         this.url = pulumi.interpolate`http://${ingress.apply((list) => list?.[0]?.hostname ?? list?.[0]?.ip ?? "")}:${this.service.spec.ports[0].port}`;
-        this.podNames = pulumi
-            .output(replicas)
-            .apply((count) => Array.from({ length: count }, (_, ordinal) => `${appName}-${ordinal}`));
-        this.claimNames = this.podNames.apply((pods) => pods.map((pod) => `${CLAIM_TEMPLATE}-${pod}`));
+        this.podNames = pulumi.output(replicas).apply((count) => Array.from({ length: count }, (_, ordinal) => podName(appName, ordinal)));
+        this.claimNames = pulumi.output(replicas).apply((count) => Array.from({ length: count }, (_, ordinal) => claimName(appName, ordinal)));
         this.storageClassName = pulumi.output(args.storageClassName);
-        this.storageSize = pulumi.output(storageSize);
+        this.storageSize = pulumi.output(this.claimSizePlan.size);
 
         this.registerOutputs({
             url: this.url,
@@ -416,4 +265,113 @@ export class StickyApp extends pulumi.ComponentResource {
             storageSize: this.storageSize,
         });
     }
+
+    /**
+     * Says at preview, under this component, what the size change does to each claim, and
+     * grows the existing claims when the plan says so. Not protected: the next `up` drops the
+     * patches from the stack (retainOnDelete), which protection would refuse.
+     */
+    private growClaims(appName: string, storageClassName: pulumi.Input<string>): ClaimGrowth | undefined {
+        const plan = this.claimSizePlan;
+        pulumi.output(storageClassName).apply((className) => {
+            const message = describeClaimSizePlan(plan, className);
+            if (message !== undefined) void (plan.action === "keep" ? pulumi.log.warn : pulumi.log.info)(message, this);
+        });
+        if (plan.action !== "grow") return undefined;
+        return new ClaimGrowth(`${appName}-claims`, { claimNames: plan.claimNames, size: plan.size }, { parent: this, dependsOn: [this.statefulSet] });
+    }
+}
+
+type ChildOptions = pulumi.CustomResourceOptions;
+
+/**
+ * The namespace enforces the Pod Security level the pods meet (restricted). A patch, not a
+ * Namespace resource: the namespace, and the claims in it, stay where they are and are never the
+ * stack's to delete; `pulumi destroy` removes only these labels.
+ */
+function namespaceLabels(appName: string, opts: ChildOptions): k8s.core.v1.NamespacePatch {
+    return new k8s.core.v1.NamespacePatch(`${appName}-namespace`, { metadata: { name: APP_NAMESPACE, labels: podSecurityLabels() } }, opts);
+}
+
+/**
+ * nginx's liveness endpoint (nginx.ts): one server block for /etc/nginx/conf.d/. Auto-named on
+ * purpose: a change of its content makes a new ConfigMap under a new name, and the pod
+ * template's reference to it rolls the pods (a subPath mount never updates).
+ */
+function livenessConfig(appName: string, labels: Record<string, string>, opts: ChildOptions): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(
+        `${appName}-liveness`,
+        { metadata: { labels }, data: { [LIVENESS.fileName]: livenessServerConfig(CONTAINER_PORT.number) } },
+        opts,
+    );
+}
+
+/**
+ * The governing Service a StatefulSet's `serviceName` must point at: headless, so each pod gets
+ * a stable DNS name (sticky-2.sticky-headless). The article pointed `serviceName` at the
+ * LoadBalancer, which is wrong.
+ */
+function headlessService(headlessName: string, labels: Record<string, string>, opts: ChildOptions): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        headlessName,
+        {
+            metadata: { name: headlessName, labels },
+            spec: {
+                clusterIP: "None",
+                selector: labels,
+                ports: [{ name: CONTAINER_PORT.name, port: CONTAINER_PORT.number, targetPort: CONTAINER_PORT.name }],
+                // Pods resolve before they are ready, so peers can find each other during startup.
+                publishNotReadyAddresses: true,
+            },
+        },
+        opts,
+    );
+}
+
+/**
+ * Replacing the StatefulSet (a new claim size) must not stop its pods, and destroying the app
+ * must. pulumi-kubernetes reads the deletion propagation from the old object's annotation and
+ * uses it for every delete (replace and destroy alike), so the StatefulSet always orphans its
+ * pods when Pulumi deletes it, and is never deleted by Pulumi on destroy: it is owned by this
+ * ConfigMap (`ownerReferences`) and `deletedWith` it, so `pulumi destroy` deletes the ConfigMap
+ * and Kubernetes' garbage collector takes the StatefulSet and its pods with it (foreground:
+ * destroy waits until they are gone). Claims have no owner (Retain) and stay. See
+ * docs/storage-size.md.
+ */
+function lifetimeOwner(appName: string, labels: Record<string, string>, opts: ChildOptions): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(
+        `${appName}-lifetime`,
+        {
+            metadata: { name: `${appName}-lifetime`, labels },
+            data: {
+                purpose:
+                    `Owns StatefulSet ${appName}: deleting this ConfigMap deletes the StatefulSet and its pods ` +
+                    `(not the claims). Managed by Pulumi; delete the stack's app with pulumi destroy, not by hand.`,
+            },
+        },
+        opts,
+    );
+}
+
+/** The public Service, named as in the article so `kubectl get service sticky` works. */
+function loadBalancer(
+    appName: string,
+    labels: Record<string, string>,
+    port: pulumi.Input<number>,
+    environmentAnnotations: StickyAppArgs["serviceAnnotations"],
+    opts: ChildOptions,
+): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        `${appName}-public`,
+        {
+            // The environment's annotations first: the component's own wait rule always applies.
+            metadata: { name: appName, labels, annotations: { ...environmentAnnotations, [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
+            spec: {
+                type: "LoadBalancer",
+                selector: labels,
+                ports: [{ name: CONTAINER_PORT.name, port, targetPort: CONTAINER_PORT.name, protocol: "TCP" }],
+            },
+        },
+        opts,
+    );
 }

@@ -15,9 +15,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DATA_PATH } from "../components/sticky-app";
+import { DATA_PATH } from "../components/sticky-app-contract";
 import { ENVIRONMENTS } from "../environments/registry";
-import { documentedKeys } from "../settings";
+import { documentedKeys } from "../stack/settings";
 import { existingDefinition } from "../tests/example-environment/definition";
 import { configDocProblems, declaredConfig } from "../tests/pulumi-yaml";
 import {

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
             previewCached: [] as number[],
             noopCached: [] as number[],
         };
-        // `npm run dev:up` runs pulumi with Node's compile cache (scripts/dev-up.sh); warm it
+        // `npm run dev:up` runs pulumi with Node's compile cache (tools/dev-up.sh); warm it
         // once, as any earlier run on a laptop has.
         const compileCache = path.join(ws.dir, ".cache", "node-compile");
         const withCompileCache = <T>(run: () => T): T => {

@@ -13,7 +13,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { TYPES } from "../policy/kubernetes";
+import { TYPES } from "../core/kubernetes";
 import { devStackWorkspace, httpGet, median, tearDown, Workspace } from "./lib";
 
 const POLICIES = ["Parallel", "OrderedReady"] as const;

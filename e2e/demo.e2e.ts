@@ -11,7 +11,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { DATA_PATH } from "../components/sticky-app";
+import { DATA_PATH } from "../components/sticky-app-contract";
 import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, httpGet, LB_HOST, LB_PORT, localImages, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, upWhileRequesting, waitFor, Workspace } from "./lib";
 
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];

@@ -38,7 +38,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
 
     it("1. pulumi up creates the app: 3/3 ready, claims Bound to hostpath volumes, both Services, outputs", async () => {
         // The README's deploy command, with its local backend swapped for the workspace's.
-        ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
+        ws.ok("bash", ["tools/dev-up.sh", "--yes", "--skip-preview"], 900);
 
         // No wait: `pulumi up` returns once the StatefulSet it created is ready.
         const pods = appReady(ws);

@@ -255,7 +255,7 @@ export async function emptyWorkspace(prefix: string, leftovers?: (ws: Workspace)
  * A new workspace with the dev stack initialized and nothing of the app in the test cluster (see
  * {@link emptyWorkspace}), the stack created from the committed Pulumi.dev.yaml pointed at the
  * test cluster (see {@link Workspace.initDevStack}). Nothing is deployed yet: each file deploys
- * the way it tests (`ws.up()`, `scripts/dev-up.sh`).
+ * the way it tests (`ws.up()`, `tools/dev-up.sh`).
  */
 export async function devStackWorkspace(prefix: string, options: DevStackOptions = {}): Promise<Workspace> {
     const ws = await emptyWorkspace(prefix, options.leftovers);

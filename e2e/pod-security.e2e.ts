@@ -14,8 +14,9 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as http from "http";
-import { APP_USER_ID, LIVENESS, POD_SECURITY_LEVEL, POD_SECURITY_VERSION } from "../components/pod-hardening";
-import { APP_NAMESPACE, DATA_PATH } from "../components/sticky-app";
+import { APP_USER_ID, POD_SECURITY_LEVEL, POD_SECURITY_VERSION } from "../components/pod-security";
+import { LIVENESS } from "../components/nginx";
+import { APP_NAMESPACE, DATA_PATH } from "../components/sticky-app-contract";
 import { appPods, appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
@@ -57,7 +58,7 @@ describe("Pod Security and hardening on a real cluster (pulumi up --stack dev)",
 
     before(async () => {
         ws = await devStackWorkspace("sticky-e2e-podsec-", { leftovers: removeProbePod });
-        ws.ok("bash", ["scripts/dev-up.sh", "--yes", "--skip-preview"], 900);
+        ws.ok("bash", ["tools/dev-up.sh", "--yes", "--skip-preview"], 900);
         await waitFor("StatefulSet sticky 3/3 ready", 300, () => appReady(ws));
     });
 

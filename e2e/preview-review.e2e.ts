@@ -13,8 +13,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parsePreview } from "../scripts/review/preview";
-import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../scripts/review/review";
+import { parsePreview } from "../tools/review/preview";
+import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../tools/review/review";
 import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");

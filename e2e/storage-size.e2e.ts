@@ -12,7 +12,7 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { DATA_PATH } from "../components/sticky-app";
+import { DATA_PATH } from "../components/sticky-app-contract";
 import {
     type AppPod,
     appPods,

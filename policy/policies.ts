@@ -36,8 +36,8 @@ import {
     type Service,
     type StatefulSet,
     type StorageClass,
-} from "./kubernetes";
-import type { EnvironmentRegistry } from "../environments/environment";
+} from "../core/kubernetes";
+import type { EnvironmentRegistry } from "../environments/definition";
 import { EBS_CSI_PROVISIONER, ebsStorageClassProblems } from "../environments/eks/storage-rule";
 import { ENVIRONMENTS } from "../environments/registry";
 

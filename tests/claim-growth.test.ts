@@ -7,8 +7,9 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClaimShrinkError, describeClaimSizePlan, planClaimSize, quantityBytes } from "../components/claim-growth";
-import { TYPES } from "../policy/kubernetes";
+import { ClaimShrinkError, describeClaimSizePlan, planClaimSize, refuseShrink } from "../components/claim-size";
+import { isStorageQuantity, quantityBytes } from "../core/quantity";
+import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, runStack, typeToken, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;
@@ -29,7 +30,16 @@ describe("claim size: quantities", () => {
     ] as const) {
         it(`${quantity} is ${bytes} bytes`, () => assert.strictEqual(quantityBytes(quantity), bytes));
     }
-    it("refuses what is not a quantity", () => assert.throws(() => quantityBytes("1GB"), /not a storage quantity: "1GB"/));
+    for (const notOne of ["1GB", "0.5.1Gi", "-1Gi", "1 Gi", ""]) {
+        it(`${JSON.stringify(notOne)} is not a quantity`, () => assert.strictEqual(quantityBytes(notOne), undefined));
+    }
+    it("a positive quantity is a storage size; zero is not", () => {
+        assert.deepStrictEqual(["1Gi", "0.5Gi", "0Gi", "0", "1GB"].map(isStorageQuantity), [true, true, false, false, false]);
+    });
+    it("a size smaller than the deployed one is refused before any plan, naming the key", () => {
+        assert.throws(() => refuseShrink(KEY, "500Mi", "1Gi"), ClaimShrinkError);
+        assert.doesNotThrow(() => refuseShrink(KEY, "1024Mi", "1Gi"));
+    });
 });
 
 describe("claim size: the plan", () => {

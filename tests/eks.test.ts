@@ -20,8 +20,8 @@ import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
 import { subnetCidrs } from "../environments/eks/network";
 import { amiTypeFor, nodesPerZone } from "../environments/eks/nodes";
 import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
-import { TYPES } from "../policy/kubernetes";
-import { find, mockedCalls, ROOT, runStack, typeToken, type Registered, type StackRun } from "./harness";
+import { TYPES } from "../core/kubernetes";
+import { engineUrn, find, mockedCalls, ROOT, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
 const ADDON = typeToken(aws.eks.Addon);
 const CLUSTER = typeToken(eks.Cluster);
@@ -381,21 +381,23 @@ describe("EKS environment (stack prod)", () => {
 
     describe("the split into environments/eks/ keeps the deployed stack's URNs", () => {
         // Before the split, one node group spanned the zones; it is now one per zone (point 6),
-        // which replaces it on purpose. Every other URN must be registered unchanged.
+        // which replaces it on purpose. Every other URN must be answered to, as the resource's
+        // own or (since the EKS resources moved under one component) through its alias, both
+        // read as the engine writes them (`engineUrn`).
         const INTENDED: Record<string, string> = {
-            "urn:pulumi:prod::sticky::pulumi:pulumi:Stack$eks:index:ManagedNodeGroup::sticky": "replaced by one node group per zone (sticky-0..2)",
+            "urn:pulumi:prod::sticky::eks:index:ManagedNodeGroup::sticky": "replaced by one node group per zone (sticky-0..2)",
         };
 
         it("registers every earlier URN again, except the ones replaced on purpose", () => {
             const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, "tests", "fixtures", "prod-urns-before-split.json"), "utf8"));
-            const now = new Set(run.resources.map((r) => r.urn));
-            const missing = (fixture.urns as string[]).filter((urn) => !now.has(urn));
+            const now = new Set(run.resources.flatMap((r) => [engineUrn(r.urn), ...r.aliases]));
+            const missing = (fixture.urns as string[]).map(engineUrn).filter((urn) => !now.has(urn));
             assert.deepStrictEqual(missing, Object.keys(INTENDED));
         });
     });
 });
 
-describe("scripts/eks-addon-versions.sh (checks the table against AWS's defaults)", () => {
+describe("tools/eks-addon-versions.sh (checks the table against AWS's defaults)", () => {
 
     /** Runs the script with a stand-in `aws` that answers `answer(k8s, addon)`. */
     function runWith(answer: (k8s: string, addon: string) => string) {
@@ -414,7 +416,7 @@ describe("scripts/eks-addon-versions.sh (checks the table against AWS's defaults
             { mode: 0o755 },
         );
         try {
-            return spawnSync("bash", [path.join(ROOT, "scripts", "eks-addon-versions.sh")], {
+            return spawnSync("bash", [path.join(ROOT, "tools", "eks-addon-versions.sh")], {
                 env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
                 encoding: "utf8",
             });

@@ -14,8 +14,8 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentRegistry } from "../environments/environment";
-import { TYPES } from "../policy/kubernetes";
+import type { EnvironmentRegistry } from "../environments/definition";
+import { TYPES } from "../core/kubernetes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "sticky";
@@ -50,6 +50,41 @@ export interface Registered {
     readonly dependencies: readonly string[];
     /** True for a resource read from the cluster (`Resource.get`), never created. */
     readonly read: boolean;
+    /**
+     * The URNs the engine would match this resource against in a stack's state besides its own
+     * (its `aliases`, each collapsed as the engine does; see {@link engineUrn}). Those inherited
+     * from a parent's aliases are the engine's to add and are not listed.
+     */
+    readonly aliases: readonly string[];
+}
+
+const ROOT_STACK_PARENT = "pulumi:pulumi:Stack$";
+
+/**
+ * A URN as the engine writes it. Under mocks the SDK builds URNs itself and puts the root stack's
+ * type in front of every top-level resource's type (`...::pulumi:pulumi:Stack$aws:ec2/vpc:Vpc::x`);
+ * the engine leaves it out (`...::aws:ec2/vpc:Vpc::x`), and so does its alias matching
+ * (pkg/resource/deploy/step_generator.go, `collapseAliasToUrn`: a root-stack parent counts as none).
+ */
+export function engineUrn(urn: string): string {
+    return urn.replace(`::${ROOT_STACK_PARENT}`, "::");
+}
+
+/** A protobuf string field: "" when unset. */
+const orUnset = (value: string, fallback: string) => (value === "" ? fallback : value);
+
+/** The URN one alias stands for, as the engine's `collapseAliasToUrn` collapses it. */
+function aliasUrn(alias: any, type: string, name: string, parentUrn: string, stack: string): string {
+    if (alias.hasUrn()) return engineUrn(alias.getUrn());
+    const spec = alias.getSpec();
+    const parent: string = spec.getNoparent() ? "" : orUnset(spec.getParenturn(), parentUrn);
+    // A URN is `urn:pulumi:<stack>::<project>::<qualified type>::<name>`.
+    const parentIsRoot = parent === "" || parent.split("::")[2] === "pulumi:pulumi:Stack";
+    const parentEngineUrn = engineUrn(parent);
+    const prefix = parentIsRoot
+        ? `urn:pulumi:${orUnset(spec.getStack(), stack)}::${orUnset(spec.getProject(), PROJECT)}::`
+        : `${parentEngineUrn.slice(0, parentEngineUrn.lastIndexOf("::"))}$`;
+    return `${prefix}${orUnset(spec.getType(), type)}::${orUnset(spec.getName(), name)}`;
 }
 
 export interface StackRun {
@@ -240,6 +275,7 @@ export async function installMocks(stack: string, config: Record<string, string>
                         retainOnDelete: read ? false : req.getRetainondelete() === true,
                         dependencies: req.getDependenciesList(),
                         read,
+                        aliases: read ? [] : req.getAliasesList().map((a: any) => aliasUrn(a, req.getType(), req.getName(), req.getParent(), stack)),
                     });
                 }
                 callback(err, res);

@@ -6,8 +6,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { KUBE_SCORE_DECLINED } from "../components/pod-hardening";
-import { counted, declinedChecks, DECLINES_DOC, MUTANTS, parseJsonOutput, renderStack, toYaml, undocumentedDeclines } from "../scripts/kube-score";
+import { KUBE_SCORE_DECLINED } from "../components/pod-security";
+import { counted, declinedChecks, DECLINES_DOC, MUTANTS, parseJsonOutput, renderStack, toYaml, undocumentedDeclines } from "./kube-score";
 import * as yaml from "js-yaml";
 import { ROOT } from "./harness";
 

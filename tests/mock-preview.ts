@@ -7,8 +7,8 @@
  * inputs, which the real program registers, is invented here. tests/fixtures/previews/README.md
  * says which fixtures come from here.
  */
-import { TYPES } from "../policy/kubernetes";
-import { WATCHED_TYPES } from "../scripts/review/review";
+import { TYPES } from "../core/kubernetes";
+import { WATCHED_TYPES } from "../tools/review/review";
 import { runStack, type Registered } from "./harness";
 
 /**

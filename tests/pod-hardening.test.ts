@@ -4,18 +4,8 @@
  * test (sticky-app.test.ts) then checks that StickyApp's pods use these very pieces.
  */
 import * as assert from "assert";
-import {
-    APP_USER_ID,
-    containerSecurityContext,
-    DEFAULT_RESOURCES,
-    kubeScoreIgnoreAnnotation,
-    LIVENESS,
-    livenessProbe,
-    livenessServerConfig,
-    podSecurityContext,
-    podSecurityLabels,
-    readinessProbe,
-} from "../components/pod-hardening";
+import { APP_USER_ID, containerSecurityContext, kubeScoreIgnoreAnnotation, podSecurityContext, podSecurityLabels } from "../components/pod-security";
+import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, readinessProbe } from "../components/nginx";
 
 describe("pod hardening", () => {
     it("runs as a non-root uid and gid above 10000, binding the web port through the safe, namespaced sysctl", () => {

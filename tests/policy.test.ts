@@ -6,7 +6,7 @@
  */
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { TYPES, type ClaimTemplate, type Container, type PodSpec, type Service, type ServicePort, type StatefulSet, type StorageClass, type Volume } from "../policy/kubernetes";
+import { TYPES, type ClaimTemplate, type Container, type PodSpec, type Service, type ServicePort, type StatefulSet, type StorageClass, type Volume } from "../core/kubernetes";
 import {
     containerCpuLimit,
     containerHardening,

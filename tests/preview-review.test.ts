@@ -1,5 +1,5 @@
 /**
- * The pull-request review (scripts/review/), without an engine: the parser on both JSON forms of
+ * The pull-request review (tools/review/), without an engine: the parser on both JSON forms of
  * `pulumi preview --json` and on broken output, the sentences on steps built here, the length
  * limit, the type tokens against the SDKs and the prod stack, and the committed fixtures: real
  * previews of the dev stack (e2e/preview-review.e2e.ts wrote them) and mocked ones of prod.
@@ -12,12 +12,13 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
-import { CLAIM_TEMPLATE, STICKY_APP_TYPE } from "../components/sticky-app";
-import { TYPES } from "../policy/kubernetes";
-import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../scripts/review/preview";
-import { claimName, compareQuantities, EBS_CSI_ADDON, GITHUB_COMMENT_LIMIT, renderReview, reviewPreview, VERDICT_TITLES, WATCHED_TYPES, type Verdict } from "../scripts/review/review";
+import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../components/sticky-app-contract";
+import { compareQuantities } from "../core/quantity";
+import { TYPES } from "../core/kubernetes";
+import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../tools/review/preview";
+import { EBS_CSI_ADDON, GITHUB_COMMENT_LIMIT, renderReview, reviewPreview, VERDICT_TITLES, WATCHED_TYPES, type Verdict } from "../tools/review/review";
 import { ROOT, runStack, typeToken } from "./harness";
-import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../scripts/review/docs-example";
+import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../tools/review/docs-example";
 import { mockPreview, PROD_MOCK_FIXTURES } from "./mock-preview";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
@@ -181,8 +182,8 @@ describe("preview review: verdicts and sentences", () => {
     });
 
     it("claims this preview patches grow in place; existing claims are then not reported as left out", () => {
-        const claimUrn = (i: number) => `urn:pulumi:prod::sticky::${STICKY_APP_TYPE}$${WATCHED_TYPES.persistentVolumeClaimPatch}::${claimName(CLAIM_TEMPLATE, "sticky", i)}`;
-        const claim = (i: number, storage: string) => ({ metadata: { name: claimName(CLAIM_TEMPLATE, "sticky", i) }, spec: { resources: { requests: { storage } } } });
+        const claimUrn = (i: number) => `urn:pulumi:prod::sticky::${STICKY_APP_TYPE}$${WATCHED_TYPES.persistentVolumeClaimPatch}::${claimName("sticky", i)}`;
+        const claim = (i: number, storage: string) => ({ metadata: { name: claimName("sticky", i) }, spec: { resources: { requests: { storage } } } });
         const steps = [
             step("update", STS_URN, statefulSet({}), statefulSet({ storage: "2Gi" }), { detailedDiff: { "spec.volumeClaimTemplates[0].spec.resources.requests.storage": { kind: "update" } } }),
             ...[0, 1, 2].map((i) => step("update", claimUrn(i), claim(i, "1Gi"), claim(i, "2Gi"), { detailedDiff: { "spec.resources.requests.storage": { kind: "update" } } })),
@@ -232,7 +233,7 @@ describe("preview review: verdicts and sentences", () => {
 });
 
 describe("preview review: the command", () => {
-    const CLI = path.join(ROOT, "bin", "scripts", "review", "cli.js");
+    const CLI = path.join(ROOT, "bin", "tools", "review", "cli.js");
     const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
 
     it("reviews a missing preview as a failed one, names the stack it was given, and writes the verdict", () => {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
-import type { DocumentedKey } from "../settings";
+import type { DocumentedKey } from "../stack/settings";
 
 /** Pulumi.yaml's `config:` block, as parsed. */
 export function declaredConfig(file = path.resolve(__dirname, "..", "..", "Pulumi.yaml")): Record<string, unknown> {

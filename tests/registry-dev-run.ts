@@ -1,6 +1,6 @@
 /**
  * Run by tests/registry.test.ts in a Node.js process of its own: the dev stack's program
- * (index.ts with Pulumi.dev.yaml; every other key at the defaults settings.ts gives it) under
+ * (index.ts with Pulumi.dev.yaml; every other key at the defaults stack/settings.ts gives it) under
  * minimal mocks, then which of Pulumi's SDKs and which environment modules the process loaded.
  * Prints `{ loaded, registered }` as JSON.
  *
@@ -16,8 +16,8 @@ const ROOT = path.resolve(__dirname, "..", "..");
 // Internal to @pulumi/pulumi; its runtime waits the same way before exiting.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 const ENVIRONMENT_MODULES: Record<string, string> = {
-    "local environment": path.join(ROOT, "bin", "environments", "local", "environment.js"),
-    "eks environment": path.join(ROOT, "bin", "environments", "eks", "environment.js"),
+    "local environment": path.join(ROOT, "bin", "environments", "local", "resources.js"),
+    "eks environment": path.join(ROOT, "bin", "environments", "eks", "resources.js"),
 };
 
 async function main(): Promise<void> {

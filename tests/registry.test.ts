@@ -8,11 +8,11 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { STICKY_APP_TYPE } from "../components/sticky-app";
+import { STICKY_APP_TYPE } from "../components/sticky-app-contract";
 import { ENVIRONMENTS } from "../environments/registry";
-import { TYPES } from "../policy/kubernetes";
+import { TYPES } from "../core/kubernetes";
 import { productionStorageIsEncryptedGp3, productionStoragePolicy } from "../policy/policies";
-import { documentedKeys, parseSettings, SettingsError } from "../settings";
+import { documentedKeys, parseSettings, SettingsError } from "../stack/settings";
 import { existingDefinition } from "./example-environment/definition";
 import { find, projectDefaults, providerUrn, ROOT, runProgram, type StackRun } from "./harness";
 import { asFake, checkStack, messagesOf } from "./policy-engine";
@@ -58,8 +58,8 @@ describe("the environment registry", () => {
             ENVIRONMENTS.map((e) => e.kind),
             ["local", "eks"],
         );
-        const resources = [path.join(BIN, "environments", "local", "environment.js"), path.join(BIN, "environments", "eks", "environment.js")];
-        const pure = [path.join(BIN, "environments", "registry.js"), path.join(BIN, "settings.js"), path.join(BIN, "policy", "policies.js")];
+        const resources = [path.join(BIN, "environments", "local", "resources.js"), path.join(BIN, "environments", "eks", "resources.js")];
+        const pure = [path.join(BIN, "environments", "registry.js"), path.join(BIN, "stack", "settings.js"), path.join(BIN, "policy", "policies.js")];
         assert.deepStrictEqual(loadedBy(pure, resources), []);
     });
 
@@ -84,14 +84,14 @@ describe("an environment added through the registry alone (tests/example-environ
     };
 
     it("its definition loads without its resources' code, or any of Pulumi's SDKs", () => {
-        const resources = path.join(BIN, "tests", "example-environment", "environment.js");
+        const resources = path.join(BIN, "tests", "example-environment", "resources.js");
         assert.deepStrictEqual(loadedBy([path.join(BIN, "tests", "example-environment", "definition.js")], [resources]), []);
     });
 
     describe("settings", () => {
         it("accepts its kind, reads its keys with their defaults, and nothing of local's or eks's", () => {
             const settings = parseSettings(reader({ "sticky:environment": "existing", "sticky:clusterContext": "ops-eu-1" }), WITH_EXISTING);
-            assert.deepStrictEqual(settings.environment, { kind: "existing", clusterContext: "ops-eu-1", longhornReplicas: 3 });
+            assert.deepStrictEqual(settings.environment, { kind: "existing", clusterContext: "ops-eu-1", longhornReplicas: 3, storageClassName: "longhorn-retained" });
         });
 
         it("validates its keys, naming key, value and what is allowed", () => {

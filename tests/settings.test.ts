@@ -3,10 +3,12 @@
  * No Pulumi here: parseSettings only sees a function that reads keys.
  */
 import * as assert from "assert";
-import { STICKY_APP_DEFAULTS } from "../components/sticky-app-defaults";
-import type { EnvironmentDefinition } from "../environments/environment";
+import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import type { EnvironmentDefinition } from "../environments/definition";
+import { localDefinition } from "../environments/local/definition";
 import { ENVIRONMENTS } from "../environments/registry";
-import { APP_KEYS, documentedKeys, parseSettings, registryProblems, SettingsError, type ConfigKey, type Settings } from "../settings";
+import { APP_KEYS, documentedKeys, parseSettings, registryProblems, SettingsError, type Settings } from "../stack/settings";
+import type { ConfigKey } from "../core/config-keys";
 import { configDocProblems, declaredConfig } from "./pulumi-yaml";
 
 const reader = (config: Record<string, string>) => (key: string) => config[key];
@@ -37,24 +39,23 @@ describe("settings", () => {
                             image: "docker.io/library/nginx:1.30.1-alpine",
                             storageSize: "1Gi",
                             servicePort: 3333,
-                            storageClassName: "hostpath",
                             protect: false,
                         },
-                        environment: { kind: "local", kubeContext: "docker-desktop" },
+                        environment: { kind: "local", kubeContext: "docker-desktop", storageClassName: "hostpath" },
+                        definition: localDefinition,
                     }),
             },
             {
                 name: "kind: another context and its `standard` class",
                 config: { ...local, "sticky:kubeContext": "kind-kind", "sticky:storageClassName": "standard" },
                 expect: (s) => {
-                    assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "kind-kind" });
-                    assert.strictEqual(s.app.storageClassName, "standard");
+                    assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "kind-kind", storageClassName: "standard" });
                 },
             },
             {
                 name: "k3d and Rancher Desktop: `local-path`",
                 config: { ...local, "sticky:kubeContext": "k3d-dev", "sticky:storageClassName": "local-path" },
-                expect: (s) => assert.strictEqual(s.app.storageClassName, "local-path"),
+                expect: (s) => assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "k3d-dev", storageClassName: "local-path" }),
             },
             {
                 name: "numbers, sizes and booleans arrive as strings and are converted",
@@ -87,6 +88,7 @@ describe("settings", () => {
                     assert.deepStrictEqual(s.environment, {
                         kind: "eks",
                         region: "eu-west-1",
+                        storageClassName: "gp3",
                         kubernetesVersion: "1.35",
                         nodeInstanceType: "t3.medium",
                         nodeCount: 3,
@@ -207,7 +209,7 @@ describe("settings", () => {
                 name: "a storage class name with capitals",
                 config: { ...local, "sticky:storageClassName": "HostPath" },
                 problem:
-                    'sticky:storageClassName = "HostPath": must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "hostpath", "standard", "gp3"',
+                    'sticky:storageClassName = "HostPath": must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "hostpath", "standard", "local-path"',
             },
             {
                 name: "protect that is not a boolean",
@@ -379,7 +381,7 @@ describe("settings", () => {
         const s = parseSettings(
             reader({ ...local, "sticky:kubernetesVersion": "1.35", "sticky:publicAccessCidrs": '[ "0.0.0.0/0" ]', "aws:region": "eu-west-1" }),
         );
-        assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "docker-desktop" });
+        assert.deepStrictEqual(s.environment, { kind: "local", kubeContext: "docker-desktop", storageClassName: "hostpath" });
     });
 
     it("refuses another environment's keys set to anything else: they would do nothing on this stack", () => {
@@ -408,7 +410,7 @@ describe("settings", () => {
     it("takes the app's defaults from StickyApp, which owns them", () => {
         const { app } = parseSettings(reader(local));
         const { replicas, image, storageSize, servicePort, protect } = STICKY_APP_DEFAULTS;
-        assert.deepStrictEqual(app, { replicas, image, storageSize, servicePort, protect, storageClassName: "hostpath" });
+        assert.deepStrictEqual(app, { replicas, image, storageSize, servicePort, protect });
     });
 
     it("gives every key a default that passes its own check", () => {
@@ -433,16 +435,18 @@ describe("settings", () => {
         assert.deepStrictEqual(configDocProblems(documentedKeys(), declaredConfig()), []);
     });
 
-    it("refuses a registry with a kind twice, a kind that is no config value, or a key two owners declare", () => {
+    it("refuses a registry with a kind twice, a kind that is no config value, an app key declared again, or one name of two types", () => {
         const [localDefinition, eksDefinition] = ENVIRONMENTS;
         const copy = (kind: string, keys: EnvironmentDefinition["keys"]): EnvironmentDefinition => ({ ...localDefinition, kind, keys });
         assert.deepStrictEqual(registryProblems(ENVIRONMENTS), []);
-        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("local", {}), copy("Docker Desktop", {}), copy("kind", { replicas: APP_KEYS.replicas, nodeCount: eksDefinition.keys.nodeCount })]), [
+        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("local", {}), copy("Docker Desktop", {}), copy("kind", { replicas: APP_KEYS.replicas, nodeCount: eksDefinition.keys.vpcCidr })]), [
             'kind "local" is registered twice',
             'kind "Docker Desktop": must be lowercase letters, digits and "-", starting with a letter',
             'sticky:replicas is declared by the app and by "kind": give "kind"\'s key a name of its own',
-            'sticky:nodeCount is declared by "eks" and by "kind": give "kind"\'s key a name of its own',
+            'sticky:nodeCount is of type integer for "eks" and string for "kind": Pulumi.yaml declares it once, so give it one type or "kind"\'s key a name of its own',
         ]);
+        // One name, one type, several environments: each reads it for its own stacks (storageClassName).
+        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("kind", { nodeCount: eksDefinition.keys.nodeCount })]), []);
         assert.throws(() => parseSettings(reader(local), [localDefinition, copy("local", {})]), /^Error: The environment registry is inconsistent:\n {2}- kind "local" is registered twice$/);
     });
 });

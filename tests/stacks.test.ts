@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import { TYPES } from "../policy/kubernetes";
+import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, providerUrn, runStack, typeToken, unwrapSecret, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;

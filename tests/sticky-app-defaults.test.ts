@@ -5,9 +5,10 @@
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { StickyApp, STICKY_APP_TYPE } from "../components/sticky-app";
-import { STICKY_APP_DEFAULTS } from "../components/sticky-app-defaults";
-import { TYPES } from "../policy/kubernetes";
+import { StickyApp } from "../components/sticky-app";
+import { STICKY_APP_TYPE } from "../components/sticky-app-contract";
+import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { TYPES } from "../core/kubernetes";
 import { find, installMocks, runStack, waitForRPCs, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;
@@ -38,18 +39,16 @@ describe("StickyApp constructed directly, given only its StorageClass", () => {
         assert.deepStrictEqual(direct.resources.filter((r) => r.protect).map((r) => r.name), []);
     });
 
-    it("does not assume its class lets claims grow: a bigger size keeps the deployed claims as they are", async () => {
+    it("follows the claim-size plan it is given: a `keep` plan patches no claim", async () => {
         await installMocks("dev", {});
         let grown: StickyApp | undefined;
         await pulumi.runtime.runInPulumiStack(async () => {
             grown = new StickyApp("sticky", {
                 storageClassName: "hostpath",
-                storageSize: "2Gi",
-                deployedClaims: { size: "1Gi", claimNames: ["sticky-data-sticky-0"] },
+                claimSizePlan: { action: "keep", from: "1Gi", size: "2Gi", claimNames: ["sticky-data-sticky-0"] },
             });
         });
         await waitForRPCs();
-        assert.strictEqual(STICKY_APP_DEFAULTS.storageClassAllowsExpansion, false);
         assert.strictEqual(grown?.claimSizePlan.action, "keep");
         assert.strictEqual(grown?.claimGrowth, undefined);
         assert.strictEqual(app.claimSizePlan.action, "new", "nothing deployed before: claims are made at the default size");

@@ -6,28 +6,11 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { webOnlyNetworkPolicySpec } from "../components/network-policy";
-import {
-    containerSecurityContext,
-    DEFAULT_RESOURCES,
-    KUBE_SCORE_DECLINED,
-    kubeScoreIgnoreAnnotation,
-    LIVENESS,
-    livenessProbe,
-    livenessServerConfig,
-    podSecurityContext,
-    podSecurityLabels,
-    readinessProbe,
-} from "../components/pod-hardening";
-import {
-    APP_NAMESPACE,
-    AWAIT_ANNOTATION,
-    CLAIM_TEMPLATE,
-    CONTAINER_PORT,
-    DATA_PATH,
-    LOAD_BALANCER_ADDRESS_KNOWN,
-    STICKY_APP_TYPE,
-} from "../components/sticky-app";
-import { TYPES } from "../policy/kubernetes";
+import { containerSecurityContext, KUBE_SCORE_DECLINED, kubeScoreIgnoreAnnotation, podSecurityContext, podSecurityLabels } from "../components/pod-security";
+import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, readinessProbe } from "../components/nginx";
+import { APP_NAMESPACE, CLAIM_TEMPLATE, CONTAINER_PORT, DATA_PATH, STICKY_APP_TYPE } from "../components/sticky-app-contract";
+import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { TYPES } from "../core/kubernetes";
 import { find, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;

@@ -1,5 +1,5 @@
 /**
- * scripts/volumes.mjs (`npm run volumes`), run as users run it, against a stand-in `kubectl` on
+ * tools/volumes.mjs (`npm run volumes`), run as users run it, against a stand-in `kubectl` on
  * PATH that answers with the objects a cluster would return: a Docker Desktop hostpath volume,
  * an EBS CSI volume as on prod, and a claim not bound yet. The real script runs against the real
  * test cluster in the demo (e2e/demo.e2e.ts, step 4); this covers the kinds that cluster has not.
@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-const SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "volumes.mjs");
+const SCRIPT = path.resolve(__dirname, "..", "..", "tools", "volumes.mjs");
 
 const claim = (name: string, volumeName: string | undefined, storageClassName: string) => ({
     metadata: { name },
@@ -71,7 +71,7 @@ console.log(JSON.stringify(found));
     }
 }
 
-describe("scripts/volumes.mjs (npm run volumes)", () => {
+describe("tools/volumes.mjs (npm run volumes)", () => {
     it("lists every sticky claim in ordinal order with its volume and where the bytes are", () => {
         const result = volumes("--context", "docker-desktop");
         assert.strictEqual(result.status, 0, result.stderr);

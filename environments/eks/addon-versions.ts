@@ -19,7 +19,7 @@
  * - vpc-cni, eks-pod-identity-agent: the newest versions seen in the guide for older Kubernetes
  *   versions; the least certain rows.
  * So before the first `pulumi up --stack prod`, and whenever you change a row, compare with what
- * AWS marks as the default (`bash scripts/eks-addon-versions.sh` does it for every row and exits
+ * AWS marks as the default (`bash tools/eks-addon-versions.sh` does it for every row and exits
  * non-zero on a difference):
  *
  *   aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name coredns \

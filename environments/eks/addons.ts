@@ -33,9 +33,9 @@ export function eksAddons(
     clusterName: pulumi.Output<string>,
     nodeGroups: eks.ManagedNodeGroup[],
     versions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string> },
+    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions },
 ): Addons {
-    const { protect, tags } = options;
+    const { protect, tags, child } = options;
     // Conflicts: take over what EKS installed on create; keep someone's hand edits on update
     // rather than overwrite them silently (the update then fails and says which field).
     const managed = { resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags };
@@ -43,13 +43,13 @@ export function eksAddons(
     const coredns = new aws.eks.Addon(
         "coredns",
         { clusterName, addonName: "coredns", addonVersion: versions.coredns, ...managed },
-        { dependsOn: nodeGroups },
+        { ...child, dependsOn: nodeGroups },
     );
 
     const podIdentityAgent = new aws.eks.Addon(
         "eks-pod-identity-agent",
         { clusterName, addonName: "eks-pod-identity-agent", addonVersion: versions["eks-pod-identity-agent"], ...managed },
-        { dependsOn: nodeGroups },
+        { ...child, dependsOn: nodeGroups },
     );
 
     const ebsCsiRole = new aws.iam.Role("ebs-csi-driver", {
@@ -64,11 +64,11 @@ export function eksAddons(
             ],
         }),
         tags,
-    });
+    }, child);
     const ebsCsiPolicy = new aws.iam.RolePolicyAttachment("ebs-csi-driver", {
         role: ebsCsiRole.name,
         policyArn: EBS_CSI_POLICY_ARN,
-    });
+    }, child);
 
     const ebsCsiDriver = new aws.eks.Addon(
         "aws-ebs-csi-driver",
@@ -81,7 +81,7 @@ export function eksAddons(
             ...managed,
         },
         // Volumes cannot attach without the driver: keep it through every change in prod.
-        { dependsOn: [...nodeGroups, podIdentityAgent, ebsCsiPolicy], protect },
+        { ...child, dependsOn: [...nodeGroups, podIdentityAgent, ebsCsiPolicy], protect },
     );
 
     return { coredns, podIdentityAgent, ebsCsiDriver };

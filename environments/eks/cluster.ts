@@ -74,16 +74,16 @@ export function eksControlPlane(
     settings: EksSettings,
     network: Network,
     addonVersions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string> },
+    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions },
 ): ControlPlane {
-    const { protect, tags } = options;
+    const { protect, tags, child } = options;
     const clusterName = `${pulumi.getProject()}-${pulumi.getStack()}`;
 
     const logGroup = new aws.cloudwatch.LogGroup("sticky-cluster", {
         name: `/aws/eks/${clusterName}/cluster`,
         retentionInDays: settings.clusterLogRetentionDays,
         tags,
-    });
+    }, child);
 
     // Warn (in preview too) when the deploying identity is also listed: see listedCaller.
     const entries = accessEntries(settings);
@@ -126,7 +126,7 @@ export function eksControlPlane(
             enabledClusterLogTypes: CLUSTER_LOG_TYPES,
             tags,
         },
-        { protect, dependsOn: [logGroup] },
+        { ...child, protect, dependsOn: [logGroup] },
     );
 
     return { cluster, clusterName: cluster.eksCluster.name, logGroup };

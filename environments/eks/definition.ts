@@ -1,11 +1,12 @@
 /**
- * The EKS environment's pure half: its kind, its keys with their validation, the checks across
+ * The EKS environment's definition: its kind, its keys with their validation, the checks across
  * them, and its storage rule. The resources (VPC, cluster, nodes, add-ons, gp3 class) are in
- * environment.ts and the files it wires, loaded only when a stack deploys here, so neither a
+ * resources.ts and the files it wires, loaded only when a stack deploys here, so neither a
  * dev stack, settings.ts nor the policy pack ever loads @pulumi/aws or @pulumi/eks.
  */
-import type { SettingsContext } from "../../settings";
-import { defineEnvironment } from "../environment";
+import type { SettingsContext } from "../../core/config-keys";
+import { isObjectName } from "../../core/kubernetes";
+import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
 import { gp3StorageRule } from "./storage-rule";
@@ -14,6 +15,8 @@ import { gp3StorageRule } from "./storage-rule";
 export interface EksSettings {
     readonly kind: "eks";
     readonly region: string;
+    /** The name of the encrypted gp3 StorageClass the stack creates for the claims. */
+    readonly storageClassName: string;
     readonly kubernetesVersion: string;
     readonly nodeInstanceType: string;
     readonly nodeCount: number;
@@ -102,7 +105,6 @@ function checkPrincipals(context: SettingsContext, lists: { key: string; arns: r
 export const eksDefinition = defineEnvironment({
     kind: "eks",
     description: "a new EKS cluster",
-    storageClassName: "the name of the gp3 class the stack creates",
     keys: {
         region: {
             type: "string",
@@ -110,6 +112,13 @@ export const eksDefinition = defineEnvironment({
             description: "the AWS region the cluster and its VPC are made in (the AWS provider reads it too).",
             check: (value: string) => AWS_REGION.test(value),
             allowed: 'an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
+        },
+        storageClassName: {
+            type: "string",
+            default: "gp3",
+            description: "the name of the encrypted gp3 StorageClass the stack creates for the claims.",
+            check: isObjectName,
+            allowed: 'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "gp3"',
         },
         kubernetesVersion: {
             type: "string",
@@ -210,8 +219,5 @@ export const eksDefinition = defineEnvironment({
         return settings;
     },
     storageRule: gp3StorageRule,
-    deploy: async (settings, app) => {
-        const { eksEnvironment } = await import("./environment");
-        return eksEnvironment(settings, { storageClassName: app.storageClassName, protect: app.protect });
-    },
+    resources: `${__dirname}/resources`,
 });

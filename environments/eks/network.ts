@@ -37,7 +37,7 @@ export interface Network {
  * not their serving. One per zone costs another gateway-hour and public IPv4 address each; see
  * the cost table in docs/prod-on-eks.md.
  */
-export function eksNetwork(settings: EksSettings, tags: Record<string, string>): Network {
+export function eksNetwork(settings: EksSettings, tags: Record<string, string>, child: pulumi.CustomResourceOptions): Network {
     // Zones where this account can place subnets (Local Zones need an opt-in and are excluded).
     const zoneNames = aws
         .getAvailabilityZonesOutput({
@@ -59,13 +59,13 @@ export function eksNetwork(settings: EksSettings, tags: Record<string, string>):
         enableDnsHostnames: true,
         enableDnsSupport: true,
         tags: { ...tags, Name: "sticky" },
-    });
-    const internetGateway = new aws.ec2.InternetGateway("sticky", { vpcId: vpc.id, tags });
+    }, child);
+    const internetGateway = new aws.ec2.InternetGateway("sticky", { vpcId: vpc.id, tags }, child);
     const publicRoutes = new aws.ec2.RouteTable("sticky-public", {
         vpcId: vpc.id,
         routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
         tags: { ...tags, Name: "sticky-public" },
-    });
+    }, child);
 
     const { privateCidrs, publicCidrs } = subnetCidrs(settings.vpcCidr, settings.availabilityZoneCount);
     const zoneName = (zone: number) => zoneNames.apply((names) => names[zone]);
@@ -79,23 +79,23 @@ export function eksNetwork(settings: EksSettings, tags: Record<string, string>):
                 cidrBlock,
                 availabilityZone: zoneName(zone),
                 tags: { ...tags, Name: name, [role]: "1" },
-            });
-            new aws.ec2.RouteTableAssociation(name, { subnetId: subnet.id, routeTableId: routeTable.id });
+            }, child);
+            new aws.ec2.RouteTableAssociation(name, { subnetId: subnet.id, routeTableId: routeTable.id }, child);
             return subnet;
         });
     const publicSubnets = subnetsOf("public", publicCidrs, publicRoutes, "kubernetes.io/role/elb");
 
-    const natAddress = new aws.ec2.Eip("sticky-nat", { domain: "vpc", tags });
+    const natAddress = new aws.ec2.Eip("sticky-nat", { domain: "vpc", tags }, child);
     const natGateway = new aws.ec2.NatGateway(
         "sticky",
         { subnetId: publicSubnets[0].id, allocationId: natAddress.id, tags },
-        { dependsOn: [internetGateway] },
+        { ...child, dependsOn: [internetGateway] },
     );
     const privateRoutes = new aws.ec2.RouteTable("sticky-private", {
         vpcId: vpc.id,
         routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }],
         tags: { ...tags, Name: "sticky-private" },
-    });
+    }, child);
     const privateSubnets = subnetsOf("private", privateCidrs, privateRoutes, "kubernetes.io/role/internal-elb");
 
     return {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
+import type * as pulumi from "@pulumi/pulumi";
 import type { EksSettings } from "./definition";
 import type { Network } from "./network";
 
@@ -44,13 +45,14 @@ export function eksNodes(
     network: Network,
     cluster: eks.Cluster,
     tags: Record<string, string>,
+    child: pulumi.CustomResourceOptions,
 ): eks.ManagedNodeGroup[] {
     const nodeRole = new aws.iam.Role("sticky-nodes", {
         assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
         tags,
-    });
+    }, child);
     const nodePolicies = NODE_POLICY_ARNS.map(
-        (policyArn, i) => new aws.iam.RolePolicyAttachment(`sticky-nodes-${i}`, { role: nodeRole.name, policyArn }),
+        (policyArn, i) => new aws.iam.RolePolicyAttachment(`sticky-nodes-${i}`, { role: nodeRole.name, policyArn }, child),
     );
 
     const counts = nodesPerZone(settings.nodeCount, network.zones.length);
@@ -73,7 +75,7 @@ export function eksNodes(
                     },
                     tags,
                 },
-                { dependsOn: nodePolicies },
+                { ...child, dependsOn: nodePolicies },
             ),
     );
 }

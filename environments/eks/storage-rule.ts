@@ -4,8 +4,8 @@
  * checks every EBS class against it (`ebs-storage-class-encrypted-gp3`) and, through the EKS
  * environment's storage rule, the class claims outside dev stacks use.
  */
-import { shown, type StorageClass } from "../../policy/kubernetes";
-import type { StorageRule } from "../environment";
+import { shown, type StorageClass } from "../../core/kubernetes";
+import type { StorageRule } from "../definition";
 
 /** The provisioner of the EKS EBS CSI driver, the only one that provisions gp3. */
 export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";

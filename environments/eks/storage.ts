@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { EBS_CSI_PROVISIONER } from "./storage-rule";
 
 /** The gp3 class lets claims grow (EBS volumes resize online), so a bigger claim size grows them. */
@@ -17,7 +18,7 @@ export function gp3StorageClass(
     storageClassName: string,
     provider: k8s.Provider,
     ebsCsiDriver: aws.eks.Addon,
-    protect: boolean,
+    options: { protect: boolean; child: pulumi.CustomResourceOptions },
 ): k8s.storage.v1.StorageClass {
     return new k8s.storage.v1.StorageClass(
         "gp3",
@@ -38,6 +39,6 @@ export function gp3StorageClass(
             allowVolumeExpansion: GP3_ALLOWS_EXPANSION,
             reclaimPolicy: "Retain",
         },
-        { provider, protect, dependsOn: [ebsCsiDriver] },
+        { ...options.child, provider, protect: options.protect, dependsOn: [ebsCsiDriver] },
     );
 }

@@ -3,12 +3,13 @@
  * through it; tests/registry.test.ts proves it): a cluster that already exists, reached by kube
  * context, whose storage is Longhorn, with a retained class the stack creates for the app. It is
  * not registered in environments/registry.ts; the test passes it in a list of its own. In a real
- * checkout it would be environments/existing/, importing "../environment".
+ * checkout it would be environments/existing/, importing "../definition".
  *
  * This is the pure half: kind, keys, settings and storage rule, no Pulumi import. The resources
- * are in environment.ts, imported by `deploy` only.
+ * are in resources.ts, which only a stack deploying here loads.
  */
-import { defineEnvironment, type StorageRule } from "../../environments/environment";
+import { isObjectName } from "../../core/kubernetes";
+import { defineEnvironment, type StorageRule } from "../../environments/definition";
 
 /** Longhorn's CSI driver (https://longhorn.io/docs/latest/references/storage-class-parameters/). */
 export const LONGHORN_PROVISIONER = "driver.longhorn.io";
@@ -19,6 +20,8 @@ export interface ExistingSettings {
     readonly clusterContext: string;
     /** Copies Longhorn keeps of each volume, each on another node. */
     readonly longhornReplicas: number;
+    /** The retained Longhorn class the stack creates for the claims. */
+    readonly storageClassName: string;
 }
 
 /** Outside dev stacks, claims use the stack's own Longhorn class: retained, two copies or more. */
@@ -38,7 +41,6 @@ export const longhornStorageRule: StorageRule = {
 export const existingDefinition = defineEnvironment({
     kind: "existing",
     description: "an existing cluster with Longhorn storage",
-    storageClassName: "the name of the retained Longhorn class the stack creates (not Longhorn's own `longhorn`)",
     keys: {
         clusterContext: {
             type: "string",
@@ -55,11 +57,15 @@ export const existingDefinition = defineEnvironment({
             description: "copies Longhorn keeps of each volume, each on another node (2 to 5).",
             allowed: "must be an integer from 2 to 5 (one copy is lost with its node)",
         },
+        storageClassName: {
+            type: "string",
+            default: "longhorn-retained",
+            description: "the name of the retained Longhorn class the stack creates (not Longhorn's own `longhorn`).",
+            check: isObjectName,
+            allowed: 'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "longhorn-retained"',
+        },
     },
     settings: (values): ExistingSettings => ({ kind: "existing", ...values }),
     storageRule: longhornStorageRule,
-    deploy: async (settings, app) => {
-        const { existingClusterEnvironment } = await import("./environment");
-        return existingClusterEnvironment(settings, app);
-    },
+    resources: `${__dirname}/resources`,
 });

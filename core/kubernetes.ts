@@ -1,9 +1,10 @@
 /**
- * The few shapes of Kubernetes objects the policies read, and where a pod spec lives in each
- * workload type.
+ * The project's Kubernetes vocabulary: Pulumi type tokens, the few shapes of objects that the
+ * policies, the review and the tests read, where a pod spec lives in each workload type, and
+ * how messages show objects and values.
  *
  * Declared here rather than imported from @pulumi/kubernetes on purpose: the policy host compiles
- * this pack with ts-node every time it starts, and even an `import type` of @pulumi/kubernetes
+ * its pack with ts-node every time it starts, and even an `import type` of @pulumi/kubernetes
  * makes it parse megabytes of declarations first. The props a policy receives are plain JSON
  * anyway (no Inputs or Outputs), so a handful of optional fields describe them better.
  */
@@ -122,6 +123,11 @@ export interface ServicePort {
 export interface Service {
     metadata?: ObjectMeta;
     spec?: { type?: string; selector?: Record<string, string>; ports?: ServicePort[] };
+}
+
+/** RFC 1123 subdomain: the rule for the names of StorageClasses and most other objects. */
+export function isObjectName(value: string): boolean {
+    return value.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value);
 }
 
 /** The Kubernetes kind of each type token, for messages ("StatefulSet "sticky" ..."). */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment";
+import type { DeployEnvironment, DeployedEnvironment } from "../deployed";
 import type { LocalSettings } from "./definition";
 
 /**
@@ -26,9 +26,9 @@ function allowsExpansion(storageClass: k8s.storage.v1.StorageClass): Promise<boo
  * own built-in class: it is read, never created, so a stack on a cluster without that class
  * fails at preview with the class's name instead of leaving pods Pending.
  */
-export function localEnvironment(settings: LocalSettings, storageClassName: string): Environment {
+export function localEnvironment(settings: LocalSettings): DeployedEnvironment {
     const provider = new k8s.Provider("local", { context: settings.kubeContext });
-    const storageClass = k8s.storage.v1.StorageClass.get("local-storage-class", storageClassName, { provider });
+    const storageClass = k8s.storage.v1.StorageClass.get("local-storage-class", settings.storageClassName, { provider });
     return {
         provider,
         storageClassName: storageClass.metadata.name,
@@ -39,3 +39,6 @@ export function localEnvironment(settings: LocalSettings, storageClassName: stri
         outputs: { kubeContext: pulumi.output(settings.kubeContext) },
     };
 }
+
+/** The registry's entry point (environments/deployed.ts): nothing to protect, the cluster is the laptop's. */
+export const deploy: DeployEnvironment<LocalSettings> = (settings) => localEnvironment(settings);

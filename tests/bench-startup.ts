@@ -19,7 +19,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { installMocks, ROOT, stackConfig, waitForRPCs } from "../tests/harness";
+import { installMocks, ROOT, stackConfig, waitForRPCs } from "./harness";
 
 type Mode = "pulumi" | "plain" | "typecheck";
 

@@ -2,7 +2,7 @@
 # Compares the pinned EKS add-on versions (environments/eks/addon-versions.ts) with the version
 # AWS marks as the default for each Kubernetes version, and exits 1 on any difference.
 #
-#   bash scripts/eks-addon-versions.sh            # needs AWS credentials (eks:DescribeAddonVersions)
+#   bash tools/eks-addon-versions.sh            # needs AWS credentials (eks:DescribeAddonVersions)
 #
 # Run it before the first `pulumi up --stack prod`, before moving sticky:kubernetesVersion, and
 # when you want newer builds; then edit the table in a pull request. It changes nothing.

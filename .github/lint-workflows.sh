@@ -3,7 +3,7 @@
 # actionlint of the pinned version (from the Go module proxy, like the rest of the toolchain).
 # actionlint also runs shellcheck on every `run:` script when shellcheck is on the PATH.
 #
-#   bash scripts/lint-workflows.sh        (npm run lint:workflows)
+#   bash .github/lint-workflows.sh        (npm run lint:workflows)
 set -euo pipefail
 
 ACTIONLINT_VERSION=v1.7.12

@@ -12,8 +12,9 @@
  * (policy/kubernetes.ts). The few AWS/EKS tokens below are checked against the SDKs' own by
  * tests/preview-review.test.ts, and against what the prod stack registers.
  */
-import { CLAIM_TEMPLATE, STICKY_APP_TYPE } from "../../components/sticky-app";
-import { TYPES } from "../../policy/kubernetes";
+import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../../components/sticky-app-contract";
+import { compareQuantities } from "../../core/quantity";
+import { TYPES } from "../../core/kubernetes";
 import { sameValue, show, splitPath, UNKNOWN, valueAt } from "./paths";
 import { parseUrn, type ParsedPreview, type PlannedStep, type PolicyViolation } from "./preview";
 
@@ -170,11 +171,6 @@ function displayName(change: Change): string {
 // ---------------------------------------------------------------------------------------------
 // The app's StatefulSet: pods and claims.
 
-/** Claims are `<template>-<statefulset>-<ordinal>` (Kubernetes' rule, which the component relies on). */
-export function claimName(template: string, statefulSet: string, ordinal: number): string {
-    return `${template}-${statefulSet}-${ordinal}`;
-}
-
 interface ClaimTemplate {
     readonly metadata?: { name?: string };
     readonly spec?: { storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } } };
@@ -219,7 +215,7 @@ function statefulSetFinding(change: Change, claimSteps: ClaimStep[]): Finding {
     const templateNames = (templates: ClaimTemplate[]) => templates.map((t, i) => t.metadata?.name ?? (i === 0 ? CLAIM_TEMPLATE : `template ${i}`));
     const pods = (set: string, count: number | undefined, from = 0) => (count === undefined ? [] : ordinals(from, count).map((i) => `${set}-${i}`));
     const claims = (set: string, templates: string[], count: number | undefined, from = 0) =>
-        count === undefined ? [] : templates.flatMap((t) => ordinals(from, count).map((i) => claimName(t, set, i)));
+        count === undefined ? [] : templates.flatMap((t) => ordinals(from, count).map((i) => claimName(set, i, t)));
     const oldClaims = claims(oldName, templateNames(oldTemplates), oldReplicas);
     const podList = (names: string[]) => list(names.map(code));
 
@@ -389,19 +385,6 @@ function claimFinding(change: Change): Finding {
             return { subject, sentences: [`Updated in place (${list(changedPaths(change).map(code))}).`], risk: false };
         }
     }
-}
-
-const UNITS: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-
-/** Compares two Kubernetes quantities ("1Gi", "1500M"); "unknown" when either is not one. */
-export function compareQuantities(before: string, after: string): "grows" | "shrinks" | "same" | "unknown" {
-    const bytes = (q: string) => {
-        const m = /^(\d+(?:\.\d+)?|\.\d+)([a-zA-Z]*)$/.exec(q);
-        return m && m[2] in UNITS ? parseFloat(m[1]) * UNITS[m[2]] : undefined;
-    };
-    const [a, b] = [bytes(before), bytes(after)];
-    if (a === undefined || b === undefined) return "unknown";
-    return b > a ? "grows" : b < a ? "shrinks" : "same";
 }
 
 function volumeFinding(change: Change): Finding {

@@ -8,7 +8,7 @@
 //   - EBS (prod): the volume id and its zone, for the AWS console or `aws ec2 describe-volumes`.
 //
 //   npm run volumes -- --context docker-desktop
-//   node scripts/volumes.mjs --context sticky-test --claim sticky-data-sticky-2 --path-only
+//   node tools/volumes.mjs --context sticky-test --claim sticky-data-sticky-2 --path-only
 //
 // Options: --context NAME, --namespace NAME (kubectl's defaults otherwise), --claim NAME (only
 // that one), --path-only (print just the host path, or fail if the volume has none).

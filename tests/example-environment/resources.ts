@@ -4,23 +4,22 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../../environments/environment";
-import type { AppSettings } from "../../settings";
+import type { DeployEnvironment, DeployedEnvironment, DeployOptions } from "../../environments/deployed";
 import { LONGHORN_PROVISIONER, type ExistingSettings } from "./definition";
 
-export function existingClusterEnvironment(settings: ExistingSettings, app: AppSettings): Environment {
+export function existingClusterEnvironment(settings: ExistingSettings, options: DeployOptions): DeployedEnvironment {
     const provider = new k8s.Provider("existing", { context: settings.clusterContext });
     const storageClass = new k8s.storage.v1.StorageClass(
         "longhorn-retained",
         {
-            metadata: { name: app.storageClassName },
+            metadata: { name: settings.storageClassName },
             provisioner: LONGHORN_PROVISIONER,
             parameters: { numberOfReplicas: String(settings.longhornReplicas), staleReplicaTimeout: "2880", fsType: "ext4" },
             reclaimPolicy: "Retain",
             allowVolumeExpansion: true,
             volumeBindingMode: "Immediate",
         },
-        { provider, protect: app.protect },
+        { provider, protect: options.protect },
     );
     return {
         provider,
@@ -30,3 +29,6 @@ export function existingClusterEnvironment(settings: ExistingSettings, app: AppS
         outputs: { kubeContext: pulumi.output(settings.clusterContext) },
     };
 }
+
+/** The registry's entry point (environments/deployed.ts). */
+export const deploy: DeployEnvironment<ExistingSettings> = existingClusterEnvironment;

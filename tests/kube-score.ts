@@ -28,7 +28,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, runStack } from "../tests/harness";
+import { ROOT, runStack } from "./harness";
 
 /** The stacks whose committed files are scored. */
 export const STACKS = ["dev", "prod"] as const;

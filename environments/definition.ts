@@ -1,0 +1,80 @@
+/**
+ * What an environment is, as the registry lists it: its kind, its config keys, how they become
+ * settings, the storage rule the policy pack applies outside dev stacks, and where its resources'
+ * code is. Pure: no Pulumi import, not even of types, so settings.ts and the policy pack load
+ * definitions without parsing any SDK (the pack compiles on every policy run). What a deployed
+ * environment hands the app, and how it is deployed, is environments/deployed.ts.
+ */
+import type { ConfigKeys, SettingsContext, ValuesOf } from "../core/config-keys";
+import type { StorageClass } from "../core/kubernetes";
+
+/**
+ * What the claims of a stack outside the dev stacks (policy/policies.ts, `DEV_STACKS`) may use:
+ * a StorageClass the stack itself creates that this rule accepts. The policy pack's
+ * `production-storage-is-encrypted-gp3` accepts a class when any registered environment's rule
+ * does. An environment without a rule is for dev stacks only.
+ */
+export interface StorageRule {
+    /** The policy's description, after "every claim uses a StorageClass the stack creates: ". */
+    readonly summary: string;
+    /** The class claims must use, ending the violation "claims in stack "prod" must use <requirement>". */
+    readonly requirement: string;
+    /** What a refused class is not, as in `uses class "x", which is not <classKind>`. */
+    readonly classKind: string;
+    /** Why claims outside dev stacks may not use this class, one phrase each; [] when they may. */
+    problems(storageClass: StorageClass): string[];
+}
+
+/** Every environment's settings carry the kind that chose them (`sticky:environment`). */
+export interface KindSettings<Kind extends string = string> {
+    readonly kind: Kind;
+}
+
+/**
+ * One environment, as the registry lists it. All of it is data and pure functions: settings.ts
+ * reads the keys and calls `settings`, the policy pack applies `storageRule`, tests/settings.test.ts
+ * checks Pulumi.yaml against `keys`, and the program deploys it from `resources`.
+ */
+export interface EnvironmentDefinition<Kind extends string = string, Keys extends ConfigKeys = ConfigKeys, S extends KindSettings<Kind> = KindSettings<Kind>> {
+    /** The value of `sticky:environment` that picks this environment: lowercase letters, digits, "-". */
+    readonly kind: Kind;
+    /** What it deploys to, in a few words ("a new EKS cluster"): the `sticky:environment` error and Pulumi.yaml list it. */
+    readonly description: string;
+    /**
+     * The config keys this environment reads, by their name in the project's namespace
+     * (`nodeCount` is `sticky:nodeCount`), each with its default, description and validation.
+     * A name may be declared by several environments, each reading it for its own stacks with
+     * its own meaning and default (`storageClassName`), never by the app too.
+     */
+    readonly keys: Keys;
+    /**
+     * The settings, from the keys' values (each already read and checked on its own). Checks that
+     * look at several keys together report through `context.problem`; `parseSettings` throws before
+     * the result is used when anything was reported.
+     */
+    settings(values: ValuesOf<Keys>, context: SettingsContext): S;
+    /** What claims outside dev stacks may use here; none: a dev-only environment. */
+    readonly storageRule?: StorageRule;
+    /**
+     * The absolute path of the module that creates (or reads) the environment's resources,
+     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`
+     * (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
+     * stack deploys here, and no compiler that reads this definition (the policy pack's, at every
+     * policy run) follows it into @pulumi/aws or @pulumi/eks.
+     */
+    readonly resources: string;
+}
+
+/** Declares an environment; only here so TypeScript infers the kind, keys and settings types. */
+export function defineEnvironment<Kind extends string, Keys extends ConfigKeys, S extends KindSettings<Kind>>(
+    definition: EnvironmentDefinition<Kind, Keys, S>,
+): EnvironmentDefinition<Kind, Keys, S> {
+    return definition;
+}
+
+/** The environments a program knows: environments/registry.ts's, or a test's own list. */
+// `any`: a list holds definitions of different settings types; each is checked where it is declared.
+export type EnvironmentRegistry = readonly EnvironmentDefinition<string, any, any>[];
+
+/** The settings type of one definition, or of a registry's (a union), by `kind`. */
+export type SettingsOf<D> = D extends EnvironmentDefinition<string, any, infer S> ? S : never;

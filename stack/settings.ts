@@ -1,0 +1,250 @@
+/**
+ * Stack configuration, typed and validated.
+ *
+ * Pure: it imports nothing from Pulumi and reads config only through the `read` function it is
+ * given, so the tests can feed it tables of values without an engine. `parseSettings` either
+ * returns complete settings, the chosen environment's definition bound to its own, or throws one
+ * `SettingsError` listing every bad key, its value and what is allowed, before the program
+ * registers any resource.
+ *
+ * Which keys there are: the app's (below, with the defaults StickyApp owns),
+ * `sticky:environment`, and the keys of each environment in environments/registry.ts, which its
+ * definition declares with their defaults, descriptions and validation (the StorageClass name
+ * among them: what it names is the environment's business). A stack reads the app's keys and its
+ * own environment's, never another's. `Pulumi.yaml` declares every key again for `pulumi config`
+ * and reviewers; tests/settings.test.ts keeps the two in step (`documentedKeys` is what it must say).
+ */
+import { ConfigParser, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type StringKey } from "../core/config-keys";
+import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { isStorageQuantity } from "../core/quantity";
+import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "../environments/definition";
+import { ENVIRONMENTS } from "../environments/registry";
+
+// ---------------------------------------------------------------------------------------------
+// The app's keys.
+
+/** What the app needs, whatever the environment. */
+export interface AppSettings {
+    readonly replicas: number;
+    readonly image: string;
+    readonly storageSize: string;
+    readonly servicePort: number;
+    /** Protect the resources whose loss would strand data (`protect` resource option). */
+    readonly protect: boolean;
+}
+
+/** The app's keys, with StickyApp's own defaults. */
+export const APP_KEYS = {
+    replicas: {
+        type: "integer",
+        default: STICKY_APP_DEFAULTS.replicas,
+        min: 1,
+        max: 100,
+        description: "Pods in the StatefulSet, each with its own claim (1 to 100).",
+        allowed: "must be a positive integer (1 to 100 pods)",
+    },
+    image: {
+        type: "string",
+        default: STICKY_APP_DEFAULTS.image,
+        description: "The nginx image, pinned to a version.",
+        check: (value: string) => value.trim() !== "" && !/\s/.test(value),
+        allowed: 'must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+    },
+    storageSize: {
+        type: "string",
+        default: STICKY_APP_DEFAULTS.storageSize,
+        description: "Size of each pod's claim, a Kubernetes quantity. Changing it replaces the StatefulSet; existing claims keep their size.",
+        check: isStorageQuantity,
+        allowed: 'must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
+    },
+    servicePort: {
+        type: "integer",
+        default: STICKY_APP_DEFAULTS.servicePort,
+        min: 1,
+        max: 65535,
+        description: "Port of the LoadBalancer Service (1 to 65535).",
+        allowed: "must be a TCP port, 1 to 65535",
+    },
+    protect: {
+        type: "boolean",
+        default: STICKY_APP_DEFAULTS.protect,
+        description: "Protect the cluster, storage driver, StorageClass and app from deletion and replacement by Pulumi.",
+    },
+} as const satisfies Readonly<Record<string, ConfigKey>>;
+
+// ---------------------------------------------------------------------------------------------
+// Settings.
+
+/** The settings of the registered environments, one type per kind. */
+export type EnvironmentSettings = SettingsOf<(typeof ENVIRONMENTS)[number]>;
+
+/** A stack's settings: the app's, and the chosen environment's with the definition that read them. */
+export interface Settings<Environment extends KindSettings = EnvironmentSettings> {
+    readonly app: AppSettings;
+    readonly environment: Environment;
+    /** The registry's entry for `environment.kind`: what deploys it. */
+    readonly definition: EnvironmentDefinition<Environment["kind"], any, Environment>;
+}
+
+/** Bad stack configuration: every problem found, each naming key, value and what is allowed. */
+export class SettingsError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
+                `nothing was deployed or changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+        this.name = "SettingsError";
+    }
+}
+
+/** `sticky:environment`: one of the registered kinds, each explained in the error. */
+function environmentKey(environments: EnvironmentRegistry): StringKey {
+    const kinds = environments.map((e) => e.kind);
+    return {
+        type: "string",
+        description: `Where the app runs: ${orList(environments.map((e) => `"${e.kind}" (${e.description})`))}. Required, no default.`,
+        check: (value) => kinds.includes(value),
+        allowed:
+            `must be one of ${kinds.map((kind) => JSON.stringify(kind)).join(", ")} ` +
+            `(${environments.map((e) => `${JSON.stringify(e.kind)}: ${e.description}`).join("; ")})`,
+    };
+}
+
+/**
+ * Mistakes in a registry itself (not in a stack's config): kinds must be unique and usable as a
+ * config value; a key belongs to the app or to environments, never both; and a name several
+ * environments declare (each reading it for its own stacks only, as `storageClassName`) must have
+ * one type, since Pulumi.yaml declares it once.
+ */
+export function registryProblems(environments: EnvironmentRegistry): string[] {
+    const problems: string[] = [];
+    const appKeys = new Set<string>([projectKey("environment"), ...Object.entries<ConfigKey>(APP_KEYS).map(([name, key]) => fullKeyOf(name, key))]);
+    const declared = new Map<string, { kind: string; type: ConfigKey["type"] }>();
+    const kinds = new Set<string>();
+    for (const environment of environments) {
+        if (!/^[a-z][a-z0-9-]*$/.test(environment.kind)) {
+            problems.push(`kind ${JSON.stringify(environment.kind)}: must be lowercase letters, digits and "-", starting with a letter`);
+        }
+        if (kinds.has(environment.kind)) problems.push(`kind ${JSON.stringify(environment.kind)} is registered twice`);
+        kinds.add(environment.kind);
+        for (const [name, key] of Object.entries<ConfigKey>(environment.keys)) {
+            const fullKey = fullKeyOf(name, key);
+            if (appKeys.has(fullKey)) {
+                problems.push(`${fullKey} is declared by the app and by "${environment.kind}": give "${environment.kind}"'s key a name of its own`);
+                continue;
+            }
+            const first = declared.get(fullKey);
+            if (first !== undefined && first.type !== key.type) {
+                problems.push(
+                    `${fullKey} is of type ${first.type} for "${first.kind}" and ${key.type} for "${environment.kind}": ` +
+                        `Pulumi.yaml declares it once, so give it one type or "${environment.kind}"'s key a name of its own`,
+                );
+            }
+            if (first === undefined) declared.set(fullKey, { kind: environment.kind, type: key.type });
+        }
+    }
+    return problems;
+}
+
+/**
+ * Keys of other environments set on this stack. They would do nothing here, and a stack file
+ * that says `sticky:nodeCount: "5"` on a laptop stack, or `sticky:kubeContext` on an EKS one,
+ * misleads whoever reads or edits it, so they are errors. A value equal to the key's default is
+ * not reported: Pulumi hands every stack Pulumi.yaml's defaults, and a default does nothing
+ * either. Keys of other packages (`aws:region`) are theirs to read and are left alone.
+ */
+function checkForeignKeys(parser: ConfigParser, chosen: EnvironmentDefinition, environments: EnvironmentRegistry): void {
+    for (const other of environments) {
+        if (other.kind === chosen.kind) continue;
+        for (const [name, key] of Object.entries<ConfigKey>(other.keys)) {
+            // Another package's key, or a name the chosen environment reads too (its own meaning).
+            if (key.fullKey !== undefined || name in chosen.keys) continue;
+            const fullKey = projectKey(name);
+            const raw = parser.raw(fullKey);
+            if (raw === undefined || isDefault(key, raw)) continue;
+            parser.problem(
+                `${fullKey} = ${JSON.stringify(raw)}: only "${other.kind}" stacks read it, and this stack's ${projectKey("environment")} ` +
+                    `is "${chosen.kind}"; remove it (\`pulumi config rm ${fullKey}\`), or set ${projectKey("environment")} to "${other.kind}"`,
+            );
+        }
+    }
+}
+
+/**
+ * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
+ * problem. Call it before creating any resource. `environments` is the registry's list unless a
+ * test passes its own.
+ */
+export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
+    read: ConfigReader,
+    environments: Registry = ENVIRONMENTS as EnvironmentRegistry as Registry,
+): Settings<SettingsOf<Registry[number]>> {
+    const mistakes = registryProblems(environments);
+    if (mistakes.length > 0) throw new Error(`The environment registry is inconsistent:\n${mistakes.map((m) => `  - ${m}`).join("\n")}`);
+
+    const parser = new ConfigParser(read);
+    const kind = parser.value(projectKey("environment"), environmentKey(environments));
+    const app: AppSettings = parser.values(APP_KEYS);
+
+    // An unknown or missing kind is reported above, and then no environment's keys are read:
+    // guessing one would report problems with keys the stack may not mean to have.
+    const definition = environments.find((e) => e.kind === kind);
+    if (definition === undefined) throw new SettingsError(parser.problems);
+
+    const context: SettingsContext = {
+        problem: (message) => parser.problem(message),
+        hasProblem: (name) => parser.hasProblem(fullKeyOf(name, definition.keys[name])),
+        key: (name) => fullKeyOf(name, definition.keys[name]),
+    };
+    const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
+    checkForeignKeys(parser, definition, environments);
+
+    if (parser.problems.length > 0) throw new SettingsError(parser.problems);
+    return { app, environment, definition };
+}
+
+/** A Pulumi.yaml `config:` entry. */
+export interface DocumentedKey {
+    readonly type: ConfigKey["type"];
+    readonly items?: { readonly type: "string" };
+    readonly description: string;
+    readonly default?: ConfigKey["default"];
+}
+
+/**
+ * What Pulumi.yaml's `config:` block must declare, by key name: `environment`, the app's keys and
+ * every registered environment's own (`<kind> only: ...`), each with its type, description and
+ * default. A name several environments declare is one entry that says what each reads it as,
+ * with a default only when they all have the same one (Pulumi.yaml's default reaches every
+ * stack). tests/settings.test.ts compares it with the file.
+ */
+export function documentedKeys(environments: EnvironmentRegistry = ENVIRONMENTS): Record<string, DocumentedKey> {
+    const documented = (key: ConfigKey, description: string, withDefault: boolean): DocumentedKey => ({
+        type: key.type,
+        ...(key.type === "array" ? { items: { type: "string" } } : {}),
+        description,
+        ...(!withDefault || key.default === undefined ? {} : { default: key.default }),
+    });
+    const keys: Record<string, DocumentedKey> = { environment: documented(environmentKey(environments), environmentKey(environments).description, false) };
+    for (const [name, key] of Object.entries<ConfigKey>(APP_KEYS)) keys[name] = documented(key, key.description, true);
+
+    const owners = new Map<string, { kind: string; key: ConfigKey }[]>();
+    for (const environment of environments) {
+        for (const [name, key] of Object.entries<ConfigKey>(environment.keys)) {
+            if (key.fullKey === undefined) owners.set(name, [...(owners.get(name) ?? []), { kind: environment.kind, key }]);
+        }
+    }
+    for (const [name, declarations] of owners) {
+        const [first] = declarations;
+        if (declarations.length === 1) {
+            keys[name] = documented(first.key, `${first.kind} only: ${first.key.description}`, true);
+            continue;
+        }
+        const sameDefault = declarations.every((d) => JSON.stringify(d.key.default) === JSON.stringify(first.key.default));
+        const meanings = declarations.map((d) =>
+            `${d.kind}: ${d.key.description}${sameDefault || d.key.default === undefined ? "" : ` Default ${JSON.stringify(d.key.default)}.`}`,
+        );
+        keys[name] = documented(first.key, meanings.join(" "), sameDefault);
+    }
+    return keys;
+}
