@@ -99,7 +99,7 @@ function putConfigEntry(pulumiYaml: string, name: string, yamlEntry: string): st
  */
 function addTheExampleEnvironment(ws: Workspace): void {
     // 1 and 3: the two files, in environments/existing/ (the doc's table of files).
-    for (const file of ["definition.ts", "environment.ts"]) {
+    for (const file of ["definition.ts", "resources.ts"]) {
         assert.match(DOC, new RegExp(`^\\| \`environments/existing/${file.replace(".", "\\.")}\` \\(new\\) \\|`, "m"), `the doc's table lists environments/existing/${file}`);
         fs.mkdirSync(path.join(ws.dir, "environments", "existing"), { recursive: true });
         fs.copyFileSync(path.join(EXAMPLE, file), path.join(ws.dir, "environments", "existing", file));

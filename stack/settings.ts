@@ -171,6 +171,25 @@ function checkForeignKeys(parser: ConfigParser, chosen: EnvironmentDefinition, e
 }
 
 /**
+ * Names several environments declare with defaults of their own are declared in Pulumi.yaml
+ * with `default: ""` (the CLI requires a declared key without a default on every stack), and
+ * an empty value of such a key reads as unset: the environment's own default.
+ */
+function sharedKeysEmptyAsUnset(read: ConfigReader, environments: EnvironmentRegistry): ConfigReader {
+    const declaredBy = new Map<string, number>();
+    for (const environment of environments) {
+        for (const [name, key] of Object.entries<ConfigKey>(environment.keys)) {
+            const fullKey = fullKeyOf(name, key);
+            declaredBy.set(fullKey, (declaredBy.get(fullKey) ?? 0) + 1);
+        }
+    }
+    return (fullKey) => {
+        const raw = read(fullKey);
+        return raw === "" && (declaredBy.get(fullKey) ?? 0) > 1 ? undefined : raw;
+    };
+}
+
+/**
  * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
  * problem. Call it before creating any resource. `environments` is the registry's list unless a
  * test passes its own.
@@ -182,7 +201,7 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
     const mistakes = registryProblems(environments);
     if (mistakes.length > 0) throw new Error(`The environment registry is inconsistent:\n${mistakes.map((m) => `  - ${m}`).join("\n")}`);
 
-    const parser = new ConfigParser(read);
+    const parser = new ConfigParser(sharedKeysEmptyAsUnset(read, environments));
     const kind = parser.value(projectKey("environment"), environmentKey(environments));
     const app: AppSettings = parser.values(APP_KEYS);
 
@@ -215,15 +234,16 @@ export interface DocumentedKey {
  * What Pulumi.yaml's `config:` block must declare, by key name: `environment`, the app's keys and
  * every registered environment's own (`<kind> only: ...`), each with its type, description and
  * default. A name several environments declare is one entry that says what each reads it as,
- * with a default only when they all have the same one (Pulumi.yaml's default reaches every
- * stack). tests/settings.test.ts compares it with the file.
+ * with their default when they share one, else `""`: Pulumi.yaml's default reaches every stack,
+ * and an empty value reads as each environment's own default (the CLI refuses a declared key
+ * without a default on a stack that leaves it unset). tests/settings.test.ts compares it with the file.
  */
 export function documentedKeys(environments: EnvironmentRegistry = ENVIRONMENTS): Record<string, DocumentedKey> {
-    const documented = (key: ConfigKey, description: string, withDefault: boolean): DocumentedKey => ({
+    const documented = (key: ConfigKey, description: string, withDefault: boolean | ""): DocumentedKey => ({
         type: key.type,
         ...(key.type === "array" ? { items: { type: "string" } } : {}),
         description,
-        ...(!withDefault || key.default === undefined ? {} : { default: key.default }),
+        ...(withDefault === "" ? { default: "" } : !withDefault || key.default === undefined ? {} : { default: key.default }),
     });
     const keys: Record<string, DocumentedKey> = { environment: documented(environmentKey(environments), environmentKey(environments).description, false) };
     for (const [name, key] of Object.entries<ConfigKey>(APP_KEYS)) keys[name] = documented(key, key.description, true);
@@ -244,7 +264,7 @@ export function documentedKeys(environments: EnvironmentRegistry = ENVIRONMENTS)
         const meanings = declarations.map((d) =>
             `${d.kind}: ${d.key.description}${sameDefault || d.key.default === undefined ? "" : ` Default ${JSON.stringify(d.key.default)}.`}`,
         );
-        keys[name] = documented(first.key, meanings.join(" "), sameDefault);
+        keys[name] = documented(first.key, sameDefault ? meanings.join(" ") : `${meanings.join(" ")} Empty: the environment's own default.`, sameDefault || "");
     }
     return keys;
 }

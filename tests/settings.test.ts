@@ -407,6 +407,13 @@ describe("settings", () => {
         assert.deepStrictEqual(problemsOf({ "sticky:kubeContext": "", "sticky:nodeCount": "5" }), [`sticky:environment is not set: ${allowed}`]);
     });
 
+    it("reads an empty sticky:storageClassName (Pulumi.yaml's default) as each environment's own default", () => {
+        assert.strictEqual(parseSettings(reader({ ...local, "sticky:storageClassName": "" })).environment.storageClassName, "hostpath");
+        assert.strictEqual(parseSettings(reader({ ...eks, "sticky:storageClassName": "" })).environment.storageClassName, "gp3");
+        // Only for a name several environments declare: an empty image is still refused.
+        assert.throws(() => parseSettings(reader({ ...local, "sticky:image": "" })), /sticky:image = "": must be a container image reference/);
+    });
+
     it("takes the app's defaults from StickyApp, which owns them", () => {
         const { app } = parseSettings(reader(local));
         const { replicas, image, storageSize, servicePort, protect } = STICKY_APP_DEFAULTS;

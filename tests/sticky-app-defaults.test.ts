@@ -6,8 +6,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { StickyApp } from "../components/sticky-app";
-import { STICKY_APP_TYPE } from "../components/sticky-app-contract";
-import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "../components/sticky-app-contract";
 import { TYPES } from "../core/kubernetes";
 import { find, installMocks, runStack, waitForRPCs, type Registered, type StackRun } from "./harness";
 
@@ -66,4 +65,28 @@ describe("StickyApp constructed directly, given only its StorageClass", () => {
         assert.strictEqual(children(direct).length, 8);
         assert.deepStrictEqual(children(direct), children(dev));
     });
+});
+
+describe("StickyApp checks its own arguments, before it registers any child", () => {
+    const cases: [string, string, Record<string, unknown>, RegExp][] = [
+        ["a name pods cannot carry", "Sticky_App", {}, /StickyApp "Sticky_App": name "Sticky_App": must be a DNS label of at most 52 characters/],
+        ["no pods", "sticky", { replicas: 0 }, /replicas = 0: must be an integer from 1 to 100/],
+        ["a port past 65535", "sticky", { servicePort: 70000 }, /servicePort = 70000: must be a TCP port, 1 to 65535/],
+        ["a size that is no quantity", "sticky", { storageSize: "1GB" }, /storageSize = "1GB": must be a positive Kubernetes quantity/],
+        ["a size and a plan", "sticky", { storageSize: "2Gi", claimSizePlan: { action: "new", size: "2Gi" } }, /storageSize and claimSizePlan are mutually exclusive \(the plan carries its size\): choose one/],
+        ["a plan of a bad size", "sticky", { claimSizePlan: { action: "new", size: "0Gi" } }, /claimSizePlan.size = "0Gi"/],
+    ];
+    for (const [what, name, args, message] of cases) {
+        it(`refuses ${what}`, async () => {
+            const recording = await installMocks("dev", {});
+            await assert.rejects(
+                pulumi.runtime.runInPulumiStack(async () => {
+                    new StickyApp(name, { storageClassName: "hostpath", ...args });
+                }),
+                message,
+            );
+            await waitForRPCs();
+            assert.deepStrictEqual(recording.resources.filter((r) => r.type.startsWith("kubernetes:")), [], "no Kubernetes object registered");
+        });
+    }
 });
