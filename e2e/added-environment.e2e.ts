@@ -180,7 +180,7 @@ describe("an environment added through the registry alone, on the real engine (s
         const differing = filesUnder(ws.dir, skip).filter(
             (file) => !fs.existsSync(path.join(committed, file)) || !fs.readFileSync(path.join(committed, file)).equals(fs.readFileSync(path.join(ws.dir, file))),
         );
-        assert.deepStrictEqual(differing, ["Pulumi.yaml", "environments/existing/definition.ts", "environments/existing/environment.ts", "environments/registry.ts"]);
+        assert.deepStrictEqual(differing, ["Pulumi.yaml", "environments/existing/definition.ts", "environments/existing/resources.ts", "environments/registry.ts"]);
         assert.deepStrictEqual(filesUnder(committed, ["node_modules"]).filter((file) => !fs.existsSync(path.join(ws.dir, file))), [], "no file removed");
         committedPack = ws.policyPackForEngine(committed);
         pack = ws.policyPackForEngine();
