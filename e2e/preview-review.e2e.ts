@@ -1,11 +1,13 @@
 /**
- * The pull-request review, fed by the real engine: the dev stack is deployed on the test cluster,
- * then changed in each way a pull request may change it, and `pulumi preview --json` (the event
- * stream CI uses; the digest for two of them) is rendered by the review. Each case asserts the
- * verdict and the sentences about pods, claims and volumes.
+ * The pull-request review, fed by the real engine: today's program (the dev stack) is deployed on
+ * the test cluster, then changed in each way a pull request may change it, and `pulumi preview
+ * --json` (the event stream CI uses; the digest for two of them) is rendered by the review. Each
+ * case asserts the verdict and the sentences about pods, claims, volumes and clients.
  *
- * Nothing is applied after the first `pulumi up`: every case is a preview, and the cluster's
- * objects keep their resourceVersions throughout (checked at the end).
+ * Two deployments. On `hostpath` (no volume expansion) nothing is applied after the first `pulumi
+ * up` but a protect-only one (state, no object): every case is a preview, and the app's objects
+ * keep their resourceVersions throughout (checked at the end). On `hostpath-expandable` the size
+ * change is previewed, applied (the grow), and the next preview (the patches dropped) reviewed.
  *
  * STICKY_WRITE_FIXTURES=1 copies each real preview into tests/fixtures/previews/ (the unit tests'
  * fixtures, and the example in docs/pull-request-review.md).
@@ -19,7 +21,22 @@ import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** The cases kept as unit-test fixtures (the others stay in the run's workspace). */
-const FIXTURE_CASES = ["no-change", "image", "image-digest", "fewer-replicas", "storage-size", "bad-config", "mandatory-policy"];
+const FIXTURE_CASES = [
+    "no-change",
+    "image",
+    "image-digest",
+    "fewer-replicas",
+    "storage-size",
+    "size-and-image",
+    "port",
+    "protect-off",
+    "bad-config",
+    "mandatory-policy",
+    "storage-size-expandable",
+    "after-grow",
+];
+/** The test cluster's class that allows volume expansion (its local-cloud resizes the claims). */
+const EXPANDABLE_CLASS = "hostpath-expandable";
 /** A second class on the test cluster, for the class change: the same provisioner, Retain. */
 const OTHER_CLASS = "hostpath-retain";
 const removeOtherClass = (ws: Workspace) => ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "storageclass", OTHER_CLASS, "--ignore-not-found"]);
@@ -30,6 +47,56 @@ interface Captured {
     readonly status: number;
     readonly review: Review;
     readonly markdown: string;
+}
+
+/** Previews the dev stack in `ws` as CI does, keeps what it printed, and reviews it. */
+function previewIn(ws: Workspace, pack: string, name: string, options: { digest?: boolean; extra?: string[]; stack?: string } = {}): Captured {
+    if (options.digest) delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
+    else ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW = "true";
+    const stack = options.stack ?? "dev";
+    const result = ws.run("pulumi", ["preview", "--stack", stack, "--json", "--non-interactive", "--policy-pack", pack, ...(options.extra ?? [])]);
+    delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
+    const review = reviewPreview({ preview: parsePreview(result.stdout), stderr: result.stderr, exitStatus: result.status, stack });
+    const markdown = renderReview(review);
+    const out = path.join(ws.dir, "previews");
+    fs.mkdirSync(out, { recursive: true });
+    for (const dir of process.env.STICKY_WRITE_FIXTURES && FIXTURE_CASES.includes(name) ? [out, FIXTURES] : [out]) {
+        // The workspace's paths differ on every run; the fixtures name neither them nor the pack's copy.
+        const scrub = (text: string) => text.split(ws.dir).join("<workspace>");
+        fs.writeFileSync(path.join(dir, `dev-${name}.json`), scrub(result.stdout));
+        fs.writeFileSync(path.join(dir, `dev-${name}.stderr`), scrub(result.stderr));
+        fs.writeFileSync(path.join(dir, `dev-${name}.status`), `${result.status}\n`);
+    }
+    fs.writeFileSync(path.join(out, `dev-${name}.md`), markdown);
+    return { json: result.stdout, stderr: result.stderr, status: result.status, review, markdown };
+}
+
+const expectVerdict = (captured: Captured, verdict: Verdict) => {
+    assert.strictEqual(captured.review.verdict, verdict, `verdict of:\n${captured.markdown}\n--- stderr\n${captured.stderr}`);
+    assert.ok(captured.markdown.split("\n", 1)[0].includes(VERDICT_TITLES[verdict]), "the verdict is the first line");
+};
+
+/** The `op type` of each step that changes something (what the engine planned). */
+const plannedOps = (captured: Captured) => parsePreview(captured.json).steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${s.type}`);
+
+/**
+ * A claim template change, as the engine plans it for today's program: the StatefulSet is
+ * re-created around its running pods (orphan propagation), the claims are adopted, and existing
+ * claims either grow (patches planned) or keep their size. The provider built here fails the
+ * replacement's dry run part-way (pulumi-kubernetes#4328): then the verdict is "failed", and the
+ * sentences about what was planned must still be right.
+ */
+function expectReCreatedAroundPods(captured: Captured): void {
+    const replaced = plannedOps(captured).some((p) => /^(replace|create-replacement|delete-replaced) kubernetes:apps\/v1:StatefulSet$/.test(p));
+    assert.ok(replaced, `the engine planned a StatefulSet replacement:\n${plannedOps(captured).join("\n")}`);
+    expectVerdict(captured, captured.status === 0 ? "safe" : "failed");
+    if (captured.status !== 0) assert.match(captured.markdown, /It had planned \d+ changes? before it stopped/);
+    assert.match(
+        captured.markdown,
+        /Re-created around its running pods \([^)]*\): the deployed object carries `pulumi\.com\/deletionPropagationPolicy: orphan`, so deleting it leaves `sticky-0`, `sticky-1` and `sticky-2` running, and the new StatefulSet \(same name and selector\) adopts them \(the old one is deleted first: deleteBeforeReplace\)/,
+    );
+    assert.match(captured.markdown, /Claims kept and adopted by the new StatefulSet \(same names, same cluster\): `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2`\./);
+    assert.doesNotMatch(captured.markdown, /stop together|service is down/);
 }
 
 describe("pull-request review of real previews (dev stack on the test cluster)", function () {
@@ -44,31 +111,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
             (i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`,
         );
 
-    /** Previews the dev stack as CI does, keeps what it printed, and reviews it. */
-    function preview(name: string, options: { digest?: boolean; extra?: string[]; stack?: string } = {}): Captured {
-        if (options.digest) delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
-        else ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW = "true";
-        const result = ws.run("pulumi", ["preview", "--stack", options.stack ?? "dev", "--json", "--non-interactive", "--policy-pack", pack, ...(options.extra ?? [])]);
-        delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
-        const review = reviewPreview({ preview: parsePreview(result.stdout), stderr: result.stderr, exitStatus: result.status });
-        const markdown = renderReview(review);
-        const out = path.join(ws.dir, "previews");
-        fs.mkdirSync(out, { recursive: true });
-        for (const dir of process.env.STICKY_WRITE_FIXTURES && FIXTURE_CASES.includes(name) ? [out, FIXTURES] : [out]) {
-            // The workspace's paths differ on every run; the fixtures name neither them nor the pack's copy.
-            const scrub = (text: string) => text.split(ws.dir).join("<workspace>");
-            fs.writeFileSync(path.join(dir, `dev-${name}.json`), scrub(result.stdout));
-            fs.writeFileSync(path.join(dir, `dev-${name}.stderr`), scrub(result.stderr));
-            fs.writeFileSync(path.join(dir, `dev-${name}.status`), `${result.status}\n`);
-        }
-        fs.writeFileSync(path.join(out, `dev-${name}.md`), markdown);
-        return { json: result.stdout, stderr: result.stderr, status: result.status, review, markdown };
-    }
-
-    const expectVerdict = (captured: Captured, verdict: Verdict) => {
-        assert.strictEqual(captured.review.verdict, verdict, `verdict of:\n${captured.markdown}\n--- stderr\n${captured.stderr}`);
-        assert.ok(captured.markdown.split("\n", 1)[0].includes(VERDICT_TITLES[verdict]), "the verdict is the first line");
-    };
+    const preview = (name: string, options: { digest?: boolean; extra?: string[]; stack?: string } = {}) => previewIn(ws, pack, name, options);
 
     const setConfig = (key: string, value: string) => ws.pulumi("config", "set", key, value, "--stack", "dev");
     const resetConfig = (key: string) => ws.pulumi("config", "rm", key, "--stack", "dev");
@@ -109,61 +152,50 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         assert.strictEqual(captured.status, 0, captured.stderr);
         for (const c of [captured, digest]) {
             expectVerdict(c, "safe");
-            assert.match(c.markdown, /Pods restart one at a time \(rolling update: `sticky-2`, then `sticky-1`, then `sticky-0`\); each comes back with its own claim\./);
+            assert.match(c.markdown, /pods restart one at a time \(rolling update: `sticky-2`, then `sticky-1`, then `sticky-0`\); each comes back with its own claim\./);
             assert.ok(c.markdown.includes(`\`spec.containers[0].image\`: ${JSON.stringify(images.nginx)} → ${JSON.stringify(images["nginx-previous"])}`), c.markdown);
             assert.doesNotMatch(c.markdown, /\*\*(Replaced|Deleted|deleted)\*\*/);
         }
     });
 
-    it("fewer replicas: sticky-2 stops, its claim is kept for a scale back up", () => {
-        setConfig("sticky:replicas", "2");
+    it("scale-down with Parallel pods: sticky-1 and sticky-2 stop together, their claims are kept", () => {
+        setConfig("sticky:replicas", "1");
         const captured = preview("fewer-replicas");
         resetConfig("sticky:replicas");
         assert.strictEqual(captured.status, 0, captured.stderr);
         expectVerdict(captured, "safe");
-        assert.match(captured.markdown, /Scales down from 3 to 2: `sticky-2` stops, highest ordinal first\./);
-        assert.match(captured.markdown, /Their claims are kept \(whenScaled: Retain\) and adopted again if replicas go back up: `sticky-data-sticky-2`\./);
+        assert.match(captured.markdown, /Scales down from 3 to 1: `sticky-1` and `sticky-2` stop together \(podManagementPolicy Parallel\)\./);
+        assert.match(captured.markdown, /Their claims are kept \(whenScaled: Retain\) and adopted again if replicas go back up: `sticky-data-sticky-1` and `sticky-data-sticky-2`\./);
+        assert.doesNotMatch(captured.markdown, /highest ordinal first/);
     });
 
-    /**
-     * A claim template change. The sentences follow the planned steps: a StatefulSet replacement
-     * stops every pod and leaves existing claims as they are; claims patched by the preview grow.
-     */
-    function expectClaimTemplateChange(captured: Captured, field: string, from: string, to: string): void {
-        const planned = parsePreview(captured.json).steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => `${s.op} ${s.type}`);
-        const replaced = planned.some((p) => /^(replace|create-replacement|delete-replaced) kubernetes:apps\/v1:StatefulSet$/.test(p));
-        const claimsPatched = planned.some((p) => /PersistentVolumeClaim/.test(p));
-        if (captured.status !== 0) {
-            // A provider whose dry run refuses the replacement (pulumi-kubernetes#4328) fails part-way;
-            // the review must still show what had been planned.
-            expectVerdict(captured, "failed");
-            assert.match(captured.markdown, /It had planned 1 change before it stopped/);
-        } else {
-            expectVerdict(captured, replaced ? "at-risk" : "safe");
-        }
-        if (replaced) {
-            assert.match(captured.markdown, /\*\*Replaced\*\*(?: \([^)]*\))?: the StatefulSet is deleted and created again, so all 3 pods \(`sticky-0`, `sticky-1` and `sticky-2`\) stop together/);
-            assert.match(captured.markdown, /Claims kept and adopted by the new StatefulSet \(same names\): `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2`\./);
-        }
-        const template = `Claim template \`sticky-data\` \`${field}\`: ${JSON.stringify(from)} → ${JSON.stringify(to)}.`;
-        assert.ok(captured.markdown.includes(template), `${template}\n${captured.markdown}`);
-        if (claimsPatched) {
-            assert.match(captured.markdown, /Grows from/);
-        } else {
-            assert.ok(
-                captured.markdown.includes(
-                    `**Existing claims do not get this**: \`sticky-data-sticky-0\`, \`sticky-data-sticky-1\` and \`sticky-data-sticky-2\` keep ${JSON.stringify(from)}`,
-                ),
-                captured.markdown,
-            );
-        }
-    }
-
-    it("a storage size change: what happens to the pods, and whether the existing claims grow", () => {
+    it("a size change on the non-expandable class: re-created around the running pods, existing claims keep 1Gi, the program's warning shown", () => {
         setConfig("sticky:storageSize", "2Gi");
         const captured = preview("storage-size");
         resetConfig("sticky:storageSize");
-        expectClaimTemplateChange(captured, "spec.resources.requests.storage", "1Gi", "2Gi");
+        expectReCreatedAroundPods(captured);
+        assert.ok(
+            captured.markdown.includes(
+                'Claim template `sticky-data` `spec.resources.requests.storage`: "1Gi" → "2Gi". **Existing claims do not get this**: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "1Gi"; only claims created from now on get "2Gi".',
+            ),
+            captured.markdown,
+        );
+        assert.match(captured.markdown, /- warning \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath" does not allow volume expansion/);
+    });
+
+    it("size and image together: the replacement does not hide the image change, which rolls the adopted pods", () => {
+        setConfig("sticky:storageSize", "2Gi");
+        setConfig("sticky:image", images["nginx-previous"]);
+        const captured = preview("size-and-image");
+        resetConfig("sticky:storageSize");
+        setConfig("sticky:image", images.nginx);
+        expectReCreatedAroundPods(captured);
+        assert.ok(
+            captured.markdown.includes(
+                `Its pod template changes too (\`spec.containers[0].image\`: ${JSON.stringify(images.nginx)} → ${JSON.stringify(images["nginx-previous"])}): pods restart one at a time (rolling update: \`sticky-2\`, then \`sticky-1\`, then \`sticky-0\`); each comes back with its own claim. This happens after the adoption.`,
+            ),
+            captured.markdown,
+        );
     });
 
     it("a storage class change: existing claims and their volumes stay on the old class", () => {
@@ -180,8 +212,35 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         setConfig("sticky:storageClassName", OTHER_CLASS);
         const captured = preview("storage-class");
         resetConfig("sticky:storageClassName");
-        expectClaimTemplateChange(captured, "spec.storageClassName", "hostpath", OTHER_CLASS);
+        expectReCreatedAroundPods(captured);
+        assert.ok(captured.markdown.includes(`Claim template \`sticky-data\` \`spec.storageClassName\`: "hostpath" → ${JSON.stringify(OTHER_CLASS)}. **Existing claims do not get this**`), captured.markdown);
         assert.match(captured.markdown, /\(and their volumes stay where they are\)/);
+    });
+
+    it("a port change: downtime for every client, said above the fold", () => {
+        setConfig("sticky:servicePort", "8080");
+        const captured = preview("port");
+        resetConfig("sticky:servicePort");
+        assert.strictEqual(captured.status, 0, captured.stderr);
+        expectVerdict(captured, "downtime");
+        assert.match(captured.markdown.split("<details>")[0], /\*\*Service `sticky`\*\*: \*\*The port clients use changes\*\*: 3333 → 8080 on the load balancer; every client, link and health check still using 3333 fails from then on\./);
+        assert.deepStrictEqual(captured.review.labels, ["downtime"]);
+    });
+
+    it("protect turned off: the engine plans no change, the review says which resources lose protection", () => {
+        setConfig("sticky:protect", "true");
+        ws.up();
+        resetConfig("sticky:protect");
+        const captured = preview("protect-off");
+        assert.strictEqual(captured.status, 0, captured.stderr);
+        expectVerdict(captured, "needs-review");
+        const lifted = /\*\*Protection removed from (\d+) resources\*\*: protect true → false on ([^\n]*?): from this update on/.exec(captured.markdown);
+        assert.ok(lifted, captured.markdown);
+        // Every object `sticky:protect` protects (StickyAppArgs.protect), and not the StatefulSet.
+        for (const name of ["`NetworkPolicy sticky`", "`Service sticky-headless`", "`Service sticky`", "`PodDisruptionBudget sticky`", "`ConfigMap sticky-lifetime`"]) assert.ok(lifted[2].includes(name), `${name} in ${lifted[2]}`);
+        assert.ok(!lifted[2].includes("StatefulSet"), lifted[2]);
+        assert.doesNotMatch(captured.markdown, /No changes/);
+        ws.up(); // protect off again, so the stack can be destroyed; state only
     });
 
     it("a bad config value: preview failed, with the program's error naming key, value and what is allowed", () => {
@@ -214,9 +273,60 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
 
     it("the CLI prints the same review from the saved files, and the cluster never changed", () => {
         const dir = path.join(ws.dir, "previews");
-        const cli = ws.ok("node", [path.join(ROOT, "bin", "scripts", "review", "cli.js"), path.join(dir, "dev-fewer-replicas.json"), path.join(dir, "dev-fewer-replicas.stderr"), "--exit-status", "0"]);
-        const review = reviewPreview({ preview: parsePreview(fs.readFileSync(path.join(dir, "dev-fewer-replicas.json"), "utf8")), stderr: "", exitStatus: 0 });
+        const cli = ws.ok("node", [path.join(ROOT, "bin", "tools", "review", "cli.js"), path.join(dir, "dev-fewer-replicas.json"), path.join(dir, "dev-fewer-replicas.stderr"), "--exit-status", "0", "--stack", "dev"]);
+        const review = reviewPreview({ preview: parsePreview(fs.readFileSync(path.join(dir, "dev-fewer-replicas.json"), "utf8")), stderr: "", exitStatus: 0, stack: "dev" });
         assert.strictEqual(cli.stdout, renderReview(review));
-        assert.deepStrictEqual(versions(), initialVersions, "every preview left the app's objects as they were");
+        assert.deepStrictEqual(versions(), initialVersions, "every preview (and the protect-only updates) left the app's objects as they were");
+    });
+
+    it("a preview of dev reviewed as prod fails: the review will not vouch for one stack with another's plan", () => {
+        const dir = path.join(ws.dir, "previews");
+        const cli = ws.ok("node", [path.join(ROOT, "bin", "tools", "review", "cli.js"), path.join(dir, "dev-no-change.json"), "--exit-status", "0", "--stack", "prod"]);
+        assert.match(cli.stdout, /^### ⛔ Preview failed: `sticky\/dev`/);
+        assert.match(cli.stdout, /This is a preview of stack `dev`, not of `prod` \(--stack\)/);
+    });
+});
+
+describe("pull-request review of real previews: a grow on the expandable class, and the update after it", function () {
+    this.timeout(15 * 60 * 1000);
+    let ws: Workspace;
+    let pack: string;
+
+    before(async () => {
+        ws = await devStackWorkspace("sticky-review-grow-", { config: { "sticky:storageClassName": EXPANDABLE_CLASS } });
+        pack = ws.policyPackForEngine();
+        ws.up();
+    });
+
+    after(() => tearDown(ws));
+
+    it("a size change on the expandable class: re-created around the running pods, each claim grows, the program's info shown", () => {
+        ws.pulumi("config", "set", "sticky:storageSize", "2Gi", "--stack", "dev");
+        const captured = previewIn(ws, pack, "storage-size-expandable");
+        expectReCreatedAroundPods(captured);
+        assert.match(captured.markdown, /- info \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath-expandable" allows volume expansion, so each existing claim is grown in place/);
+        // The patches depend on the StatefulSet: the engine plans them once its replacement is
+        // planned, which the provider built here refuses part-way (see expectReCreatedAroundPods).
+        const patches = plannedOps(captured).filter((p) => p === "create kubernetes:core/v1:PersistentVolumeClaimPatch");
+        if (patches.length > 0) {
+            for (const i of [0, 1, 2]) assert.match(captured.markdown, new RegExp(`\\*\\*Claim \`sticky-data-sticky-${i}\`\\*\\*: Grows "1Gi" → "2Gi" in place`));
+        } else {
+            assert.strictEqual(captured.status === 0, false, "without patches planned, the preview must have stopped part-way");
+        }
+        assert.doesNotMatch(captured.markdown, /or patched when it exists/);
+    });
+
+    it("the update after the grow drops the patches (retainOnDelete): safe, each claim keeps 2Gi", () => {
+        ws.up();
+        const grown = ws.get("pvc", "-l", "app=sticky").items.map((c: any) => `${c.metadata.name}=${c.spec.resources.requests.storage}`).sort();
+        assert.deepStrictEqual(grown, ["sticky-data-sticky-0=2Gi", "sticky-data-sticky-1=2Gi", "sticky-data-sticky-2=2Gi"]);
+        const captured = previewIn(ws, pack, "after-grow");
+        assert.strictEqual(captured.status, 0, captured.stderr);
+        assert.deepStrictEqual(plannedOps(captured).filter((p) => p.endsWith("PersistentVolumeClaimPatch")), Array(3).fill("delete kubernetes:core/v1:PersistentVolumeClaimPatch"));
+        expectVerdict(captured, "safe");
+        for (const i of [0, 1, 2]) {
+            assert.match(captured.markdown, new RegExp(`\\*\\*Claim \`sticky-data-sticky-${i}\`\\*\\*: Its size patch is dropped from the stack, not deleted \\(retainOnDelete\\): the claim keeps its "2Gi" and its data\\.`));
+        }
+        assert.doesNotMatch(captured.markdown, /its volume goes too|🔴/);
     });
 });

@@ -1,15 +1,20 @@
 /**
  * A stand-in for `pulumi preview --json` of the prod stack, which no engine here can produce (its
- * AWS and EKS providers are out of reach offline). The program runs twice under the harness's
- * mocks, with the stack's config and with a change; resources whose inputs differ become update
- * steps, or replacements where the table below says the provider replaces them. The output has
- * the digest's shape (pkg/display/json.go in Pulumi 3.276); everything in it but the resource
- * inputs, which the real program registers, is invented here. tests/fixtures/previews/README.md
- * says which fixtures come from here.
+ * AWS and EKS providers are out of reach offline). The program runs under the harness's mocks as
+ * a deployed stack is previewed: first as deployed (its previous outputs mocked from a first run,
+ * so the program sees claims that exist and their size), then with a change and the outputs of
+ * that deployment. A size change on prod's gp3 class (which allows expansion) therefore takes the
+ * grow path: the claim patches appear as creates, as the engine plans them. Resources whose inputs
+ * differ become update steps, or replacements where the table below says the provider replaces
+ * them (in the engine's step order: `deleteBeforeReplace` deletes first). The output has the
+ * digest's shape (pkg/display/json.go in Pulumi 3.276), with the states' options the review reads
+ * (`protect`, `retainOnDelete`, the provider reference) and the stack's previous outputs;
+ * everything in it but the resource inputs and options, which the real program registers, is
+ * invented here. tests/fixtures/previews/README.md says which fixtures come from here.
  */
 import { TYPES } from "../core/kubernetes";
 import { WATCHED_TYPES } from "../tools/review/review";
-import { runStack, type Registered } from "./harness";
+import { runStack, stackConfig, type Registered } from "./harness";
 
 /**
  * Fields each provider cannot change in place, for the resources these fixtures change: the
@@ -51,12 +56,19 @@ const state = (r: Registered) => ({
     inputs: trimmed(r.type, r.inputs),
     outputs: trimmed(r.type, r.inputs),
     protect: r.protect || undefined,
+    retainOnDelete: r.retainOnDelete || undefined,
     parent: r.parent || undefined,
+    provider: r.provider || undefined,
+    deletedWith: r.deletedWith || undefined,
 });
 
 export async function mockPreview(stack: string, overrides: Record<string, string>): Promise<Record<string, unknown>> {
-    const before = (await runStack(stack)).resources.filter((r) => !r.read);
-    const after = (await runStack(stack, overrides)).resources.filter((r) => !r.read);
+    // The stack as deployed: a first deployment's outputs are what the second one reads back.
+    const first = await runStack(stack);
+    const deployed = await runStack(stack, {}, { previousOutputs: first.outputs });
+    const changed = await runStack(stack, overrides, { previousOutputs: deployed.outputs });
+    const before = deployed.resources.filter((r) => !r.read);
+    const after = changed.resources.filter((r) => !r.read);
     const old = new Map(before.map((r) => [r.urn, r]));
     const steps: Record<string, unknown>[] = [];
     const counts: Record<string, number> = {};
@@ -70,8 +82,10 @@ export async function mockPreview(stack: string, overrides: Record<string, strin
         }
         const paths = differences(previous.inputs, resource.inputs);
         if (paths.length === 0) {
-            // The real digest carries both states here too; left out to keep the fixtures small.
-            steps.push({ op: "same", urn: resource.urn, detailedDiff: null });
+            // The real digest carries both states here too; left out to keep the fixtures small,
+            // but for the stack's, whose old outputs say what was deployed (its environment).
+            const stackStates = resource.type === "pulumi:pulumi:Stack" ? { oldState: { ...state(previous), outputs: deployed.outputs }, newState: state(resource) } : {};
+            steps.push({ op: "same", urn: resource.urn, ...stackStates, detailedDiff: null });
             count("same");
             continue;
         }
@@ -103,7 +117,7 @@ export async function mockPreview(stack: string, overrides: Record<string, strin
         count("delete");
     }
     return {
-        config: Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, v])),
+        config: { ...stackConfig(stack), ...overrides },
         steps,
         duration: 0,
         changeSummary: counts,

@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { LABELS as REVIEW_LABELS } from "../tools/review/review";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
@@ -483,7 +484,7 @@ describe("workflows: pull-request.yml", () => {
         const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
         assert.ok(render, "no step renders the review");
         assert.match(render.if ?? "", /^\$\{\{ !cancelled\(\) && steps\.install\.outcome == 'success' \}\}$/);
-        assert.match(render.run ?? "", /preview:review -- "\$REVIEW_DIR\/preview.json" "\$REVIEW_DIR\/stderr.txt" --exit-status "\$status" --stack "\$STACK" --verdict-file "\$REVIEW_DIR\/verdict"/);
+        assert.match(render.run ?? "", /preview:review -- "\$REVIEW_DIR\/preview.json" "\$REVIEW_DIR\/stderr.txt" --exit-status "\$status" --stack "\$STACK" --verdict-file "\$REVIEW_DIR\/verdict" --labels "\$REVIEW_DIR\/labels"/);
         const upload = job.steps.find((s) => actionOf(s) === "actions/upload-artifact");
         assert.strictEqual(upload?.if, "${{ !cancelled() }}");
         assert.deepStrictEqual([upload?.with?.name, upload?.with?.overwrite], ["preview-review-prod", true]);
@@ -497,8 +498,8 @@ describe("workflows: pull-request.yml", () => {
         assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
         assert.deepStrictEqual(
             job.steps.map((s) => actionOf(s) || "run"),
-            ["actions/download-artifact", COMMENT_ACTION, "run"],
-            "download, post, then judge: no checkout, no npm",
+            ["actions/download-artifact", COMMENT_ACTION, "run", "run"],
+            "download, post, label, then judge: no checkout, no npm",
         );
         assert.ok(!JSON.stringify(job).includes("npm"), "no project code");
         assert.ok(!/secrets\./.test(JSON.stringify(job)), "no secrets");
@@ -509,8 +510,24 @@ describe("workflows: pull-request.yml", () => {
         assert.deepStrictEqual([post.with?.header, post.with?.path], ["preview-review-prod", `${String(download.with?.path)}/comment.md`]);
     });
 
+    it("labels the pull request with the review's labels, as the review names them, with the job's pull-requests: write only", () => {
+        const job = w.jobs["post-review"];
+        const label = job.steps[2];
+        assert.deepStrictEqual(label.env, { GH_TOKEN: "${{ github.token }}", REPO: "${{ github.repository }}", PR: "${{ github.event.pull_request.number }}" });
+        const run = label.run ?? "";
+        assert.match(run, /done <review\/labels/);
+        // The set it adds and removes is the review's own (LABELS), no more and no fewer.
+        const set = /for label in ([a-z- ]+); do/.exec(run);
+        assert.ok(set, run);
+        assert.deepStrictEqual(set[1].trim().split(" ").sort(), Object.values(REVIEW_LABELS).sort());
+        assert.match(run, /gh api --method POST "repos\/\$REPO\/issues\/\$PR\/labels"/);
+        assert.match(run, /gh api --method DELETE "repos\/\$REPO\/issues\/\$PR\/labels\/\$label"/);
+        assert.doesNotMatch(run, /gh label create [^\n]*--force|--method POST "repos\/\$REPO\/labels"/, "creating labels would need issues: write");
+        assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
+    });
+
     it("turns the check red after posting when the preview failed or a mandatory policy failed", () => {
-        const judge = w.jobs["post-review"].steps[2];
+        const judge = w.jobs["post-review"].steps[3];
         assert.match(judge.run ?? "", /verdict=\$\(cat review\/verdict/);
         assert.match(judge.run ?? "", /if \[ "\$verdict" = failed \] \|\| \[ "\$verdict" = missing \]; then[\s\S]*exit 1/);
         assert.strictEqual(judge.if, undefined, "runs only once the comment is posted");

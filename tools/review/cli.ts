@@ -1,14 +1,16 @@
 /**
  * Prints the pull-request review of a `pulumi preview --json` as Markdown.
  *
- *   npm run --silent preview:review -- PREVIEW_JSON [STDERR_FILE] [--exit-status N] [--stack NAME] [--verdict-file PATH]
+ *   npm run --silent preview:review -- PREVIEW_JSON [STDERR_FILE] [--exit-status N] [--stack NAME] [--verdict-file PATH] [--labels PATH]
  *
  * PREVIEW_JSON is what the preview printed on stdout: the digest of `pulumi preview --json`, or the
  * event stream of `PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi preview --json` (which also
  * carries the policy results). A missing, empty or cut-off file is reviewed as a failed preview,
- * not an error of this command. --exit-status is the preview's, --stack names the stack when the
- * preview failed before naming one, and --verdict-file receives one word (failed, at-risk, safe,
- * none) for a workflow to act on; --limit lowers the length
+ * not an error of this command. --exit-status is the preview's; --stack is the stack the caller
+ * previewed (it names the review when the preview failed before naming one, and a preview of
+ * another stack fails the review); --verdict-file receives one word (failed, data-at-risk,
+ * downtime, needs-review, safe, none) for a workflow to act on; --labels receives the pull-request
+ * labels, one a line (every severity found: see LABELS in review.ts); --limit lowers the length
  * limit (GitHub's 65,536 by default) and --hint says, in a note, where the full output is kept when
  * the diff had to be cut. Exits 0 whenever it printed a review; 2 on bad arguments.
  */
@@ -16,7 +18,9 @@ import * as fs from "fs";
 import { parsePreview } from "./preview";
 import { renderReview, reviewPreview } from "./review";
 
-const USAGE = "usage: npm run --silent preview:review -- PREVIEW_JSON [STDERR_FILE] [--exit-status N] [--stack NAME] [--verdict-file PATH] [--limit CHARS] [--hint TEXT]";
+const USAGE =
+    "usage: npm run --silent preview:review -- PREVIEW_JSON [STDERR_FILE] [--exit-status N] [--stack NAME] [--verdict-file PATH] [--labels PATH] [--limit CHARS] [--hint TEXT]";
+const OPTIONS = ["--exit-status", "--stack", "--verdict-file", "--labels", "--hint", "--limit"];
 
 function fail(message: string): never {
     process.stderr.write(`preview:review: ${message}\n${USAGE}\n`);
@@ -28,7 +32,7 @@ function main(argv: string[]): void {
     const options: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
-        if (arg === "--exit-status" || arg === "--stack" || arg === "--verdict-file" || arg === "--hint" || arg === "--limit") {
+        if (OPTIONS.includes(arg)) {
             if (argv[i + 1] === undefined) fail(`${arg} needs a value`);
             options[arg] = argv[++i];
         } else if (arg.startsWith("--")) {
@@ -57,6 +61,7 @@ function main(argv: string[]): void {
     });
     process.stdout.write(renderReview(review, { fullOutputHint: options["--hint"], limit }));
     if (options["--verdict-file"]) fs.writeFileSync(options["--verdict-file"], `${review.verdict}\n`);
+    if (options["--labels"]) fs.writeFileSync(options["--labels"], review.labels.map((label) => `${label}\n`).join(""));
 }
 
 main(process.argv.slice(2));

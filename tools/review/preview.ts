@@ -24,6 +24,12 @@ export interface ResourceState {
     readonly outputs: Record<string, unknown>;
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    /** False for a component (it holds nothing itself); the stream leaves the field out then. */
+    readonly custom: boolean;
+    /** The provider reference, `<provider urn>::<id>`; undefined for components and default providers' absence. */
+    readonly provider?: string;
+    /** The URN of the resource it is deleted with (`deletedWith`), when set. */
+    readonly deletedWith?: string;
 }
 
 /** One field a step changes: `kind` is add, update, delete, or one of those with `-replace`. */
@@ -71,6 +77,10 @@ export interface ParsedPreview {
     readonly format: "digest" | "events" | "none";
     readonly stack?: string;
     readonly project?: string;
+    /** Every stack the steps' URNs name: one, for a preview of one stack. */
+    readonly stacks: readonly string[];
+    /** The config the preview ran with (`sticky:environment` -> "eks"), when the output carries it. */
+    readonly config?: Readonly<Record<string, string>>;
     readonly steps: readonly PlannedStep[];
     readonly diagnostics: readonly Diagnostic[];
     /** Policy violations; undefined when the output cannot carry them (the digest). */
@@ -112,6 +122,9 @@ function stateOf(raw: unknown): ResourceState | undefined {
         outputs: isObject(raw.outputs) ? raw.outputs : {},
         protect: raw.protect === true,
         retainOnDelete: raw.retainOnDelete === true,
+        custom: raw.custom === true,
+        provider: typeof raw.provider === "string" && raw.provider !== "" ? raw.provider : undefined,
+        deletedWith: typeof raw.deletedWith === "string" && raw.deletedWith !== "" ? raw.deletedWith : undefined,
     };
 }
 
@@ -194,15 +207,23 @@ export function completeArrayElements(text: string, key: string): Json[] {
     return elements;
 }
 
+/** The stacks and the project the steps' URNs name. */
+function whereOf(steps: readonly PlannedStep[]): { stack?: string; project?: string; stacks: string[] } {
+    const urns = steps.map((s) => parseUrn(s.urn)).filter((u) => u.stack !== "");
+    return { stack: urns[0]?.stack, project: urns[0]?.project, stacks: [...new Set(urns.map((u) => u.stack))] };
+}
+
+const configOf = (raw: unknown): Record<string, string> | undefined =>
+    isObject(raw) ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) : undefined;
+
 function fromDigest(digest: Json, complete: boolean, problems: string[]): ParsedPreview {
     const steps = Array.isArray(digest.steps) ? (digest.steps as Json[]).filter(isObject).map(stepOf) : [];
     const diagnostics = Array.isArray(digest.diagnostics) ? (digest.diagnostics as Json[]).filter(isObject).map(diagnosticOf) : [];
     const changeSummary = isObject(digest.changeSummary) ? (digest.changeSummary as Record<string, number>) : undefined;
-    const where = steps.map((s) => parseUrn(s.urn)).find((u) => u.stack !== "");
     return {
         format: "digest",
-        stack: where?.stack,
-        project: where?.project,
+        ...whereOf(steps),
+        config: configOf(digest.config),
         steps,
         diagnostics,
         policies: undefined,
@@ -220,6 +241,7 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
     let policyPacks: Record<string, string> | undefined;
     let cancelled = false;
     let failed = false;
+    let config: Record<string, string> | undefined;
     lines.forEach((line, index) => {
         if (line.trim() === "") return;
         let event: Json;
@@ -233,7 +255,9 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
             );
             return;
         }
-        if (isObject(event.resourcePreEvent)) {
+        if (isObject(event.preludeEvent)) {
+            config = configOf(event.preludeEvent.config);
+        } else if (isObject(event.resourcePreEvent)) {
             steps.push(stepOf(event.resourcePreEvent.metadata ?? {}));
         } else if (isObject(event.resOutputsEvent) && isObject(event.resOutputsEvent.metadata)) {
             // A refresh (`--refresh`, the drift check) reports what it found as the outputs of its
@@ -270,11 +294,10 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
         }
     });
     if (cancelled) problems.push("the preview was cancelled");
-    const where = steps.map((s) => parseUrn(s.urn)).find((u) => u.stack !== "");
     return {
         format: "events",
-        stack: where?.stack,
-        project: where?.project,
+        ...whereOf(steps),
+        config,
         steps,
         diagnostics,
         policies,
@@ -290,6 +313,7 @@ function fromEvents(lines: string[], problems: string[]): ParsedPreview {
 export function parsePreview(text: string | undefined): ParsedPreview {
     const none = (problem: string): ParsedPreview => ({
         format: "none",
+        stacks: [],
         steps: [],
         diagnostics: [],
         complete: false,
