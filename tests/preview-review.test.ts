@@ -240,7 +240,8 @@ describe("preview review: verdicts, severities and labels", () => {
         const text = markdown(digest(steps));
         const at = (heading: string) => text.indexOf(heading);
         assert.ok(at("#### 🔴 Data at risk (12)") > 0 && at("#### 🔴 Data at risk (12)") < at("#### 🟠 Downtime (1)"), text);
-        assert.ok(at("#### 🟠 Downtime (1)") < at("#### Deleted or replaced (12)") && at("#### Deleted or replaced (12)") < at("#### 🟢 Changes, data safe (1)"), text);
+        assert.ok(at("#### 🟠 Downtime (1)") < at("#### 🟢 Changes, data safe (1)") && at("#### 🟢 Changes, data safe (1)") < at("#### Deleted or replaced (12)"), text);
+        assert.ok(at("#### Deleted or replaced (12)") < at("#### Policies") && at("#### Policies") < at("<details>"), text);
         for (let i = 0; i < 12; i++) assert.match(text, new RegExp(`- \\*\\*Claim \`data-${i}\`\\*\\*: \\*\\*Deleted\\*\\*`));
         assert.doesNotMatch(text, /and \d+ more/);
     });

@@ -1114,20 +1114,22 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
         if (group.length === 0) continue;
         keep.push("", `#### ${SEVERITY_ICON[severity]} ${VERDICT_TITLES[SEVERITY_VERDICT[severity]]} (${group.length})`, "", `_${capitalized(SEVERITY_MEANING[severity])}._`, "", ...group.map(findingLine));
     }
+    // The safe findings come here, between the two parts that stay (see `parts` below).
+    const keepTail: string[] = [];
     if (review.removals.length > 0) {
-        keep.push("", `#### Deleted or replaced (${review.removals.length})`, "");
-        for (const r of review.removals) keep.push(`- ${SEVERITY_ICON[r.severity]} ${r.op} ${code(r.type)} ${code(r.name)}: ${inline(r.outcome)}`);
+        keepTail.push("", `#### Deleted or replaced (${review.removals.length})`, "");
+        for (const r of review.removals) keepTail.push(`- ${SEVERITY_ICON[r.severity]} ${r.op} ${code(r.type)} ${code(r.name)}: ${inline(r.outcome)}`);
     }
-    keep.push("", "#### Policies", "");
+    keepTail.push("", "#### Policies", "");
     if (review.policies === undefined) {
-        keep.push("Not in this output: `pulumi preview --json` prints no policy results. Stream the events instead (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`), as CI does.");
+        keepTail.push("Not in this output: `pulumi preview --json` prints no policy results. Stream the events instead (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`), as CI does.");
     } else if (review.policies.length === 0 && !review.registeredResources && review.verdict === "failed") {
-        keep.push("Nothing to check: the preview stopped before the program registered any resource.");
+        keepTail.push("Nothing to check: the preview stopped before the program registered any resource.");
     } else if (review.policies.length === 0) {
         const packs = Object.entries(review.policyPacks ?? {}).map(([name, version]) => code(`${name}@${version}`));
-        keep.push(packs.length > 0 ? `No violations (${list(packs)}).` : "No policy pack ran.");
+        keepTail.push(packs.length > 0 ? `No violations (${list(packs)}).` : "No policy pack ran.");
     } else {
-        for (const p of review.policies) keep.push(`- **${p.level}** ${code(p.policy)} (${p.pack}) on ${subjectOfUrn(p.urn)}: ${inline(p.message.split("\n").pop() ?? p.message)}`);
+        for (const p of review.policies) keepTail.push(`- **${p.level}** ${code(p.policy)} (${p.pack}) on ${subjectOfUrn(p.urn)}: ${inline(p.message.split("\n").pop() ?? p.message)}`);
     }
 
     // Droppable parts, each a heading and its items; cut from the last part backwards.
@@ -1145,8 +1147,8 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
     if (parts[0].items.length === 0) parts[0].head = [];
 
     const kept = parts.map((p) => p.items.length);
-    const assemble = (note: string[]) =>
-        [...keep, ...parts.flatMap((p, i) => (kept[i] === 0 ? [] : [...p.head, ...p.items.slice(0, kept[i]), ...(p.tail ?? [])])), ...note].join("\n") + "\n";
+    const partLines = (i: number) => (kept[i] === 0 ? [] : [...parts[i].head, ...parts[i].items.slice(0, kept[i]), ...(parts[i].tail ?? [])]);
+    const assemble = (note: string[]) => [...keep, ...partLines(0), ...keepTail, ...parts.slice(1).flatMap((_, i) => partLines(i + 1)), ...note].join("\n") + "\n";
     const noteOf = () => {
         const dropped = parts.map((p, i) => [p, p.items.length - kept[i]] as const).filter(([, n]) => n > 0);
         if (dropped.length === 0) return [];
@@ -1168,9 +1170,10 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
     }
     if (text.length <= limit) return text;
     // What must stay does not fit by itself: long lines shortened, then the end cut, said in both cases.
-    const short = keep.map((l) => (l.length > 400 ? `${l.slice(0, 399)}…` : l));
-    const shortened = short.filter((l, i) => l !== keep[i]).length;
-    const note = `\n_Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character comment limit: ${plural(shortened, "line")} above shortened to 400 characters, and everything below the policies left out${options.fullOutputHint ? `; ${options.fullOutputHint}` : ""}._\n`;
+    const must = [...keep, ...keepTail];
+    const short = must.map((l) => (l.length > 400 ? `${l.slice(0, 399)}…` : l));
+    const shortened = short.filter((l, i) => l !== must[i]).length;
+    const note = `\n_Cut to fit GitHub's ${limit.toLocaleString("en-US")}-character comment limit: ${plural(shortened, "line")} above shortened to 400 characters, and the safe findings, errors, messages and diff left out${options.fullOutputHint ? `; ${options.fullOutputHint}` : ""}._\n`;
     const body = short.join("\n");
     return body.length + note.length <= limit ? `${body}${note}` : `${body.slice(0, limit - note.length - 2)}…${note}`;
 }
