@@ -341,6 +341,11 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
             assert.match(md, /\*\*StatefulSet `sticky`\*\*: \*\*Replaced on another cluster\*\*[^\n]*A new cluster has none of its claims: `sticky-0`, `sticky-1` and `sticky-2` start on new, empty claims/, what);
             assert.doesNotMatch(md, /adopted|Re-created around its running pods/, what);
         }
+        // A provider updated in place (its kubeconfig, same cluster by the provider's own judgement): check by hand, claims adopted.
+        const updated = review(digest([step("update", PROVIDER, { kubeconfig: "a" }, { kubeconfig: "b" }, { diff: { kubeconfig: "update" } }), sizeChange()]));
+        assert.strictEqual(updated.verdict, "needs-review", renderReview(updated));
+        assert.match(renderReview(updated), /\*\*Provider `eks`\*\*: Its `kubeconfig` changes, in place: the provider judges it the same cluster/);
+        assert.match(renderReview(updated), /Claims kept and adopted by the new StatefulSet \(same names, same cluster\)/);
         // An environment switch with no StatefulSet step of its own still says so.
         const bare = review(digest([], { config: { "sticky:environment": "eks" }, previousOutputs: { environment: "local" } }));
         assert.strictEqual(bare.verdict, "data-at-risk");

@@ -295,11 +295,9 @@ function clusterMoves(changes: Change[], config: Readonly<Record<string, string>
         if (CLUSTER_TYPES.includes(change.type) && (change.op === "replace" || change.op === "delete")) {
             return `the cluster ${code(change.name)} is ${change.op === "replace" ? "replaced" : "deleted"}`;
         }
-        if (change.type === KUBERNETES_PROVIDER_TYPE) {
-            if (change.op === "replace") return `the Kubernetes provider ${code(change.name)} is replaced`;
-            const target = changedPaths(change).filter((p) => PROVIDER_TARGET_FIELDS.includes(splitPath(p)[0] as string));
-            if (change.op === "update" && target.length > 0) return `the Kubernetes provider ${code(change.name)} changes ${list(target.map(code))}`;
-        }
+        // An update (not a replace) of the provider's target is its own finding: pulumi-kubernetes
+        // plans a replacement when the kubeconfig names another cluster, so an update keeps it.
+        if (change.type === KUBERNETES_PROVIDER_TYPE && change.op === "replace") return `the Kubernetes provider ${code(change.name)} is replaced`;
         const before = providerUrn(change.oldState?.provider);
         const after = providerUrn(change.newState?.provider);
         if (change.type.startsWith("kubernetes:") && before !== undefined && after !== undefined && before !== after) {
@@ -843,11 +841,19 @@ function plainObjectFinding(change: Change, plan: Plan): Finding | undefined {
 
 /** A delete or replace of anything the review does not understand: never green. */
 function unknownFinding(change: Change): Finding | undefined {
-    if (change.op !== "delete" && change.op !== "replace") return undefined;
+    if (change.op !== "delete" && change.op !== "replace" && !(change.op === "update" && change.type === KUBERNETES_PROVIDER_TYPE)) return undefined;
     const state = change.oldState ?? change.newState;
     const subject = `${shortType(change.type)} ${code(displayName(change))}`;
     if (change.op === "delete" && state?.retainOnDelete) return { subject, sentences: ["Dropped from the stack, not deleted (retainOnDelete): it stays where it is."], severity: "safe" };
     if (change.type.startsWith("pulumi:providers:")) {
+        const target = changedPaths(change).filter((p) => PROVIDER_TARGET_FIELDS.includes(splitPath(p)[0] as string));
+        if (change.op === "update" && change.type === KUBERNETES_PROVIDER_TYPE && target.length > 0) {
+            return {
+                subject: `Provider ${code(change.name)}`,
+                sentences: [`Its ${list(target.map(code))} changes, in place: the provider judges it the same cluster (it plans a replacement for another one); check that it is the cluster you mean.`],
+                severity: "check",
+            };
+        }
         return change.op === "replace"
             ? { subject: `Provider ${code(change.name)}`, sentences: [`**Replaced**${change.replaceReasons.length ? ` (${list(change.replaceReasons.map(code))})` : ""}: every resource it manages is replaced too, wherever the new one points.`], severity: "data" }
             : { subject: `Provider ${code(change.name)}`, sentences: ["**Deleted**: nothing in this plan uses it any more; check that what it managed is meant to go."], severity: "check" };
@@ -1012,7 +1018,8 @@ export function reviewPreview(input: ReviewInput): Review {
     if (preview.format !== "none" && !preview.complete && preview.problems.length === 0) {
         errors.push("The preview's output ends before the engine's summary: the preview did not finish.");
     }
-    const contradictions = inconsistencies(preview, changes, input.stack);
+    // The engine counts the stack's own create or delete too (a new stack), so the comparison does.
+    const contradictions = inconsistencies(preview, all.filter((c) => !isQuiet(c)), input.stack);
     errors.push(...contradictions);
     for (const d of preview.diagnostics.filter((d) => d.severity === "error")) errors.push(d.urn ? `${subjectOfUrn(d.urn)}: ${d.message.trim()}` : d.message.trim());
     for (const line of stderrErrors(input.stderr)) {
@@ -1139,7 +1146,7 @@ export function renderReview(review: Review, options: RenderOptions = {}): strin
             ? [!review.complete ? "The review could read no planned change; that does not mean there is none." : review.verdict === "failed" && !review.registeredResources ? "Nothing was planned before the preview stopped." : "No pod, claim, volume, class or cluster changes."]
             : [];
     const parts: { name: string; head: string[]; items: string[]; tail?: string[] }[] = [
-        { name: "safe findings", head: ["", `#### ${SEVERITY_ICON.safe} ${VERDICT_TITLES.safe} (${safe.length})`, ""], items: [...nothing, ...safe] },
+        { name: "safe findings", head: ["", safe.length > 0 ? `#### ${SEVERITY_ICON.safe} ${VERDICT_TITLES.safe} (${safe.length})` : "#### Data and service", ""], items: [...nothing, ...safe] },
         { name: "error lines", head: review.errors.length > 0 ? ["", "#### Errors", "", "```text"] : [], items: review.errors.flatMap((e) => e.split("\n")).map((l) => l.replace(/```/g, "'''")), tail: review.errors.length > 0 ? ["```"] : [] },
         { name: "messages", head: review.messages.length > 0 ? ["", "#### Messages from the program and providers", ""] : [], items: review.messages.map((m) => `- ${m.severity} (${m.from}): ${inline(m.text)}`) },
         { name: "diff lines", head: ["", "<details>", `<summary>Full diff${counts ? ` (${counts})` : ""}</summary>`, "", "```diff"], items: review.diff.length > 0 ? review.diff.map((l) => l.replace(/```/g, "'''")) : ["(no changes)"], tail: ["```", "", "</details>"] },
