@@ -299,6 +299,15 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
         }
     });
 
+    it("a plan that stopped part-way does not say the claims it never reached keep their size", () => {
+        const stopped = JSON.parse(digest([sizeChange()]));
+        stopped.diagnostics = [{ urn: STS_URN, message: "error: dry run refused\n", severity: "error" }];
+        const text = markdown(JSON.stringify(stopped));
+        assert.match(text, /The preview stopped before planning anything else, so whether `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` get it is not in this plan/);
+        assert.doesNotMatch(text, /do not get this|keep "1Gi"/);
+        assert.match(markdown(digest([sizeChange()])), /\*\*Existing claims do not get this\*\*: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "1Gi"/, "a finished plan that leaves them out");
+    });
+
     it("2. growth on an expandable class is said: each claim grows from the template's size", () => {
         const text = markdown(digest([sizeChange(), ...growPatches("2Gi")]));
         assert.match(text, /^### 🟢 Changes, data safe/);
@@ -647,8 +656,8 @@ describe("preview review: real previews of the dev stack (e2e/preview-review.e2e
         ["dev-no-change", "none", [/No pod, claim, volume, class or cluster changes\./], []],
         ["dev-image", "safe", [/pods restart one at a time \(rolling update: `sticky-2`, then `sticky-1`, then `sticky-0`\); each comes back with its own claim\./], [/Replaced|Deleted/]],
         ["dev-fewer-replicas", "safe", [/Scales down from 3 to 1: `sticky-1` and `sticky-2` stop together \(podManagementPolicy Parallel\)/, /Their claims are kept \(whenScaled: Retain\)/], [/highest ordinal first/]],
-        ["dev-storage-size", "failed", [/Re-created around its running pods/, /keep "1Gi"; only claims created from now on get "2Gi"/, /warning \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath" does not allow volume expansion/], [/stop together/]],
-        ["dev-storage-size-expandable", "failed", [/Re-created around its running pods/, /info \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath-expandable" allows volume expansion/], [/stop together/]],
+        ["dev-storage-size", "failed", [/Re-created around its running pods/, /The preview stopped before planning anything else, so whether `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` get it is not in this plan/, /warning \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath" does not allow volume expansion/], [/stop together/]],
+        ["dev-storage-size-expandable", "failed", [/Re-created around its running pods/, /get it is not in this plan/, /info \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "hostpath-expandable" allows volume expansion/], [/stop together/, /do not get this|keep "1Gi"/]],
         ["dev-after-grow", "safe", [/Its size patch is dropped from the stack, not deleted \(retainOnDelete\): the claim keeps its "2Gi" and its data\./], [/its volume goes too|🔴/]],
         ["dev-protect-off", "needs-review", [/\*\*Protection removed from \d+ resources\*\*: protect true → false on /], [/No changes/]],
         ["dev-port", "downtime", [/\*\*The port clients use changes\*\*: 3333 → 8080 on the load balancer/], []],

@@ -274,6 +274,12 @@ interface Plan {
     readonly claimChanges: Map<string, Change>;
     /** Volumes this plan creates, by PersistentVolume name. */
     readonly volumesCreated: Map<string, Change>;
+    /**
+     * Whether the engine planned to the end. A preview that stopped part-way (an error) may not
+     * have reached what depends on a failed step (the claim patches wait for the StatefulSet):
+     * what it leaves out is then unknown, not unchanged.
+     */
+    readonly finished: boolean;
 }
 
 const CLUSTER_TYPES: readonly string[] = [WATCHED_TYPES.eksCluster, WATCHED_TYPES.awsEksCluster];
@@ -307,14 +313,14 @@ function clusterMoves(changes: Change[], config: Readonly<Record<string, string>
     return undefined;
 }
 
-function planOf(changes: Change[], config: Readonly<Record<string, string>> | undefined): Plan {
+function planOf(changes: Change[], config: Readonly<Record<string, string>> | undefined, finished: boolean): Plan {
     const claimChanges = new Map<string, Change>();
     const volumesCreated = new Map<string, Change>();
     for (const change of changes.filter((c) => !isQuiet(c))) {
         if (change.type === TYPES.persistentVolumeClaim || change.type === WATCHED_TYPES.persistentVolumeClaimPatch) claimChanges.set(displayName(change), change);
         if (change.type === WATCHED_TYPES.persistentVolume && change.op === "create") volumesCreated.set(displayName(change), change);
     }
-    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated };
+    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated, finished };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +424,12 @@ function claimTemplateSentences(change: Change, plan: Plan, existing: string[]):
         const to = show(valueAt(change.new, path));
         const head = `Claim template ${code(templateName)} ${code(field)}: ${from} → ${to}`;
         if (mine.length === 0) sentences.push(`${head}.`);
-        else if (untouched.length === 0) sentences.push(`${head}, and this plan changes every existing claim too (${names(changed)}, below).`);
+        else if (untouched.length > 0 && !plan.finished) {
+            sentences.push(
+                `${head}. The preview stopped before planning anything else, so whether ${names(untouched)} get it is not in this plan` +
+                    `${changed.length > 0 ? ` (it had planned ${names(changed)})` : ""}; the program's own messages (below) say what it means to do.`,
+            );
+        } else if (untouched.length === 0) sentences.push(`${head}, and this plan changes every existing claim too (${names(changed)}, below).`);
         else {
             sentences.push(
                 `${head}. **Existing claims do not get this**: ${names(untouched)} keep ${from}` +
@@ -997,7 +1008,9 @@ export function reviewPreview(input: ReviewInput): Review {
     const { preview } = input;
     const all = changesOf(preview.steps);
     const changes = all.filter((c) => !isQuiet(c) && c.type !== "pulumi:pulumi:Stack");
-    const plan = planOf(all, preview.config);
+    const stopped =
+        !preview.complete || preview.failed === true || preview.diagnostics.some((d) => d.severity === "error") || (input.exitStatus !== undefined && input.exitStatus !== 0);
+    const plan = planOf(all, preview.config, !stopped);
 
     const findings: Finding[] = [];
     const removals: Removal[] = [];
