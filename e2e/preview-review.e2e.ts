@@ -169,7 +169,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         assert.doesNotMatch(captured.markdown, /highest ordinal first/);
     });
 
-    it("a size change on the non-expandable class: re-created around the running pods, existing claims keep 1Gi, the program's warning shown", () => {
+    it("a size change on the non-expandable class: re-created around the running pods; existing claims keep 1Gi, or (a plan that stopped part-way) not said; the program's warning shown", () => {
         setConfig("sticky:storageSize", "2Gi");
         const captured = preview("storage-size");
         resetConfig("sticky:storageSize");
@@ -305,7 +305,7 @@ describe("pull-request review of real previews: a grow on the expandable class, 
 
     after(() => tearDown(ws));
 
-    it("a size change on the expandable class: re-created around the running pods, each claim grows, the program's info shown", () => {
+    it("a size change on the expandable class: re-created around the running pods, each claim grows where the patches are planned, the program's info shown", () => {
         ws.pulumi("config", "set", "sticky:storageSize", "2Gi", "--stack", "dev");
         const captured = previewIn(ws, pack, "storage-size-expandable");
         expectReCreatedAroundPods(captured);
