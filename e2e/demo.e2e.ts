@@ -86,7 +86,7 @@ describe("the article's demo on real containers", function () {
     });
 
     it("4. the volume is a directory on this machine: byebye written there is what sticky-2 serves", async () => {
-        const volumes = (...args: string[]) => ws.ok("node", [path.join(ROOT, "scripts", "volumes.mjs"), "--context", TEST_CONTEXT, ...args]).stdout;
+        const volumes = (...args: string[]) => ws.ok("node", [path.join(ROOT, "tools", "volumes.mjs"), "--context", TEST_CONTEXT, ...args]).stdout;
         say("npm run volumes -- --context sticky-test");
         for (const line of volumes().trimEnd().split("\n")) say(`  ${line}`);
         const dir = volumes("--claim", "sticky-data-sticky-2", "--path-only").trim();
