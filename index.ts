@@ -6,6 +6,7 @@
  * Each environment loads its resources' code only when a stack deploys to it, so a dev stack
  * never loads @pulumi/aws or @pulumi/eks and needs neither AWS credentials nor their plugins.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { planClaimSize, refuseShrink } from "./components/claim-size";
 import { StickyApp } from "./components/sticky-app";
 import { projectKey } from "./core/config-keys";
@@ -22,10 +23,14 @@ const STORAGE_SIZE_KEY = projectKey("storageSize");
 
 /**
  * The program. Pulumi calls it without arguments, so stacks deploy to the registry's
- * environments; a test passes a list of its own.
+ * environments on the day of the run; a test passes a list of its own, and a fixed date.
  */
-export = async (environments: EnvironmentRegistry = ENVIRONMENTS) => {
-    const { app, environment: environmentSettings, definition } = orStop(() => parseSettings(readConfig, environments));
+export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = new Date()) => {
+    // The one clock reading of the program: settings are pure and take the date as an input.
+    const today = now.toISOString().slice(0, 10);
+    const { app, environment: environmentSettings, definition } = orStop(() =>
+        parseSettings(readConfig, environments, { today, warn: (message) => void pulumi.log.warn(message) }),
+    );
 
     // A smaller claim size is refused before any resource is registered, as soon as the stack's
     // own outputs say what the claims have.

@@ -77,6 +77,21 @@ export interface SettingsContext {
     hasProblem(name: string): boolean;
     /** A key's full name, for messages: `key("nodeCount")` is `sticky:nodeCount`. */
     key(name: string): string;
+    /**
+     * Today's date (`YYYY-MM-DD`, UTC) for checks that depend on the calendar (an EKS version's end
+     * of standard support); `undefined` when the caller has no date, and then such checks are skipped.
+     */
+    readonly today?: string;
+    /** Reports something the stack may deploy with but should act on soon (printed as a warning). */
+    warn(message: string): void;
+}
+
+/** What parseSettings is given besides the config: never read from a clock or a logger there. */
+export interface SettingsInputs {
+    /** Today (`YYYY-MM-DD`, UTC): index.ts passes the day of the run, tests a fixed date. */
+    readonly today?: string;
+    /** Receives each warning (index.ts prints them through Pulumi's log). */
+    readonly warn?: (message: string) => void;
 }
 
 /** Reads one fully qualified key (`sticky:replicas`, `aws:region`); `undefined` when unset. */

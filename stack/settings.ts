@@ -14,7 +14,7 @@
  * own environment's, never another's. `Pulumi.yaml` declares every key again for `pulumi config`
  * and reviewers; tests/settings.test.ts keeps the two in step (`documentedKeys` is what it must say).
  */
-import { ConfigParser, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type StringKey } from "../core/config-keys";
+import { ConfigParser, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
 import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import { isStorageQuantity } from "../core/quantity";
 import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "../environments/definition";
@@ -197,6 +197,7 @@ function sharedKeysEmptyAsUnset(read: ConfigReader, environments: EnvironmentReg
 export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
     read: ConfigReader,
     environments: Registry = ENVIRONMENTS as EnvironmentRegistry as Registry,
+    inputs: SettingsInputs = {},
 ): Settings<SettingsOf<Registry[number]>> {
     const mistakes = registryProblems(environments);
     if (mistakes.length > 0) throw new Error(`The environment registry is inconsistent:\n${mistakes.map((m) => `  - ${m}`).join("\n")}`);
@@ -214,6 +215,8 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
         problem: (message) => parser.problem(message),
         hasProblem: (name) => parser.hasProblem(fullKeyOf(name, definition.keys[name])),
         key: (name) => fullKeyOf(name, definition.keys[name]),
+        today: inputs.today,
+        warn: (message) => inputs.warn?.(message),
     };
     const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
     checkForeignKeys(parser, definition, environments);

@@ -5,20 +5,20 @@
  * them was read in pulumi-eks 4.3.0's source (nodejs/eks/cluster/cluster.ts, nodes/nodegroup.ts).
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
-import { ADDON_VERSIONS, addonVersionsFor, KUBERNETES_VERSIONS } from "../environments/eks/addon-versions";
+import { ADDON_NAMES, addonVersionsFor, KUBERNETES_VERSIONS, RELEASE_PINS, releasePinsFor } from "../environments/eks/addon-versions";
+import { EKS_VERSION_SUPPORT } from "../environments/eks/versions";
 import { VOLUME_CLUSTER_TAG } from "../environments/eks/addons";
 import { accessEntries, listedCaller } from "../environments/eks/cluster";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
 import { subnetCidrs } from "../environments/eks/network";
-import { amiTypeFor, nodesPerZone } from "../environments/eks/nodes";
+import { amiTypeFor } from "../environments/eks/ami-types";
+import { nodesPerZone } from "../environments/eks/nodes";
 import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
 import { TYPES } from "../core/kubernetes";
 import { engineUrn, find, mockedCalls, ROOT, runStack, typeToken, type Registered, type StackRun } from "./harness";
@@ -67,26 +67,27 @@ describe("EKS environment (stack prod)", () => {
         configured = await runStack("prod", CONFIGURED);
     });
 
-    describe("1. add-on versions are pinned to sticky:kubernetesVersion", () => {
-        it("has a complete row for every version settings.ts accepts", () => {
-            assert.deepStrictEqual(KUBERNETES_VERSIONS, ["1.34", "1.35", "1.36"]);
+    describe("1. add-on builds and the node AMI release are pinned to sticky:kubernetesVersion", () => {
+        it("has a complete row, with its source, for every version settings.ts accepts, each on the EKS calendar", () => {
+            assert.deepStrictEqual(KUBERNETES_VERSIONS, ["1.35", "1.36"]);
             for (const version of KUBERNETES_VERSIONS) {
-                const row = addonVersionsFor(version);
-                assert.deepStrictEqual(Object.keys(row).sort(), ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
-                for (const [addon, addonVersion] of Object.entries(row)) {
-                    assert.match(addonVersion, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${version} ${addon}`);
-                }
-                // kube-proxy follows the control plane's minor version.
+                const row = releasePinsFor(version);
+                assert.deepStrictEqual(Object.keys(addonVersionsFor(version)).sort(), [...ADDON_NAMES].sort());
+                for (const addon of ADDON_NAMES) assert.match(row[addon], /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, `${version} ${addon}`);
+                // kube-proxy and the node AMI follow the control plane's minor version.
                 assert.ok(row["kube-proxy"].startsWith(`v${version}.`), `kube-proxy ${row["kube-proxy"]} for ${version}`);
+                assert.match(row.nodeAmiRelease, new RegExp(`^${version.replace(".", "\\.")}\\.\\d+-20\\d{6}$`), `node AMI for ${version}`);
+                assert.match(row.source, /^read 2026-12-02: /, `${version} says where and when`);
+                assert.ok(version in EKS_VERSION_SUPPORT, `${version} has its support dates in versions.ts`);
             }
-            assert.throws(() => addonVersionsFor("1.29"), /no add-on versions for Kubernetes 1\.29; supported: 1\.34, 1\.35, 1\.36/);
+            assert.throws(() => releasePinsFor("1.29"), /no release pins for Kubernetes 1\.29; pinned: 1\.35, 1\.36/);
         });
 
         it("gives pulumi-eks the kube-proxy and vpc-cni versions, so it never asks AWS for the most recent", () => {
             // pulumi-eks 4.3 calls getAddonVersion({mostRecent: true}) only when these are unset.
             const cluster = find(run, CLUSTER);
-            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, ADDON_VERSIONS["1.35"]["kube-proxy"]);
-            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, ADDON_VERSIONS["1.35"]["vpc-cni"]);
+            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, RELEASE_PINS["1.35"]["kube-proxy"]);
+            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, RELEASE_PINS["1.35"]["vpc-cni"]);
         });
 
         it("pins every add-on the stack creates itself", () => {
@@ -94,9 +95,9 @@ describe("EKS environment (stack prod)", () => {
             assert.deepStrictEqual(
                 Object.fromEntries(addons.map((a) => [a.inputs.addonName, a.inputs.addonVersion])),
                 {
-                    coredns: ADDON_VERSIONS["1.35"].coredns,
-                    "eks-pod-identity-agent": ADDON_VERSIONS["1.35"]["eks-pod-identity-agent"],
-                    "aws-ebs-csi-driver": ADDON_VERSIONS["1.35"]["aws-ebs-csi-driver"],
+                    coredns: RELEASE_PINS["1.35"].coredns,
+                    "eks-pod-identity-agent": RELEASE_PINS["1.35"]["eks-pod-identity-agent"],
+                    "aws-ebs-csi-driver": RELEASE_PINS["1.35"]["aws-ebs-csi-driver"],
                 },
             );
         });
@@ -105,11 +106,11 @@ describe("EKS environment (stack prod)", () => {
             const upgraded = configured;
             const cluster = find(upgraded, CLUSTER);
             assert.strictEqual(cluster.inputs.version, "1.36");
-            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, ADDON_VERSIONS["1.36"]["kube-proxy"]);
-            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, ADDON_VERSIONS["1.36"]["vpc-cni"]);
+            assert.strictEqual(cluster.inputs.kubeProxyAddonOptions.version, RELEASE_PINS["1.36"]["kube-proxy"]);
+            assert.strictEqual(cluster.inputs.vpcCniOptions.addonVersion, RELEASE_PINS["1.36"]["vpc-cni"]);
             for (const addon of upgraded.resources.filter((r) => r.type === ADDON)) {
-                const name = addon.inputs.addonName as keyof (typeof ADDON_VERSIONS)["1.36"];
-                assert.strictEqual(addon.inputs.addonVersion, ADDON_VERSIONS["1.36"][name], name);
+                const name = addon.inputs.addonName as (typeof ADDON_NAMES)[number];
+                assert.strictEqual(addon.inputs.addonVersion, RELEASE_PINS["1.36"][name], name);
             }
         });
 
@@ -291,14 +292,22 @@ describe("EKS environment (stack prod)", () => {
             for (const [nodes, zones, expected] of table) assert.deepStrictEqual(nodesPerZone(nodes, zones), expected, `${nodes} over ${zones}`);
         });
 
-        it("picks AL2023 for the instance's architecture", () => {
+        it("picks the AL2023 AMI for the instance's architecture and accelerator", () => {
             const table: [string, string][] = [
                 ["t3.medium", "AL2023_x86_64_STANDARD"],
                 ["m7i.large", "AL2023_x86_64_STANDARD"],
-                ["g5.xlarge", "AL2023_x86_64_STANDARD"],
+                ["c6in.large", "AL2023_x86_64_STANDARD"],
+                ["g4ad.xlarge", "AL2023_x86_64_STANDARD"], // AMD GPU: no NVIDIA driver to bring
                 ["t4g.medium", "AL2023_ARM_64_STANDARD"],
                 ["m7gd.large", "AL2023_ARM_64_STANDARD"],
                 ["c7gn.large", "AL2023_ARM_64_STANDARD"],
+                ["a1.large", "AL2023_ARM_64_STANDARD"], // the first Graviton: no `g` in its name
+                ["g5.xlarge", "AL2023_x86_64_NVIDIA"], // NVIDIA A10G: `g` is the family, not Graviton
+                ["g6e.2xlarge", "AL2023_x86_64_NVIDIA"],
+                ["p5.48xlarge", "AL2023_x86_64_NVIDIA"],
+                ["g5g.xlarge", "AL2023_ARM_64_NVIDIA"], // Graviton with NVIDIA T4G
+                ["inf2.xlarge", "AL2023_x86_64_NEURON"],
+                ["trn1.2xlarge", "AL2023_x86_64_NEURON"],
             ];
             for (const [instanceType, amiType] of table) assert.strictEqual(amiTypeFor(instanceType), amiType, instanceType);
         });
@@ -394,47 +403,5 @@ describe("EKS environment (stack prod)", () => {
             const missing = (fixture.urns as string[]).map(engineUrn).filter((urn) => !now.has(urn));
             assert.deepStrictEqual(missing, Object.keys(INTENDED));
         });
-    });
-});
-
-describe("tools/eks-addon-versions.sh (checks the table against AWS's defaults)", () => {
-
-    /** Runs the script with a stand-in `aws` that answers `answer(k8s, addon)`. */
-    function runWith(answer: (k8s: string, addon: string) => string) {
-        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-aws-"));
-        const answers = Object.fromEntries(
-            KUBERNETES_VERSIONS.flatMap((k8s) => Object.keys(ADDON_VERSIONS[k8s]).map((addon) => [`${k8s} ${addon}`, answer(k8s, addon)])),
-        );
-        // The stand-in answers by --kubernetes-version and --addon-name, like the real CLI's call.
-        fs.writeFileSync(
-            path.join(bin, "aws"),
-            "#!/usr/bin/env bash\n" +
-                'while (($#)); do case "$1" in --kubernetes-version) v="$2";; --addon-name) n="$2";; esac; shift; done\n' +
-                'case "$v $n" in\n' +
-                Object.entries(answers).map(([row, version]) => `  "${row}") echo "${version}";;\n`).join("") +
-                "esac\n",
-            { mode: 0o755 },
-        );
-        try {
-            return spawnSync("bash", [path.join(ROOT, "tools", "eks-addon-versions.sh")], {
-                env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-                encoding: "utf8",
-            });
-        } finally {
-            fs.rmSync(bin, { recursive: true, force: true });
-        }
-    }
-
-    it("passes when AWS's defaults are the pinned versions", () => {
-        const result = runWith((k8s, addon) => (ADDON_VERSIONS as any)[k8s][addon]);
-        assert.strictEqual(result.status, 0, result.stderr);
-        assert.strictEqual(result.stdout.trim().split("\n").length, KUBERNETES_VERSIONS.length * 5);
-    });
-
-    it("fails and names the row when AWS's default moved", () => {
-        const result = runWith((k8s, addon) => (k8s === "1.36" && addon === "coredns" ? "v1.14.9-eksbuild.1" : (ADDON_VERSIONS as any)[k8s][addon]));
-        assert.strictEqual(result.status, 1);
-        assert.match(result.stdout, /1\.36\s+coredns\s+v1\.14\.2-eksbuild\.4\s+AWS default: v1\.14\.9-eksbuild\.1/);
-        assert.match(result.stderr, /1 pinned version\(s\) differ/);
     });
 });

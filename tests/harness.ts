@@ -7,8 +7,6 @@
  * each resource's inputs plus the few outputs the program reads (a load balancer address, an
  * EKS cluster's kubeconfig, a list of zones).
  */
-import * as fs from "fs";
-import * as yaml from "js-yaml";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
@@ -16,6 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentRegistry } from "../environments/definition";
 import { TYPES } from "../core/kubernetes";
+import { projectDefaults as readProjectDefaults, stackConfig as readStackConfig } from "../tools/stack-files";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "sticky";
@@ -97,34 +96,14 @@ export interface StackRun {
     readonly calls: string[];
 }
 
-type ConfigValue = string | number | boolean | unknown[] | Record<string, unknown>;
-
-/** Pulumi hands every config value to the program as a string; objects and lists as JSON. */
-function asConfigString(value: ConfigValue): string {
-    return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-function readYaml(file: string): any {
-    return yaml.load(fs.readFileSync(path.join(ROOT, file), "utf8"));
-}
-
 /** The project's declared config keys with their defaults, as fully qualified `sticky:key`. */
 export function projectDefaults(): Record<string, string> {
-    const declared: Record<string, { default?: ConfigValue }> = readYaml("Pulumi.yaml").config ?? {};
-    const defaults: Record<string, string> = {};
-    for (const [name, spec] of Object.entries(declared)) {
-        const key = name.includes(":") ? name : `${PROJECT}:${name}`;
-        if (spec.default !== undefined) defaults[key] = asConfigString(spec.default);
-    }
-    return defaults;
+    return readProjectDefaults(ROOT);
 }
 
 /** The config `pulumi up --stack <stack>` gives the program: defaults, then the stack file. */
 export function stackConfig(stack: string): Record<string, string> {
-    const stackValues: Record<string, ConfigValue> = readYaml(`Pulumi.${stack}.yaml`).config ?? {};
-    const config = projectDefaults();
-    for (const [key, value] of Object.entries(stackValues)) config[key] = asConfigString(value);
-    return config;
+    return readStackConfig(ROOT, stack);
 }
 
 /**
@@ -143,7 +122,12 @@ export interface MockWorld {
     readonly liveClaimSize?: string;
     /** Run as `pulumi preview` does (outputs missing from a provider's answer are unknown). */
     readonly preview?: boolean;
+    /** The day the program runs on (`YYYY-MM-DD`); TEST_DAY unless a test moves it. */
+    readonly today?: string;
 }
+
+/** The fixed day every mocked run happens on, so the version window never shifts under the tests. */
+export const TEST_DAY = "2026-12-02";
 
 /** The name the mocked provider gives an object registered without one: its resource name and a fixed suffix. */
 export function autoName(resourceName: string): string {
@@ -300,10 +284,11 @@ export async function installMocks(stack: string, config: Record<string, string>
 export async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}, environments?: EnvironmentRegistry): Promise<StackRun> {
     const recording = await installMocks(stack, config, world);
     const { resources, calls } = recording;
-    const program: (environments?: EnvironmentRegistry) => Promise<Record<string, unknown>> = require("../index");
+    const program: (environments?: EnvironmentRegistry, now?: Date) => Promise<Record<string, unknown>> = require("../index");
+    const now = new Date(`${world.today ?? TEST_DAY}T12:00:00Z`);
     let outputs: Record<string, any>;
     try {
-        outputs = (await pulumi.runtime.runInPulumiStack(() => program(environments))) ?? {};
+        outputs = (await pulumi.runtime.runInPulumiStack(() => program(environments, now))) ?? {};
     } catch (error) {
         await waitForRPCs();
         throw new ProgramFailed(error as Error, resources);

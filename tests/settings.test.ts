@@ -233,11 +233,11 @@ describe("settings", () => {
                 problem: 'aws:region = "Ireland": an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
             },
             {
-                name: "a Kubernetes version without pinned add-on versions (out of standard support)",
+                name: "a Kubernetes version without release pins (out of standard support)",
                 config: { ...eks, "sticky:kubernetesVersion": "1.29" },
                 problem:
-                    'sticky:kubernetesVersion = "1.29": must be one of 1.34, 1.35, 1.36: the EKS versions in standard support ' +
-                    "whose add-on versions are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
+                    'sticky:kubernetesVersion = "1.29": must be one of 1.35, 1.36: the EKS versions with release pins in ' +
+                    "environments/eks/addon-versions.ts (add a row there, and its dates to environments/eks/versions.ts, to allow another)",
             },
             {
                 name: "one zone",

@@ -651,6 +651,12 @@ describe("workflows: drift.yml", () => {
         assert.ok(!job.steps.some((s) => (s.run ?? "").includes("--expect-no-changes")), "drift is the review's verdict, not a failed preview");
     });
 
+    it("checks the committed Kubernetes version's support window last, whatever failed before", () => {
+        const last = job.steps[job.steps.length - 1];
+        assert.strictEqual((last.run ?? "").trim(), "npm run --silent version-window -- --stack prod");
+        assert.strictEqual(last.if, "always()");
+    });
+
     it("previews with a refresh", () => {
         const step = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
         assert.deepStrictEqual(commandsIn(step?.run ?? "").filter((c) => c.startsWith("pulumi preview")), [

@@ -1,32 +1,24 @@
 /**
- * The EKS add-on versions this project runs, per Kubernetes version. Pure data: no Pulumi import,
+ * What the cluster runs, per Kubernetes version: the EKS add-on builds and the node AMI release,
+ * in one table, each row with where its values were read and when. Pure data: no Pulumi import,
  * so settings.ts validates `sticky:kubernetesVersion` against the keys of this table.
  *
- * Why a table: left unset, `@pulumi/eks` 4.3 asks AWS for the *most recent* kube-proxy and
- * vpc-cni build on every run (`getAddonVersion({mostRecent: true})`), and an `aws.eks.Addon`
- * without a version takes whatever AWS installs. Each new AWS build then shows up as a diff in
- * the drift check, and an unrelated deploy rolls the DaemonSets. Pinned here, add-ons change only
- * when this table does, which is when `sticky:kubernetesVersion` changes (or when someone updates
- * a row on purpose, in a reviewed pull request).
+ * Why pinned: left unset, `@pulumi/eks` 4.3 asks AWS for the *most recent* kube-proxy and vpc-cni
+ * build on every run (`getAddonVersion({mostRecent: true})`), an `aws.eks.Addon` without a
+ * version takes whatever AWS installs, and a managed node group without `releaseVersion` stays
+ * on the AMI it was created with until the next minor upgrade (so nodes are never patched). With
+ * pins, add-ons and nodes change only when this table does: an update is a reviewed diff
+ * (`npm run release-pins` says which rows AWS has moved past), never a silent one.
  *
- * Where the values come from (read 2026-11-30, from stored copies of public pages; these machines
- * have no AWS access, so NONE was checked against the EKS API):
- * - kube-proxy, coredns: the "latest version per Kubernetes version" tables of the Amazon EKS
- *   User Guide (managing-kube-proxy, managing-coredns), the newest copies found; coredns for 1.36
- *   was not in them and repeats the 1.35 value.
- * - aws-ebs-csi-driver: v1.66.0-eksbuild.1, named as AWS's default for 1.36 in a public pull
- *   request of 2026-09-21.
- * - vpc-cni, eks-pod-identity-agent: the newest versions seen in the guide for older Kubernetes
- *   versions; the least certain rows.
- * So before the first `pulumi up --stack prod`, and whenever you change a row, compare with what
- * AWS marks as the default (`bash tools/eks-addon-versions.sh` does it for every row and exits
- * non-zero on a difference):
- *
- *   aws eks describe-addon-versions --kubernetes-version 1.35 --addon-name coredns \
- *     --query 'addons[].addonVersions[?compatibilities[?defaultVersion]].addonVersion'
+ * These machines have no AWS access: NO row was checked against the EKS API or SSM. Before the
+ * first `pulumi up --stack prod` and after every edit, run `npm run release-pins`
+ * (AWS credentials needed): it checks every pin against `aws eks describe-addon-versions`
+ * (the build must be listed as compatible with the row's Kubernetes version) and the node AMI
+ * release against the SSM parameter of each AMI type, and exits non-zero on a pin AWS does not
+ * offer. A CreateAddon with an incompatible build fails ten minutes into the first up.
  *
  * An upgrade of `sticky:kubernetesVersion` moves the control plane one minor version, then the
- * node groups (they follow the cluster version), then these add-ons to the new row's versions.
+ * node groups (to the new row's AMI release, one zone at a time), then these add-ons.
  */
 
 /** The managed add-ons, by their EKS add-on name. */
@@ -38,48 +30,71 @@ export interface AddonVersions {
     readonly "aws-ebs-csi-driver": string;
 }
 
+/** The add-on names of a row, in the order the checks print them. */
+export const ADDON_NAMES = ["kube-proxy", "vpc-cni", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const satisfies readonly (keyof AddonVersions)[];
+
+/** One Kubernetes version's pins. */
+export interface ReleasePins extends AddonVersions {
+    /**
+     * The EKS-optimized Amazon Linux 2023 AMI release of every node group (`<Kubernetes
+     * patch>-<YYYYMMDD>`, the managed node group's `releaseVersion`), the same for the x86-64,
+     * Arm and NVIDIA AMI types (EKS publishes them together).
+     */
+    readonly nodeAmiRelease: string;
+    /** Where the row's values were read, and when. */
+    readonly source: string;
+}
+
 /**
- * One row per Kubernetes version the project supports: the EKS versions in standard support on
- * 2026-11-30 (1.34 leaves it on 2026-12-02, 1.35 on 2027-03-27; standard support lasts 14 months,
- * then extended support costs six times as much per cluster-hour). Add the next version's row
- * before moving to it; remove a row when its version leaves standard support.
+ * One row per Kubernetes version a stack may run: those in EKS standard support on 2026-12-02
+ * (versions.ts has their dates). 1.34's row is gone: it left standard support today. Add the
+ * next version's row before moving to it; remove a row when its version leaves standard support.
  */
-export const ADDON_VERSIONS = {
-    "1.34": {
-        "kube-proxy": "v1.34.6-eksbuild.13",
-        "vpc-cni": "v1.20.1-eksbuild.3",
-        coredns: "v1.13.2-eksbuild.7",
-        "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
-        "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
-    },
+export const RELEASE_PINS = {
     "1.35": {
+        nodeAmiRelease: "1.35.8-20260930",
         "kube-proxy": "v1.35.3-eksbuild.13",
-        "vpc-cni": "v1.20.1-eksbuild.3",
+        "vpc-cni": "v1.21.1-eksbuild.7",
         coredns: "v1.14.2-eksbuild.4",
-        "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
         "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
+        source:
+            "read 2026-12-02: kube-proxy and coredns from the EKS User Guide's latest-version tables (managing-kube-proxy, managing-coredns); " +
+            "vpc-cni and eks-pod-identity-agent as pinned by public 1.35 cluster configs of late 2026; aws-ebs-csi-driver as AWS's 1.36 default " +
+            "named in a public pull request of 2026-09-21; the AMI release as seen in SSM (us-east-1) by a public record of 2026-10-02",
     },
     "1.36": {
+        nodeAmiRelease: "1.36.4-20260930",
         "kube-proxy": "v1.36.0-eksbuild.14",
-        "vpc-cni": "v1.20.1-eksbuild.3",
+        "vpc-cni": "v1.21.1-eksbuild.7",
         coredns: "v1.14.2-eksbuild.4",
-        "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
         "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
+        source:
+            "read 2026-12-02: kube-proxy from the EKS User Guide's latest-version table; coredns not in it for 1.36 (the 1.35 value, " +
+            "least certain); vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver as for 1.35; the AMI release (AMI " +
+            "amazon-eks-node-al2023-x86_64-standard-1.36-v20260930, k8s 1.36.4) as reported by a public node inventory of late 2026",
     },
-} as const satisfies Record<string, AddonVersions>;
+} as const satisfies Record<string, ReleasePins>;
 
-export type KubernetesVersion = keyof typeof ADDON_VERSIONS;
+export type KubernetesVersion = keyof typeof RELEASE_PINS;
 
-/** The Kubernetes versions `sticky:kubernetesVersion` accepts, oldest first. */
-export const KUBERNETES_VERSIONS = Object.keys(ADDON_VERSIONS) as KubernetesVersion[];
+/** The Kubernetes versions with pins, oldest first. */
+export const KUBERNETES_VERSIONS = Object.keys(RELEASE_PINS) as KubernetesVersion[];
 
-/** The pinned add-on versions for a supported Kubernetes version (settings.ts has validated it). */
-export function addonVersionsFor(kubernetesVersion: string): AddonVersions {
-    const row = (ADDON_VERSIONS as Record<string, AddonVersions>)[kubernetesVersion];
+/** A supported Kubernetes version's pins (settings.ts has validated it). */
+export function releasePinsFor(kubernetesVersion: string): ReleasePins {
+    const row = (RELEASE_PINS as Record<string, ReleasePins>)[kubernetesVersion];
     if (row === undefined) {
         throw new Error(
-            `no add-on versions for Kubernetes ${kubernetesVersion}; supported: ${KUBERNETES_VERSIONS.join(", ")} (environments/eks/addon-versions.ts)`,
+            `no release pins for Kubernetes ${kubernetesVersion}; pinned: ${KUBERNETES_VERSIONS.join(", ")} (environments/eks/addon-versions.ts)`,
         );
     }
     return row;
+}
+
+/** The add-on builds alone of a supported Kubernetes version. */
+export function addonVersionsFor(kubernetesVersion: string): AddonVersions {
+    const row = releasePinsFor(kubernetesVersion);
+    return Object.fromEntries(ADDON_NAMES.map((name) => [name, row[name]])) as unknown as AddonVersions;
 }

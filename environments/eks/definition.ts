@@ -10,6 +10,7 @@ import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
 import { gp3StorageRule } from "./storage-rule";
+import { allowedVersionsShown, EKS_VERSION_SUPPORT, endShown, nextMinor, supportStatus, WARNING_DAYS } from "./versions";
 
 /** A new EKS cluster in its own VPC. */
 export interface EksSettings {
@@ -33,10 +34,48 @@ export interface EksSettings {
 }
 
 /**
- * The EKS versions a stack may ask for: exactly those with a row of pinned add-on versions in
- * addon-versions.ts (the versions in standard support on 2026-11-30; see there).
+ * The EKS versions a stack may ask for: exactly those with a row of release pins in
+ * addon-versions.ts, and only until their end of standard support (versions.ts).
  */
 const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
+/** Versions the key accepts before the date check, so a retired one is named with its date. */
+const KNOWN_VERSIONS: readonly string[] = [...new Set([...Object.keys(EKS_VERSION_SUPPORT), ...EKS_VERSIONS])];
+const VERSION_RUNBOOK = "docs/prod-on-eks.md#the-version-window";
+
+/**
+ * The version window, on the day the stack runs: a version past its end of standard support is
+ * refused (under STANDARD EKS upgrades a running cluster by itself, so the stack would be
+ * fighting AWS, and a new cluster would start in extended support at six times the price), one within WARNING_DAYS of it is a warning naming the version
+ * to move to. Without a date (a caller that has none) only the pins are checked.
+ */
+function checkVersionWindow(context: SettingsContext, version: string): void {
+    if (context.hasProblem("kubernetesVersion")) return;
+    const key = context.key("kubernetesVersion");
+    const today = context.today;
+    const status = today === undefined ? undefined : supportStatus(version, today);
+    if (today !== undefined && status?.state === "ended") {
+        context.problem(
+            `${key} = "${version}": left EKS standard support on ${endShown(status.support)} (today is ${today}); under support type STANDARD ` +
+                `EKS upgrades a running cluster's control plane to ${nextMinor(version)} by itself, and a new cluster would start in extended support. ` +
+                `Allowed today: ${allowedVersionsShown(EKS_VERSIONS, today)}. A running cluster moves one minor version at a time: ` +
+                `set ${nextMinor(version)} (${VERSION_RUNBOOK})`,
+        );
+        return;
+    }
+    if (!EKS_VERSIONS.includes(version)) {
+        context.problem(
+            `${key} = "${version}": has no release pins in environments/eks/addon-versions.ts; must be one of ${EKS_VERSIONS.join(", ")}`,
+        );
+        return;
+    }
+    if (status?.state === "ending") {
+        context.warn(
+            `${key} = "${version}" leaves EKS standard support on ${endShown(status.support)}, in ${status.daysLeft} days: ` +
+                `set ${nextMinor(version)} and deploy before then (${VERSION_RUNBOOK}). From that day EKS upgrades ` +
+                `this cluster's control plane by itself, leaving the node groups and add-ons behind.`,
+        );
+    }
+}
 
 /** CloudWatch Logs accepts only these retention periods, in days. */
 const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -124,12 +163,13 @@ export const eksDefinition = defineEnvironment({
             type: "string",
             default: "1.35",
             description:
-                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those in standard support with add-on versions pinned in ` +
-                "environments/eks/addon-versions.ts). Changing it upgrades the control plane, the node groups and every add-on.",
-            check: (value: string) => EKS_VERSIONS.includes(value),
+                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those with release pins in environments/eks/addon-versions.ts; ` +
+                `each is refused from its end of standard support and warned about ${WARNING_DAYS} days before). ` +
+                "Changing it upgrades the control plane, then the node groups one zone at a time, then the add-ons.",
+            check: (value: string) => KNOWN_VERSIONS.includes(value),
             allowed:
-                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions in standard support whose add-on versions ` +
-                "are pinned in environments/eks/addon-versions.ts (add a row there to allow another)",
+                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions with release pins in environments/eks/addon-versions.ts ` +
+                "(add a row there, and its dates to environments/eks/versions.ts, to allow another)",
         },
         nodeInstanceType: {
             type: "string",
@@ -212,6 +252,7 @@ export const eksDefinition = defineEnvironment({
                     `(${settings.availabilityZoneCount}); each zone gets its own node group of at least one node, so a pod can always follow its volume`,
             );
         }
+        checkVersionWindow(context, settings.kubernetesVersion);
         checkPrincipals(context, [
             { key: context.key("clusterAdminArns"), arns: settings.clusterAdminArns },
             { key: context.key("clusterViewerArns"), arns: settings.clusterViewerArns },

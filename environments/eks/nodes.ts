@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import type * as pulumi from "@pulumi/pulumi";
+import { amiTypeFor } from "./ami-types";
 import type { EksSettings } from "./definition";
 import type { Network } from "./network";
 
@@ -20,16 +21,6 @@ const NODE_DISK_GIB = 20;
  */
 export function nodesPerZone(nodeCount: number, zoneCount: number): number[] {
     return Array.from({ length: zoneCount }, (_, zone) => Math.floor(nodeCount / zoneCount) + (zone < nodeCount % zoneCount ? 1 : 0));
-}
-
-/**
- * The EKS AMI type for an instance type: Amazon Linux 2023 (AL2 is gone after 1.32), for Arm
- * (Graviton: a `g` right after the generation digit, e.g. m7g, c7gn, t4g) or x86-64. Pinned
- * rather than left to EKS's choice, so a node group never changes OS under an unchanged stack.
- */
-export function amiTypeFor(instanceType: string): string {
-    const family = instanceType.split(".")[0];
-    return /^[a-z]+\d+g/.test(family) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 /**
