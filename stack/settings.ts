@@ -248,7 +248,8 @@ export function documentedKeys(environments: EnvironmentRegistry = ENVIRONMENTS)
         description,
         ...(withDefault === "" ? { default: "" } : !withDefault || key.default === undefined ? {} : { default: key.default }),
     });
-    const keys: Record<string, DocumentedKey> = { environment: documented(environmentKey(environments), environmentKey(environments).description, false) };
+    const environment = environmentKey(environments);
+    const keys: Record<string, DocumentedKey> = { environment: documented(environment, environment.description, false) };
     for (const [name, key] of Object.entries<ConfigKey>(APP_KEYS)) keys[name] = documented(key, key.description, true);
 
     const owners = new Map<string, { kind: string; key: ConfigKey }[]>();

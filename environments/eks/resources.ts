@@ -10,6 +10,9 @@ import { eksNetwork } from "./network";
 import { eksNodes } from "./nodes";
 import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./storage";
 
+/** The tags on everything the EKS environment makes in AWS, the app's load balancer included. */
+const TAGS: Readonly<Record<string, string>> = { project: "sticky", "managed-by": "pulumi" };
+
 /** The EKS environment's Pulumi type token, the parent in its resources' URNs. */
 export const EKS_ENVIRONMENT_TYPE = "sticky:eks:EksEnvironment";
 
@@ -63,7 +66,7 @@ export class EksEnvironment extends pulumi.ComponentResource {
         const { settings } = args;
         const protect = args.protect ?? false;
         if (settings.kind !== "eks") throw new Error(`EksEnvironment "${name}": settings.kind is ${JSON.stringify(settings.kind)}, must be "eks"`);
-        const tags = { project: "sticky", "managed-by": "pulumi" };
+        const tags = { ...TAGS };
         const child: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
         const addonVersions = addonVersionsFor(settings.kubernetesVersion);
 
@@ -102,7 +105,9 @@ export function eksEnvironment(settings: EksSettings, options: DeployOptions): D
         // longer develops), tagged like everything else the stack makes.
         serviceAnnotations: {
             "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": "project=sticky,managed-by=pulumi",
+            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": Object.entries(TAGS)
+                .map(([key, value]) => `${key}=${value}`)
+                .join(","),
         },
         outputs: {
             clusterName: environment.clusterName,
