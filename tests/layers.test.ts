@@ -4,7 +4,7 @@
  * (what settings, the policy pack and the review load) import nothing of Pulumi's SDKs, so that
  * loading them never parses one. docs/architecture.md draws the same picture.
  *
- *   core/            the vocabulary: Kubernetes shapes and type tokens, quantities, config keys
+ *   core/            the vocabulary: Kubernetes shapes and type tokens, quantities, config keys, drain timing
  *   components/      the app (StickyApp and its pieces)         -> core
  *   environments/    where it runs (local, EKS)                  -> core
  *   stack/           settings and deployment history             -> core, components, environments
