@@ -38,7 +38,7 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     const recordedSize = history?.size;
     if (recordedSize !== undefined) orStop(() => refuseShrink(STORAGE_SIZE_KEY, app.storageSize, recordedSize));
 
-    const environment = await deployEnvironment(definition, environmentSettings, { protect: app.protect });
+    const environment = await deployEnvironment(definition, environmentSettings, { protect: app.protect, history });
     const deployed = await deployedClaims(history, APP_NAME, environment.provider);
     const expandable = await environment.storageClassAllowsExpansion;
     const claimSizePlan = orStop(() => planClaimSize(STORAGE_SIZE_KEY, app.storageSize, deployed, expandable));
@@ -52,6 +52,9 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
             replicas: app.replicas,
             servicePort: app.servicePort,
             serviceAnnotations: environment.serviceAnnotations,
+            serviceLoadBalancerClass: environment.serviceLoadBalancerClass,
+            namespaceLabels: environment.namespaceLabels,
+            zoneSpread: environment.zoneSpread,
             protect: app.protect,
         },
         { provider: environment.provider, dependsOn: environment.prerequisites },

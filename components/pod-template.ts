@@ -11,16 +11,19 @@ import { containerSecurityContext, podSecurityContext } from "./pod-security";
 
 type Labels = Record<string, string>;
 
+/** How strictly pods spread over zones: the environment's choice (environments/deployed.ts). */
+export type ZoneSpread = "DoNotSchedule" | "ScheduleAnyway";
+
 /**
  * One pod per zone where there are zones (EBS volumes are zonal, so a zone outage then takes one
- * pod, not all), one per node where there are nodes. ScheduleAnyway: a one-node laptop cluster
- * must still run all three.
+ * pod, not all), one per node where there are nodes. Nodes always ScheduleAnyway: a one-node
+ * laptop cluster must still run all three; zones as the environment says (DoNotSchedule on EKS).
  */
-export function topologySpread(labels: Labels): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+export function topologySpread(labels: Labels, zoneSpread: ZoneSpread = "ScheduleAnyway"): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].map((topologyKey) => ({
         maxSkew: 1,
         topologyKey,
-        whenUnsatisfiable: "ScheduleAnyway",
+        whenUnsatisfiable: topologyKey === "topology.kubernetes.io/zone" ? zoneSpread : "ScheduleAnyway",
         labelSelector: { matchLabels: labels },
     }));
 }
@@ -66,6 +69,8 @@ export interface PodTemplateArgs {
     readonly resources: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
     /** The ConfigMap with nginx's liveness server block. */
     readonly livenessConfigMapName: pulumi.Input<string>;
+    /** How strictly the pods spread over zones. @default "ScheduleAnyway" */
+    readonly zoneSpread?: ZoneSpread;
 }
 
 /** The StatefulSet's pod template: one hardened nginx, no service account token, spread out. */
@@ -77,7 +82,7 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
             terminationGracePeriodSeconds: 10,
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(CONTAINER_PORT.number),
-            topologySpreadConstraints: topologySpread(args.labels),
+            topologySpreadConstraints: topologySpread(args.labels, args.zoneSpread),
             containers: [nginxContainer(args.image, args.resources)],
             volumes: podVolumes(args.livenessConfigMapName),
         },

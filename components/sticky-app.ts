@@ -7,7 +7,7 @@ import { describeClaimSizePlan, type ClaimSizePlan } from "./claim-size";
 import { DEFAULT_RESOURCES, LIVENESS, livenessServerConfig } from "./nginx";
 import { webOnlyNetworkPolicy } from "./network-policy";
 import { kubeScoreIgnoreAnnotation, podSecurityLabels } from "./pod-security";
-import { claimTemplate, podTemplate } from "./pod-template";
+import { claimTemplate, podTemplate, type ZoneSpread } from "./pod-template";
 import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
 
 /**
@@ -78,6 +78,27 @@ export interface StickyAppArgs {
     readonly serviceAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 
     /**
+     * The Service's `spec.loadBalancerClass`, as the environment names it; passed through
+     * unread. Kubernetes cannot change it in place: a new class replaces the Service.
+     * @default - none: the cluster's default load balancer implementation
+     */
+    readonly serviceLoadBalancerClass?: string;
+
+    /**
+     * Labels the environment needs on the app's namespace, added beside the app's own Pod
+     * Security labels (which win on a clash); passed through unread.
+     * @default - none
+     */
+    readonly namespaceLabels?: Readonly<Record<string, string>>;
+
+    /**
+     * How strictly pods spread over zones: `DoNotSchedule` keeps two pods out of one zone (a
+     * pod waits rather than share), `ScheduleAnyway` lets a one-node cluster run them all.
+     * @default "ScheduleAnyway"
+     */
+    readonly zoneSpread?: ZoneSpread;
+
+    /**
      * CPU, memory and ephemeral storage for the nginx container. nginx serving static files
      * needs very little; the limits keep a misbehaving pod from starving its node.
      * @default - requests 10m CPU / 32Mi / 64Mi ephemeral, limits 250m CPU / 64Mi / 128Mi ephemeral
@@ -117,6 +138,9 @@ function argumentProblems(name: string, args: StickyAppArgs): string[] {
     }
     if (storageSize !== undefined && claimSizePlan !== undefined) {
         problems.push("storageSize and claimSizePlan are mutually exclusive (the plan carries its size): choose one");
+    }
+    if (args.zoneSpread !== undefined && !["DoNotSchedule", "ScheduleAnyway"].includes(args.zoneSpread)) {
+        problems.push(`zoneSpread = ${JSON.stringify(args.zoneSpread)}: must be "DoNotSchedule" or "ScheduleAnyway"`);
     }
     const size = claimSizePlan?.size ?? storageSize;
     if (size !== undefined && !isStorageQuantity(size)) {
@@ -179,7 +203,7 @@ export class StickyApp extends pulumi.ComponentResource {
         const headlessName = `${appName}-headless`;
         const child = { parent: this, protect };
 
-        this.namespaceLabels = namespaceLabels(appName, child);
+        this.namespaceLabels = namespaceLabels(appName, args.namespaceLabels, child);
         // Traffic to the web port only, from anywhere; nothing out.
         this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, child);
         this.livenessConfig = livenessConfig(appName, labels, child);
@@ -226,7 +250,7 @@ export class StickyApp extends pulumi.ComponentResource {
                     updateStrategy: { type: "RollingUpdate" },
                     // Deleting the StatefulSet or scaling it down never deletes a claim.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name }),
+                    template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name, zoneSpread: args.zoneSpread }),
                     volumeClaimTemplates: [claimTemplate(labels, args.storageClassName, this.claimSizePlan.size)],
                 },
             },
@@ -248,7 +272,7 @@ export class StickyApp extends pulumi.ComponentResource {
             { metadata: { name: appName, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
             child,
         );
-        this.service = loadBalancer(appName, labels, servicePort, args.serviceAnnotations, child);
+        this.service = loadBalancer(appName, labels, servicePort, args, child);
 
         const ingress = this.service.status.loadBalancer.ingress;
         this.url = pulumi.interpolate`http://${ingress.apply((list) => list?.[0]?.hostname ?? list?.[0]?.ip ?? "")}:${this.service.spec.ports[0].port}`;
@@ -289,8 +313,12 @@ type ChildOptions = pulumi.CustomResourceOptions;
  * Namespace resource: the namespace, and the claims in it, stay where they are and are never the
  * stack's to delete; `pulumi destroy` removes only these labels.
  */
-function namespaceLabels(appName: string, opts: ChildOptions): k8s.core.v1.NamespacePatch {
-    return new k8s.core.v1.NamespacePatch(`${appName}-namespace`, { metadata: { name: APP_NAMESPACE, labels: podSecurityLabels() } }, opts);
+function namespaceLabels(appName: string, environmentLabels: StickyAppArgs["namespaceLabels"], opts: ChildOptions): k8s.core.v1.NamespacePatch {
+    return new k8s.core.v1.NamespacePatch(
+        `${appName}-namespace`,
+        { metadata: { name: APP_NAMESPACE, labels: { ...environmentLabels, ...podSecurityLabels() } } },
+        opts,
+    );
 }
 
 /**
@@ -358,16 +386,17 @@ function loadBalancer(
     appName: string,
     labels: Record<string, string>,
     port: pulumi.Input<number>,
-    environmentAnnotations: StickyAppArgs["serviceAnnotations"],
+    environment: Pick<StickyAppArgs, "serviceAnnotations" | "serviceLoadBalancerClass">,
     opts: ChildOptions,
 ): k8s.core.v1.Service {
     return new k8s.core.v1.Service(
         `${appName}-public`,
         {
             // The environment's annotations first: the component's own wait rule always applies.
-            metadata: { name: appName, labels, annotations: { ...environmentAnnotations, [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
+            metadata: { name: appName, labels, annotations: { ...environment.serviceAnnotations, [AWAIT_ANNOTATION]: LOAD_BALANCER_ADDRESS_KNOWN } },
             spec: {
                 type: "LoadBalancer",
+                ...(environment.serviceLoadBalancerClass === undefined ? {} : { loadBalancerClass: environment.serviceLoadBalancerClass }),
                 selector: labels,
                 ports: [{ name: CONTAINER_PORT.name, port, targetPort: CONTAINER_PORT.name, protocol: "TCP" }],
             },

@@ -25,6 +25,23 @@ export interface DeployedEnvironment {
      * balancer a cloud makes, say); none on a laptop. The app applies them without reading them.
      */
     readonly serviceAnnotations?: Record<string, string>;
+    /**
+     * The load balancer implementation the app's Service asks for (`spec.loadBalancerClass`), as
+     * the environment names it; none: the cluster's default. The app passes it through unread.
+     */
+    readonly serviceLoadBalancerClass?: string;
+    /**
+     * Labels the app's namespace needs in this environment (a load balancer controller's opt-in
+     * for pod readiness gates, say). The app owns the namespace's labels, so it adds these to its
+     * own without reading them.
+     */
+    readonly namespaceLabels?: Record<string, string>;
+    /**
+     * How strictly the pods spread over zones: `DoNotSchedule` where there are zones and a pod
+     * per zone matters (two pods must not share a zone's fate), `ScheduleAnyway` (the default)
+     * where a one-node cluster must still run them all.
+     */
+    readonly zoneSpread?: "DoNotSchedule" | "ScheduleAnyway";
     /** Environment-specific stack outputs (cluster name, kube context, a secret kubeconfig). */
     readonly outputs: Record<string, pulumi.Output<unknown>>;
 }
@@ -33,10 +50,20 @@ export interface DeployedEnvironment {
 export interface DeployOptions {
     /** `sticky:protect`: protect what would strand data if deleted (cluster, storage driver, class). */
     readonly protect: boolean;
+    /** What the stack deployed last time, from its own previous outputs; none for a fresh stack. */
+    readonly history?: PreviousDeployment;
+}
+
+/** The stack's previous deployment, as an environment may read it. */
+export interface PreviousDeployment {
+    /** The claims the app had (its `claimNames` output). */
+    readonly claimNames: readonly string[];
+    /** One of the stack's previous outputs (an environment reads back its own), undefined when absent. */
+    output(name: string): Promise<unknown>;
 }
 
 /** What an environment's resources module exports as `deploy`. */
-export type DeployEnvironment<S extends KindSettings> = (settings: S, options: DeployOptions) => DeployedEnvironment;
+export type DeployEnvironment<S extends KindSettings> = (settings: S, options: DeployOptions) => DeployedEnvironment | Promise<DeployedEnvironment>;
 
 /**
  * Loads the chosen environment's resources module (its definition's `resources`) and deploys it

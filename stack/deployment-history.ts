@@ -11,6 +11,8 @@ import type { DeployedClaims } from "../components/claim-size";
 export interface DeploymentHistory {
     readonly size?: string;
     readonly claimNames: readonly string[];
+    /** Any other previous output, by name (the environment reads back its own, as EKS its zones). */
+    output(name: string): Promise<unknown>;
 }
 
 /** This stack's own fully qualified name, for reading its previous outputs. */
@@ -28,7 +30,8 @@ export async function readDeploymentHistory(): Promise<DeploymentHistory | undef
     const previous = new pulumi.StackReference("previous-deployment", { name: thisStack() });
     const [size, claimNames] = await Promise.all([previous.getOutputDetails("storageSize"), previous.getOutputDetails("claimNames")]);
     if (!Array.isArray(claimNames.value)) return undefined;
-    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value };
+    const output = async (name: string) => (await previous.getOutputDetails(name)).value;
+    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value, output };
 }
 
 /**

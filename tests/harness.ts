@@ -12,6 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import type { EnvironmentRegistry } from "../environments/definition";
 import { TYPES } from "../core/kubernetes";
 import { projectDefaults as readProjectDefaults, stackConfig as readStackConfig } from "../tools/stack-files";
@@ -156,8 +157,21 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             return (world.expandableClasses ?? []).includes(id)
                 ? { metadata: { name: id }, provisioner: "docker.io/hostpath", allowVolumeExpansion: true }
                 : { metadata: { name: id }, provisioner: "docker.io/hostpath" };
+        // What the TLS provider computes: PEM text, here a stand-in naming the resource.
+        case typeToken(tls.PrivateKey):
+            return { ...inputs, privateKeyPem: `private key ${name}` };
+        case typeToken(tls.CertRequest):
+            return { ...inputs, certRequestPem: `certificate request ${name}` };
+        case typeToken(tls.SelfSignedCert):
+        case typeToken(tls.LocallySignedCert):
+            return { ...inputs, certPem: `certificate ${name}` };
+        case typeToken(aws.ec2.LaunchTemplate):
+            // EC2 makes a new version whenever the template's content changes: stand for it with
+            // a number drawn from the content, so a node group sees a new version exactly then.
+            return { ...inputs, latestVersion: 1 + [...JSON.stringify(inputs)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 7) };
         case typeToken(aws.iam.Role):
-            return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}` };
+            // An auto-named role's name is its resource name and a suffix; the mock leaves the suffix out.
+            return { ...inputs, name: inputs.name ?? name, arn: `arn:aws:iam::123456789012:role/${name}` };
         case typeToken(eks.Cluster):
             return {
                 ...inputs,

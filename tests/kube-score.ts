@@ -35,6 +35,7 @@ export const STACKS = ["dev", "prod"] as const;
 /** The rules kube-score applies depend on the version it is told; the test cluster runs 1.34. */
 const KUBERNETES_VERSION = "v1.34";
 const IGNORE_ANNOTATION = "kube-score/ignore";
+const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
 
 export type Manifest = Record<string, any>;
 
@@ -46,7 +47,8 @@ export type Manifest = Record<string, any>;
 export async function renderStack(stack: string): Promise<Manifest[]> {
     const run = await runStack(stack);
     return run.resources
-        .filter((resource) => resource.type.startsWith("kubernetes:") && !resource.read)
+        // A Helm chart is a component: the provider renders its objects at deploy time, not here.
+        .filter((resource) => resource.type.startsWith("kubernetes:") && !resource.read && resource.type !== HELM_CHART)
         .map((resource) => {
             const { apiVersion, kind, ...rest } = resource.inputs;
             if (typeof apiVersion !== "string" || typeof kind !== "string") {

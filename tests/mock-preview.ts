@@ -25,6 +25,8 @@ const REPLACE_ON: Record<string, string[]> = {
     [TYPES.statefulSet]: ["spec.volumeClaimTemplates", "spec.selector", "spec.serviceName", "spec.podManagementPolicy"],
     [TYPES.storageClass]: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
     [WATCHED_TYPES.managedNodeGroup]: ["instanceTypes", "subnetIds", "amiType", "capacityType"],
+    // @pulumi/aws 7's NodeGroup: ForceNew arguments (an instance type or disk change reaches it as `launchTemplate.version`, updated in place).
+    [WATCHED_TYPES.awsNodeGroup]: ["instanceTypes", "diskSize", "subnetIds", "amiType", "capacityType", "launchTemplate.id", "nodeGroupName", "remoteAccess"],
 };
 
 /** Leaf paths where two values differ, in Pulumi's path syntax (`a.b[0].c`). */

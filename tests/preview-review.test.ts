@@ -475,6 +475,10 @@ describe("preview review: claims, volumes, classes and the cluster", () => {
             [[step("delete", urn(TYPES.persistentVolumeClaim, "data"), { metadata: { name: "data" } }, undefined)], "data-at-risk", /\*\*Claim `data`\*\*: \*\*Deleted\*\*/],
             [[step("replace", urn(WATCHED_TYPES.eksCluster, "sticky"), { version: "1.35" }, { version: "1.36" }, { replaceReasons: ["vpcId"] })], "data-at-risk", /\*\*EKS cluster `sticky`\*\*: \*\*Replaced\*\* \(`vpcId` cannot change in place\): every pod, claim and volume binding in it goes/],
             [[step("replace", urn(WATCHED_TYPES.managedNodeGroup, "sticky-nodes"), {}, {}, { replaceReasons: ["instanceTypes"] })], "downtime", /\*\*Node group `sticky-nodes`\*\*: \*\*Replaced\*\* .*drained and replaced/],
+            // An x86 to Arm instance type changes the AMI type, which EKS cannot roll: still a replacement.
+            [[step("replace", urn(WATCHED_TYPES.awsNodeGroup, "sticky-1"), { amiType: "AL2023_x86_64_STANDARD" }, { amiType: "AL2023_ARM_64_STANDARD" }, { replaceReasons: ["amiType"] })], "downtime", /\*\*Node group `sticky-1`\*\*: \*\*Replaced\*\* \(`amiType` cannot change in place\): its nodes are drained and replaced/],
+            [[step("update", urn(WATCHED_TYPES.awsNodeGroup, "sticky-1"), { releaseVersion: "1.35.8-20260930", updateConfig: { maxUnavailable: 1 } }, { releaseVersion: "1.35.9-20261030", updateConfig: { maxUnavailable: 1 } }, { diff: { releaseVersion: "update" } })], "safe", /\*\*Node group `sticky-1`\*\*: \*\*Rolled\*\* in place \(`releaseVersion`\): .*1 node at a time.*this is zone 1's group: its pods go after zone 0's group has finished/],
+            [[step("update", urn(WATCHED_TYPES.awsNodeGroup, "sticky-0"), { scalingConfig: { desiredSize: 1 } }, { scalingConfig: { desiredSize: 2 } }, { diff: { "scalingConfig.desiredSize": "update" } })], "safe", /\*\*Node group `sticky-0`\*\*: Updated in place \(`scalingConfig\.desiredSize`\)\./],
             [[step("delete", urn(WATCHED_TYPES.addon, "ebs-csi-driver"), { addonName: EBS_CSI_ADDON }, undefined)], "downtime", /\*\*EBS CSI driver addon `ebs-csi-driver`\*\*: \*\*Deleted\*\*: while the driver is gone no EBS volume is provisioned, attached or detached/],
             [[step("delete", urn(WATCHED_TYPES.addon, "other"), { addonName: "kube-proxy" }, undefined)], "needs-review", /\*\*EKS addon `other` \(kube-proxy\)\*\*: \*\*Deleted\*\*: the review does not know what depends on this addon/],
             [[step("delete", `${APP}$${WATCHED_TYPES.configMap}::sticky-lifetime`, { metadata: { name: "sticky-lifetime" } }, undefined), [{ op: "same", urn: STS_URN, oldState: resourceState(STS_URN, statefulSet({})), newState: resourceState(STS_URN, statefulSet({})) }]], "downtime", /\*\*ConfigMap `sticky-lifetime`\*\*: \*\*Deleted\*\*: it owns StatefulSet `sticky` \(`ownerReferences`\), so Kubernetes' garbage collector deletes the StatefulSet and \*\*all its pods\*\*/],
@@ -579,7 +583,7 @@ describe("preview review: what it knows comes from the project and the SDKs", ()
         const run = await runStack("prod");
         const has = (type: string, check: (inputs: any) => boolean = () => true) => run.resources.some((r) => r.type === type && check(r.inputs));
         assert.ok(has(WATCHED_TYPES.eksCluster), "eks cluster");
-        assert.ok(has(WATCHED_TYPES.managedNodeGroup), "node group");
+        assert.ok(has(WATCHED_TYPES.awsNodeGroup), "node group");
         assert.ok(has(WATCHED_TYPES.addon, (inputs) => inputs.addonName === EBS_CSI_ADDON), "EBS CSI addon");
         assert.ok(has(TYPES.storageClass), "class");
         const app = run.resources.find((r) => r.type === TYPES.statefulSet);
@@ -629,17 +633,20 @@ describe("preview review: mocked prod previews (tests/mock-preview.ts)", functio
         assert.doesNotMatch(text, /protected|stop together|keep "1Gi"/);
     });
 
-    it("a node instance type change replaces every node group: downtime, not data", () => {
+    it("a node instance type change rolls each node group in place, zone after zone, and says whose pods go when", () => {
         const { review: r, text } = reviewFixture("prod-node-instance-type");
-        assert.strictEqual(r.verdict, "downtime", text);
+        assert.strictEqual(r.verdict, "safe", text);
         const groups = r.findings.filter((f) => f.subject.startsWith("Node group "));
-        assert.ok(groups.length >= 2, `${groups.length} node groups`);
+        assert.deepStrictEqual(groups.map((g) => g.subject), ["Node group `sticky-0`", "Node group `sticky-1`", "Node group `sticky-2`"]);
         for (const group of groups) {
-            assert.strictEqual(group.severity, "downtime");
-            assert.match(group.sentences[0], /^\*\*Replaced\*\* \(`instanceTypes` cannot change in place\): its nodes are drained and replaced/);
+            assert.strictEqual(group.severity, "safe");
+            assert.match(group.sentences[0], /^\*\*Rolled\*\* in place \(`launchTemplate\.version`\): EKS adds a new node in the group's zone, then drains the old ones 1 node at a time, honouring the PodDisruptionBudget/);
         }
-        assert.strictEqual(r.removals.length, groups.length, "every replacement is listed above the fold");
+        assert.match(groups[0].sentences[0], /this is the first zone's group: its pods go first/);
+        assert.match(groups[2].sentences[0], /this is zone 2's group: its pods go after zone 1's group has finished/);
+        assert.strictEqual(r.removals.length, 0, "nothing replaced");
     });
+
 
     it("a Kubernetes version upgrade updates the cluster in place", () => {
         const { review: r, text } = reviewFixture("prod-kubernetes-version");

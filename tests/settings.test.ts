@@ -93,6 +93,8 @@ describe("settings", () => {
                         nodeInstanceType: "t3.medium",
                         nodeCount: 3,
                         availabilityZoneCount: 3,
+                        availabilityZones: [],
+                        ebsKmsKeyArn: "",
                         vpcCidr: "10.0.0.0/16",
                         clusterAdminArns: [],
                         clusterViewerArns: [],
@@ -244,6 +246,42 @@ describe("settings", () => {
                 config: { ...eks, "sticky:availabilityZoneCount": "1" },
                 problem:
                     'sticky:availabilityZoneCount = "1": must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)',
+            },
+            {
+                name: "a zone that is not a zone name",
+                config: { ...eks, "sticky:availabilityZones": '["eu-west-1a","west"]', "sticky:availabilityZoneCount": "2" },
+                problem: 'sticky:availabilityZones = "[\\"eu-west-1a\\",\\"west\\"]": "west": each must be an availability zone of aws:region, such as "eu-west-1a"',
+            },
+            {
+                name: "a zone of another region",
+                config: { ...eks, "sticky:availabilityZones": '["eu-west-1a","us-east-1b"]', "sticky:availabilityZoneCount": "2" },
+                problem: 'sticky:availabilityZones = ["eu-west-1a","us-east-1b"]: "us-east-1b" not in aws:region eu-west-1; each must be one of its zones, such as "eu-west-1a"',
+            },
+            {
+                name: "a zone listed twice",
+                config: { ...eks, "sticky:availabilityZones": '["eu-west-1a","eu-west-1a"]', "sticky:availabilityZoneCount": "2" },
+                problem: 'sticky:availabilityZones = ["eu-west-1a","eu-west-1a"]: "eu-west-1a" listed twice; list each zone once',
+            },
+            {
+                name: "zones and a zone count that disagree",
+                config: { ...eks, "sticky:availabilityZones": '["eu-west-1a","eu-west-1b"]' },
+                problem:
+                    'sticky:availabilityZones = ["eu-west-1a","eu-west-1b"]: 2 zones, but sticky:availabilityZoneCount is 3; ' +
+                    "set sticky:availabilityZoneCount to 2, or list 3 zones (2 to 6)",
+            },
+            {
+                name: "a KMS alias instead of a key",
+                config: { ...eks, "sticky:ebsKmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:alias/ebs" },
+                problem:
+                    'sticky:ebsKmsKeyArn = "arn:aws:kms:eu-west-1:123456789012:alias/ebs": must be empty or a KMS key ARN such as ' +
+                    '"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (a key, not an alias)',
+            },
+            {
+                name: "a KMS key of another region",
+                config: { ...eks, "sticky:ebsKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
+                problem:
+                    'sticky:ebsKmsKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab": a key in us-east-1, ' +
+                    "but aws:region is eu-west-1; EBS encrypts a volume only with a key of the volume's region: give a key (or a multi-Region replica) in eu-west-1",
             },
             {
                 name: "one node",

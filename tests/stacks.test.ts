@@ -14,7 +14,7 @@ const STORAGE_CLASS = TYPES.storageClass;
 // A provider's class carries its package name ("kubernetes"), not the resource type the engine sees.
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
 const CLUSTER = typeToken(eks.Cluster);
-const NODE_GROUP = typeToken(eks.ManagedNodeGroup);
+const NODE_GROUP = typeToken(aws.eks.NodeGroup);
 const SUBNET = typeToken(aws.ec2.Subnet);
 const ROUTE_TABLE = typeToken(aws.ec2.RouteTable);
 const ADDON = typeToken(aws.eks.Addon);
@@ -207,16 +207,21 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
 });
 
 describe("the same app in both stacks (the article's claim/volume separation)", () => {
-    it("registers the same StatefulSet in dev and prod but for the storage class name", async () => {
+    it("registers the same StatefulSet in dev and prod but for the storage class name and how strictly pods spread over zones", async () => {
         const dev = find(await runStack("dev"), STATEFULSET).inputs;
         const prod = find(await runStack("prod"), STATEFULSET).inputs;
         const devClass = dev.spec.volumeClaimTemplates[0].spec.storageClassName;
         const prodClass = prod.spec.volumeClaimTemplates[0].spec.storageClassName;
         assert.deepStrictEqual([devClass, prodClass], ["hostpath", "gp3"]);
 
+        // The environment's choice: a laptop's one node must run every pod, EKS keeps them a zone apart.
+        const zoneRule = (inputs: any) => inputs.spec.template.spec.topologySpreadConstraints[0];
+        assert.deepStrictEqual([zoneRule(dev).whenUnsatisfiable, zoneRule(prod).whenUnsatisfiable], ["ScheduleAnyway", "DoNotSchedule"]);
+
         const withoutClass = (inputs: any) => {
             const copy = structuredClone(inputs);
             delete copy.spec.volumeClaimTemplates[0].spec.storageClassName;
+            delete copy.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable;
             return copy;
         };
         assert.deepStrictEqual(withoutClass(dev), withoutClass(prod));

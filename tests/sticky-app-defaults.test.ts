@@ -74,6 +74,7 @@ describe("StickyApp checks its own arguments, before it registers any child", ()
         ["a port past 65535", "sticky", { servicePort: 70000 }, /servicePort = 70000: must be a TCP port, 1 to 65535/],
         ["a size that is no quantity", "sticky", { storageSize: "1GB" }, /storageSize = "1GB": must be a positive Kubernetes quantity/],
         ["a size and a plan", "sticky", { storageSize: "2Gi", claimSizePlan: { action: "new", size: "2Gi" } }, /storageSize and claimSizePlan are mutually exclusive \(the plan carries its size\): choose one/],
+        ["a zone spread Kubernetes does not know", "sticky", { zoneSpread: "Always" }, /zoneSpread = "Always": must be "DoNotSchedule" or "ScheduleAnyway"/],
         ["a plan of a bad size", "sticky", { claimSizePlan: { action: "new", size: "0Gi" } }, /claimSizePlan.size = "0Gi"/],
     ];
     for (const [what, name, args, message] of cases) {

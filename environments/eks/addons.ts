@@ -1,5 +1,4 @@
 import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonVersions } from "./addon-versions";
 
@@ -10,8 +9,34 @@ const EBS_CSI_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDri
 /** The tag the EBS CSI driver puts on every volume it creates, valued with the cluster's name. */
 export const VOLUME_CLUSTER_TAG = "sticky-cluster";
 
+/**
+ * What the EBS CSI driver needs on a customer managed key, as the EKS user guide's EBS CSI page
+ * describes it: grants for EBS (only for an AWS resource), and the data-key calls. The key's own
+ * policy must let the account's IAM policies grant it (the default key policy does).
+ */
+export function ebsKmsPolicy(keyArn: string): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                Resource: [keyArn],
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+            {
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                Resource: [keyArn],
+            },
+        ],
+    };
+}
+
 export interface Addons {
     readonly coredns: aws.eks.Addon;
+    /** The role the EBS CSI driver's controller works as (Pod Identity). */
+    readonly ebsCsiRole: aws.iam.Role;
     readonly podIdentityAgent: aws.eks.Addon;
     readonly ebsCsiDriver: aws.eks.Addon;
 }
@@ -31,13 +56,16 @@ export interface Addons {
  */
 export function eksAddons(
     clusterName: pulumi.Output<string>,
-    nodeGroups: eks.ManagedNodeGroup[],
+    nodeGroups: aws.eks.NodeGroup[],
     versions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions },
+    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; ebsKmsKeyArn?: string },
 ): Addons {
     const { protect, tags, child } = options;
-    // Conflicts: take over what EKS installed on create; keep someone's hand edits on update
-    // rather than overwrite them silently (the update then fails and says which field).
+    // Conflicts: on create, take over what EKS bootstrapped (OVERWRITE). On update, PRESERVE:
+    // a field someone changed on the cluster by hand keeps its value and the update goes on
+    // (it does not fail; NONE is the choice that fails on such a conflict), so a hand edit can
+    // outlive an add-on upgrade unnoticed: `kubectl get deploy -n kube-system -o yaml` after an
+    // upgrade shows what stayed. Preferred over OVERWRITE, which would undo an emergency fix.
     const managed = { resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags };
 
     const coredns = new aws.eks.Addon(
@@ -70,6 +98,12 @@ export function eksAddons(
         policyArn: EBS_CSI_POLICY_ARN,
     }, child);
 
+    // A customer managed key for the volumes: the managed policy grants nothing on it, and a
+    // claim would never bind (CreateVolume fails with a KMS access error).
+    const ebsKmsGrants = options.ebsKmsKeyArn
+        ? [new aws.iam.RolePolicy("ebs-csi-driver-kms", { role: ebsCsiRole.name, policy: JSON.stringify(ebsKmsPolicy(options.ebsKmsKeyArn)) }, { parent: child.parent })]
+        : [];
+
     const ebsCsiDriver = new aws.eks.Addon(
         "aws-ebs-csi-driver",
         {
@@ -81,8 +115,8 @@ export function eksAddons(
             ...managed,
         },
         // Volumes cannot attach without the driver: keep it through every change in prod.
-        { ...child, dependsOn: [...nodeGroups, podIdentityAgent, ebsCsiPolicy], protect },
+        { ...child, dependsOn: [...nodeGroups, podIdentityAgent, ebsCsiPolicy, ...ebsKmsGrants], protect },
     );
 
-    return { coredns, podIdentityAgent, ebsCsiDriver };
+    return { coredns, podIdentityAgent, ebsCsiDriver, ebsCsiRole };
 }

@@ -48,6 +48,26 @@ export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clu
     return [...settings.clusterAdminArns, ...settings.clusterViewerArns].find((arn) => principalIdentity(parsePrincipalArn(arn)!) === caller);
 }
 
+/**
+ * Break-glass access. @pulumi/eks always bootstraps the identity that creates the cluster as its
+ * admin (`bootstrapClusterCreatorAdminPermissions`), outside Pulumi and outside every access
+ * entry the stack lists; if that role is deleted and created again (even under the same ARN),
+ * its access stops, and an access entry for it through `clusterAdminArns` fails with 409 while
+ * the bootstrapped one exists. With no other admin nobody can then reach the cluster through
+ * Kubernetes. A warning at every run, not an error: a first try-out with one role should not be
+ * refused, and recovery through the EKS API stays possible for whoever holds
+ * `eks:CreateAccessEntry` (docs/prod-on-eks.md, "Break-glass access"). Not a settings warning:
+ * those mean "act before a date" to the drift workflow (tools/eks-version-window.ts).
+ */
+export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns">): string | undefined {
+    if (settings.clusterAdminArns.length > 0) return undefined;
+    return (
+        "sticky:clusterAdminArns is empty: only the identity that created the cluster is its admin (EKS bootstraps it, outside Pulumi). " +
+        "If that role is deleted or re-created, nobody can reach the cluster through Kubernetes. List a break-glass admin role that is not the deploy role " +
+        "(`pulumi config set --path 'sticky:clusterAdminArns[0]' arn:aws:iam::<account>:role/<break-glass>`); docs/prod-on-eks.md#break-glass-access"
+    );
+}
+
 export interface ControlPlane {
     readonly cluster: eks.Cluster;
     readonly clusterName: pulumi.Output<string>;
@@ -84,6 +104,9 @@ export function eksControlPlane(
         retentionInDays: settings.clusterLogRetentionDays,
         tags,
     }, child);
+
+    const breakGlass = breakGlassWarning(settings);
+    if (breakGlass !== undefined) void pulumi.log.warn(breakGlass);
 
     // Warn (in preview too) when the deploying identity is also listed: see listedCaller.
     const entries = accessEntries(settings);

@@ -10,6 +10,7 @@ import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
 import { gp3StorageRule } from "./storage-rule";
+import { isRegionZone } from "./zones";
 import { allowedVersionsShown, EKS_VERSION_SUPPORT, endShown, nextMinor, supportStatus, WARNING_DAYS } from "./versions";
 
 /** A new EKS cluster in its own VPC. */
@@ -31,6 +32,10 @@ export interface EksSettings {
     readonly publicAccessCidrs: readonly string[];
     /** Days CloudWatch keeps the control plane's logs. */
     readonly clusterLogRetentionDays: number;
+    /** The zones to create the cluster in (`sticky:availabilityZones`); empty: the region's first `availabilityZoneCount`. */
+    readonly availabilityZones: readonly string[];
+    /** A customer managed KMS key for the volumes (its ARN); "" for EBS's default key. */
+    readonly ebsKmsKeyArn: string;
 }
 
 /**
@@ -84,6 +89,13 @@ const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 
 const MAX_PUBLIC_ACCESS_CIDRS = 40;
 
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** An availability zone of a region: the region and one letter (`eu-west-1a`). */
+const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+/**
+ * A KMS key's ARN (a key ID is a UUID, a multi-Region key's `mrk-` and 32 hex digits). Not an
+ * alias: the driver's grants (addons.ts) are scoped to the key's ARN, which an alias is not.
+ */
+export const KMS_KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 function isValidVpcCidr(value: string): boolean {
@@ -138,6 +150,41 @@ function checkPrincipals(context: SettingsContext, lists: { key: string; arns: r
                 seen.set(identity, `${JSON.stringify(arn)} in ${list.key}`);
             }
         }
+    }
+}
+
+/**
+ * `sticky:availabilityZones`, when set: zones of `aws:region`, each once, as many as
+ * `sticky:availabilityZoneCount` says (both name the zone count; they must agree).
+ */
+function checkZones(context: SettingsContext, settings: EksSettings): void {
+    const zones = settings.availabilityZones;
+    if (zones.length === 0 || context.hasProblem("availabilityZones")) return;
+    const key = context.key("availabilityZones");
+    const shown = JSON.stringify(zones);
+    const foreign = zones.filter((zone) => !isRegionZone(zone, settings.region));
+    if (foreign.length > 0 && !context.hasProblem("region")) {
+        context.problem(`${key} = ${shown}: ${foreign.map((z) => JSON.stringify(z)).join(", ")} not in ${context.key("region")} ${settings.region}; each must be one of its zones, such as "${settings.region}a"`);
+    }
+    const twice = zones.filter((zone, i) => zones.indexOf(zone) !== i);
+    if (twice.length > 0) context.problem(`${key} = ${shown}: ${[...new Set(twice)].map((z) => JSON.stringify(z)).join(", ")} listed twice; list each zone once`);
+    if (zones.length !== settings.availabilityZoneCount && !context.hasProblem("availabilityZoneCount")) {
+        context.problem(
+            `${key} = ${shown}: ${zones.length} zones, but ${context.key("availabilityZoneCount")} is ${settings.availabilityZoneCount}; ` +
+                `set ${context.key("availabilityZoneCount")} to ${zones.length}, or list ${settings.availabilityZoneCount} zones (2 to 6)`,
+        );
+    }
+}
+
+/** The volumes' KMS key must be in the stack's region: EBS encrypts with a key of its own region only. */
+function checkKmsKey(context: SettingsContext, settings: EksSettings): void {
+    if (settings.ebsKmsKeyArn === "" || context.hasProblem("ebsKmsKeyArn") || context.hasProblem("region")) return;
+    const keyRegion = KMS_KEY_ARN.exec(settings.ebsKmsKeyArn)?.[2];
+    if (keyRegion !== settings.region) {
+        context.problem(
+            `${context.key("ebsKmsKeyArn")} = ${JSON.stringify(settings.ebsKmsKeyArn)}: a key in ${keyRegion}, but ${context.key("region")} is ${settings.region}; ` +
+                `EBS encrypts a volume only with a key of the volume's region: give a key (or a multi-Region replica) in ${settings.region}`,
+        );
     }
 }
 
@@ -225,6 +272,23 @@ export const eksDefinition = defineEnvironment({
                 'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
                 "(private ranges never reach the public endpoint)",
         },
+        availabilityZones: {
+            type: "array",
+            default: [],
+            description:
+                "the zones of the cluster's subnets and node groups, one node group each (empty: the region's first availabilityZoneCount zones, looked up once). " +
+                "Fixed at creation: the stack keeps them in its availabilityZones output, and a change that removes or adds a zone is refused.",
+            check: (value: string) => AVAILABILITY_ZONE.test(value),
+            allowed: 'each must be an availability zone of aws:region, such as "eu-west-1a"',
+        },
+        ebsKmsKeyArn: {
+            type: "string",
+            default: "",
+            description:
+                "the ARN of a customer managed KMS key that encrypts the volumes (empty: the account's default EBS key). The EBS CSI driver's role gets the grants it needs on it.",
+            check: (value: string) => value === "" || KMS_KEY_ARN.test(value),
+            allowed: 'must be empty or a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (a key, not an alias)',
+        },
         clusterLogRetentionDays: {
             type: "integer",
             default: 30,
@@ -252,6 +316,8 @@ export const eksDefinition = defineEnvironment({
                     `(${settings.availabilityZoneCount}); each zone gets its own node group of at least one node, so a pod can always follow its volume`,
             );
         }
+        checkZones(context, settings);
+        checkKmsKey(context, settings);
         checkVersionWindow(context, settings.kubernetesVersion);
         checkPrincipals(context, [
             { key: context.key("clusterAdminArns"), arns: settings.clusterAdminArns },

@@ -30,30 +30,19 @@ export interface Network {
 }
 
 /**
- * The VPC: in each of `availabilityZoneCount` zones a private subnet for the nodes and a public
+ * The VPC: in each of the stack's zones (zones.ts) a private subnet for the nodes and a public
  * one for load balancers, and one NAT gateway for the nodes' egress (image pulls, AWS APIs).
  *
  * One NAT gateway, not one per zone: a zone outage cuts the other zones' egress (image pulls),
  * not their serving. One per zone costs another gateway-hour and public IPv4 address each; see
  * the cost table in docs/prod-on-eks.md.
  */
-export function eksNetwork(settings: EksSettings, tags: Record<string, string>, child: pulumi.CustomResourceOptions): Network {
-    // Zones where this account can place subnets (Local Zones need an opt-in and are excluded).
-    const zoneNames = aws
-        .getAvailabilityZonesOutput({
-            state: "available",
-            filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
-        })
-        .names.apply((names) => {
-            if (names.length < settings.availabilityZoneCount) {
-                throw new Error(
-                    `sticky:availabilityZoneCount = ${settings.availabilityZoneCount}: region ${settings.region} ` +
-                        `has only ${names.length} zones available (${names.join(", ")}); lower it.`,
-                );
-            }
-            return names.slice(0, settings.availabilityZoneCount);
-        });
-
+export function eksNetwork(
+    settings: EksSettings,
+    zoneNames: readonly string[],
+    tags: Record<string, string>,
+    child: pulumi.CustomResourceOptions,
+): Network {
     const vpc = new aws.ec2.Vpc("sticky", {
         cidrBlock: settings.vpcCidr,
         enableDnsHostnames: true,
@@ -67,8 +56,9 @@ export function eksNetwork(settings: EksSettings, tags: Record<string, string>, 
         tags: { ...tags, Name: "sticky-public" },
     }, child);
 
-    const { privateCidrs, publicCidrs } = subnetCidrs(settings.vpcCidr, settings.availabilityZoneCount);
-    const zoneName = (zone: number) => zoneNames.apply((names) => names[zone]);
+    // The zones are decided before any resource (zones.ts): fixed at creation, never looked up again.
+    const { privateCidrs, publicCidrs } = subnetCidrs(settings.vpcCidr, zoneNames.length);
+    const zoneName = (zone: number) => pulumi.output(zoneNames[zone]);
     // One subnet per zone in a tier, each on the tier's route table, tagged for the Kubernetes
     // service controller (`elb`: internet-facing load balancers go there; `internal-elb`: internal).
     const subnetsOf = (tier: "public" | "private", cidrs: string[], routeTable: aws.ec2.RouteTable, role: string) =>

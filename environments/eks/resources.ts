@@ -6,6 +6,8 @@ import { eksAddons } from "./addons";
 import { eksControlPlane } from "./cluster";
 import { ClusterViewerAccess } from "./cluster-viewer";
 import type { EksSettings } from "./definition";
+import { checkLiveVersion, stackZones, ZONES_OUTPUT } from "./history";
+import { loadBalancerController, NLB_LOAD_BALANCER_CLASS, nlbServiceAnnotations, READINESS_GATE_LABEL } from "./load-balancer";
 import { eksNetwork } from "./network";
 import { eksNodes } from "./nodes";
 import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./storage";
@@ -20,6 +22,8 @@ export const EKS_ENVIRONMENT_TYPE = "sticky:eks:EksEnvironment";
 export interface EksEnvironmentArgs {
     /** What `sticky:*` and `aws:region` say (environments/eks/definition.ts, already validated). */
     readonly settings: EksSettings;
+    /** The zones, decided before any resource (zones.ts): the recorded ones on a stack that has them. */
+    readonly zones: readonly string[];
     /**
      * Protect the cluster, the storage driver and the gp3 class from deletion and replacement.
      * @default false
@@ -34,10 +38,12 @@ export interface EksEnvironmentArgs {
  *
  *   network.ts  VPC, a private and a public subnet per zone, one NAT gateway
  *   cluster.ts  control plane, its log group, access entries (admins, viewers), endpoint CIDRs
- *   nodes.ts    one managed node group per zone (AL2023)
+ *   zones.ts, history.ts  the zones (kept through the stack's output) and the live version, read first
+ *   nodes.ts    one managed node group per zone (AL2023), rolled one zone at a time
  *   addons.ts   coredns, eks-pod-identity-agent, aws-ebs-csi-driver, after the nodes, pinned
  *               (addon-versions.ts) to the cluster's Kubernetes version
  *   storage.ts  the encrypted gp3 StorageClass
+ *   load-balancer.ts  the AWS Load Balancer Controller (chart, Pod Identity role), the NLB's annotations
  *   cluster-viewer.ts  RBAC and an admission policy: viewers read and dry-run, never write
  *
  * The Kubernetes provider the app deploys with stays at the stack's root: it is what the
@@ -56,6 +62,8 @@ export class EksEnvironment extends pulumi.ComponentResource {
     readonly storageClass: k8s.storage.v1.StorageClass;
     /** The EBS CSI driver add-on: pods with claims wait for it. */
     readonly ebsCsiDriver: pulumi.Resource;
+    /** The AWS Load Balancer Controller (load-balancer.ts): the app's Service waits for it. */
+    readonly loadBalancerController: pulumi.Resource;
     readonly clusterName: pulumi.Output<string>;
     /** The kubeconfig of the cluster, a secret. */
     readonly kubeconfig: pulumi.Output<unknown>;
@@ -70,10 +78,10 @@ export class EksEnvironment extends pulumi.ComponentResource {
         const child: pulumi.CustomResourceOptions = { parent: this, aliases: [{ parent: pulumi.rootStackResource }] };
         const addonVersions = addonVersionsFor(settings.kubernetesVersion);
 
-        const network = eksNetwork(settings, tags, child);
+        const network = eksNetwork(settings, args.zones, tags, child);
         const { cluster, clusterName } = eksControlPlane(settings, network, addonVersions, { protect, tags, child });
-        const nodeGroups = eksNodes(settings, network, cluster, tags, child);
-        const { ebsCsiDriver } = eksAddons(clusterName, nodeGroups, addonVersions, { protect, tags, child });
+        const nodeGroups = eksNodes(settings, network, clusterName, tags, child);
+        const { ebsCsiDriver, podIdentityAgent } = eksAddons(clusterName, nodeGroups, addonVersions, { protect, tags, child, ebsKmsKeyArn: settings.ebsKmsKeyArn });
 
         // At the stack's root, like every stack before this component (see the class comment).
         this.provider = new k8s.Provider("eks", {
@@ -83,7 +91,10 @@ export class EksEnvironment extends pulumi.ComponentResource {
         if (settings.clusterViewerArns.length > 0) {
             new ClusterViewerAccess("sticky-cluster-viewer", {}, { ...child, provider: this.provider });
         }
-        this.storageClass = gp3StorageClass(settings.storageClassName, this.provider, ebsCsiDriver, { protect, child });
+        this.storageClass = gp3StorageClass(settings.storageClassName, this.provider, ebsCsiDriver, { protect, child, kmsKeyArn: settings.ebsKmsKeyArn });
+        this.loadBalancerController = loadBalancerController({
+            clusterName, region: settings.region, vpcId: network.vpc.id, provider: this.provider, after: [podIdentityAgent, ...nodeGroups], tags, parent: this,
+        });
         this.ebsCsiDriver = ebsCsiDriver;
         this.clusterName = clusterName;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -94,25 +105,28 @@ export class EksEnvironment extends pulumi.ComponentResource {
 }
 
 /** What the EKS environment hands the app. */
-export function eksEnvironment(settings: EksSettings, options: DeployOptions): DeployedEnvironment {
-    const environment = new EksEnvironment("sticky", { settings, protect: options.protect });
+export async function eksEnvironment(settings: EksSettings, options: DeployOptions): Promise<DeployedEnvironment> {
+    // Both refuse a run before any resource exists (history.ts).
+    const zones = await stackZones(settings, options.history);
+    await checkLiveVersion(settings, `${pulumi.getProject()}-${pulumi.getStack()}`, options.history);
+    const environment = new EksEnvironment("sticky", { settings, zones: zones.zones, protect: options.protect });
     return {
         provider: environment.provider,
         storageClassName: environment.storageClass.metadata.name,
         storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
-        prerequisites: [environment.ebsCsiDriver, environment.storageClass],
-        // An NLB (the legacy service controller's other choice is a Classic LB, which AWS no
-        // longer develops), tagged like everything else the stack makes.
-        serviceAnnotations: {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": Object.entries(TAGS)
-                .map(([key, value]) => `${key}=${value}`)
-                .join(","),
-        },
+        prerequisites: [environment.ebsCsiDriver, environment.storageClass, environment.loadBalancerController],
+        // An NLB with IP targets from the AWS Load Balancer Controller (load-balancer.ts), tagged
+        // like everything else; readiness gates in the app's namespace; one pod per zone.
+        serviceAnnotations: nlbServiceAnnotations(TAGS),
+        serviceLoadBalancerClass: NLB_LOAD_BALANCER_CLASS,
+        namespaceLabels: { ...READINESS_GATE_LABEL },
+        zoneSpread: "DoNotSchedule",
         outputs: {
             clusterName: environment.clusterName,
             kubeconfig: environment.kubeconfig,
             vpcId: environment.vpcId,
+            // Read back by the next run (history.ts): the zones never change under the stack.
+            [ZONES_OUTPUT]: pulumi.output([...zones.zones]),
         },
     };
 }

@@ -18,7 +18,7 @@ export function gp3StorageClass(
     storageClassName: string,
     provider: k8s.Provider,
     ebsCsiDriver: aws.eks.Addon,
-    options: { protect: boolean; child: pulumi.CustomResourceOptions },
+    options: { protect: boolean; child: pulumi.CustomResourceOptions; kmsKeyArn?: string },
 ): k8s.storage.v1.StorageClass {
     return new k8s.storage.v1.StorageClass(
         "gp3",
@@ -34,6 +34,10 @@ export function gp3StorageClass(
                 type: "gp3",
                 encrypted: "true",
                 "csi.storage.k8s.io/fstype": "ext4",
+                // `sticky:ebsKmsKeyArn`: the customer managed key; without it, the account's EBS default key.
+                // StorageClass parameters cannot change in place: a new key replaces the class
+                // (claims keep their volumes, encrypted with the key they were made with).
+                ...(options.kmsKeyArn ? { kmsKeyId: options.kmsKeyArn } : {}),
             },
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: GP3_ALLOWS_EXPANSION,

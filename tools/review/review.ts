@@ -745,6 +745,34 @@ const INFRASTRUCTURE: Record<string, { what: string; loss: string; severity: Sev
     [VOLUME_SNAPSHOT_TYPE]: { what: "VolumeSnapshot", loss: "with deletionPolicy Delete its snapshot is deleted too: nothing can be restored from it any more", severity: "data" },
 };
 
+/** Node group inputs whose change EKS applies by replacing the nodes in place (a rolling update). */
+const NODE_ROLL_PATH = /^(launchTemplate\.version|launchTemplate|releaseVersion|version)$/;
+
+/**
+ * A node group rolled in place: EKS surges a node in the group's zone, then drains the old ones
+ * `updateConfig.maxUnavailable` at a time honouring PodDisruptionBudgets. The stack's groups are
+ * one per zone (`sticky-<zone index>`), each waiting for the previous one, so the pods go zone by
+ * zone, in that order.
+ */
+function nodeGroupRoll(change: Change, paths: string[], rolled: string[]): Finding {
+    const maxUnavailable = valueAt(change.new, "updateConfig.maxUnavailable");
+    const zone = /-(\d+)$/.exec(change.name)?.[1];
+    const order = zone === undefined
+        ? "node groups roll one after another"
+        : zone === "0"
+          ? "this is the first zone's group: its pods go first"
+          : `this is zone ${zone}'s group: its pods go after zone ${Number(zone) - 1}'s group has finished (it waits for it)`;
+    const pace = typeof maxUnavailable === "number" ? `${maxUnavailable} node at a time` : "EKS's default pace (1 node at a time)";
+    return {
+        subject: `Node group ${code(change.name)}`,
+        sentences: [
+            `**Rolled** in place (${list(rolled.map(code))}${paths.length > rolled.length ? `; also ${list(paths.filter((p) => !rolled.includes(p)).map(code))}` : ""}): ` +
+                `EKS adds a new node in the group's zone, then drains the old ones ${pace}, honouring the PodDisruptionBudget; each pod on them restarts on a new node in its own zone, where its volume is; ${order}.`,
+        ],
+        severity: "safe",
+    };
+}
+
 function infrastructureFinding(change: Change): Finding | undefined {
     const paths = changedPaths(change);
     const removed = change.op === "delete" || change.op === "replace";
@@ -757,6 +785,10 @@ function infrastructureFinding(change: Change): Finding | undefined {
         return addonName === EBS_CSI_ADDON
             ? { subject, sentences: [`**${verb}**${why}: while the driver is gone no EBS volume is provisioned, attached or detached, so a pod that moves cannot start.`], severity: "downtime" }
             : { subject, sentences: [`**${verb}**${why}: the review does not know what depends on this addon; check before merging.`], severity: "check" };
+    }
+    if (change.type === WATCHED_TYPES.awsNodeGroup && change.op === "update") {
+        const rolled = paths.filter((p) => NODE_ROLL_PATH.test(p));
+        if (rolled.length > 0) return nodeGroupRoll(change, paths, rolled);
     }
     const known = INFRASTRUCTURE[change.type];
     if (!known) return undefined;
