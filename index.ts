@@ -14,8 +14,9 @@ import type { EnvironmentRegistry } from "./environments/definition";
 import { deployEnvironment } from "./environments/deployed";
 import { ENVIRONMENTS } from "./environments/registry";
 import { deployedClaims, readDeploymentHistory } from "./stack/deployment-history";
-import { parseSettings } from "./stack/settings";
-import { orStop, readConfig } from "./stack/stack-config";
+import { planRestores } from "./stack/restores";
+import { parseSettings, SettingsError } from "./stack/settings";
+import { orStop, orStopAsync, readConfig } from "./stack/stack-config";
 
 /** The app's name: its StatefulSet, pods (`sticky-N`), claims and Service are named after it. */
 const APP_NAME = "sticky";
@@ -38,7 +39,12 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     const recordedSize = history?.size;
     if (recordedSize !== undefined) orStop(() => refuseShrink(STORAGE_SIZE_KEY, app.storageSize, recordedSize));
 
-    const environment = await deployEnvironment(definition, environmentSettings, { protect: app.protect, history });
+    // Claims restored from existing data (sticky:restoreFrom) request the size every plan gives
+    // the claims (app.storageSize); the environment looks at each source before creating anything.
+    const { restores, problems } = planRestores(APP_NAME, app.restoreFrom, app.storageSize, history);
+    if (problems.length > 0) orStop(() => { throw new SettingsError(problems); });
+    const restoreRequests = restores.map((r) => r.request);
+    const environment = await orStopAsync(() => deployEnvironment(definition, environmentSettings, { protect: app.protect, history, restores: restoreRequests }));
     const deployed = await deployedClaims(history, APP_NAME, environment.provider);
     const expandable = await environment.storageClassAllowsExpansion;
     const claimSizePlan = orStop(() => planClaimSize(STORAGE_SIZE_KEY, app.storageSize, deployed, expandable));
@@ -56,6 +62,7 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
             namespaceLabels: environment.namespaceLabels,
             zoneSpread: environment.zoneSpread,
             protect: app.protect,
+            restoredClaims: (environment.restoredClaims ?? []).map((claim, i) => ({ ...claim, ordinal: restores[i].ordinal })),
         },
         { provider: environment.provider, dependsOn: environment.prerequisites },
     );
@@ -67,6 +74,8 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
         claimNames: sticky.claimNames,
         storageClassName: sticky.storageClassName,
         storageSize: sticky.storageSize,
+        // Which claims were made from which source: the next run keeps them (stack/restores.ts).
+        restoredFrom: Object.fromEntries(restoreRequests.map((r) => [r.claim.name, r.source])),
         ...environment.outputs,
     };
 };

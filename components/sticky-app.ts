@@ -115,6 +115,27 @@ export interface StickyAppArgs {
      * @default false
      */
     readonly protect?: boolean;
+
+    /**
+     * Claims that start from existing data rather than empty (`sticky:restoreFrom`), made by
+     * the component before the StatefulSet, with the claim template's name, labels, class and
+     * size, so the StatefulSet adopts each by name and its template never disagrees with one.
+     * What backs each (a volume bound in advance, a snapshot) is the environment's.
+     * @default - none: every claim is made by the StatefulSet, empty
+     */
+    readonly restoredClaims?: readonly RestoredClaimArgs[];
+}
+
+/** One claim made from existing data, as the environment backs it. */
+export interface RestoredClaimArgs {
+    /** The pod's ordinal: the claim is `sticky-data-<app>-<ordinal>`. */
+    readonly ordinal: number;
+    /** A PersistentVolume the claim is bound to in advance. */
+    readonly volumeName?: pulumi.Input<string>;
+    /** A snapshot (or another source) the claim's volume is made from. */
+    readonly dataSource?: pulumi.Input<k8s.types.input.core.v1.TypedLocalObjectReference>;
+    /** What must exist before the claim. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The longest StatefulSet name: its pods carry a `controller-revision-hash` label of the name plus 11 characters, at most 63. */
@@ -141,6 +162,14 @@ function argumentProblems(name: string, args: StickyAppArgs): string[] {
     }
     if (args.zoneSpread !== undefined && !["DoNotSchedule", "ScheduleAnyway"].includes(args.zoneSpread)) {
         problems.push(`zoneSpread = ${JSON.stringify(args.zoneSpread)}: must be "DoNotSchedule" or "ScheduleAnyway"`);
+    }
+    const ordinals = (args.restoredClaims ?? []).map((c) => c.ordinal);
+    for (const [i, ordinal] of ordinals.entries()) {
+        if (!Number.isInteger(ordinal) || ordinal < 0 || (typeof replicas === "number" && ordinal >= replicas)) {
+            problems.push(`restoredClaims: ordinal ${ordinal} is not a pod (0 to replicas - 1)`);
+        } else if (ordinals.indexOf(ordinal) !== i) {
+            problems.push(`restoredClaims: ordinal ${ordinal} is given twice`);
+        }
     }
     const size = claimSizePlan?.size ?? storageSize;
     if (size !== undefined && !isStorageQuantity(size)) {
@@ -183,6 +212,8 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly lifetime: k8s.core.v1.ConfigMap;
     /** The patches that grow existing claims, when this deployment grows them. */
     readonly claimGrowth?: ClaimGrowth;
+    /** The claims made from existing data (`restoredClaims`), which the StatefulSet adopts. */
+    readonly restoredClaims: k8s.core.v1.PersistentVolumeClaim[];
 
     constructor(name: string, args: StickyAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super(STICKY_APP_TYPE, name, {}, opts);
@@ -209,6 +240,9 @@ export class StickyApp extends pulumi.ComponentResource {
         this.livenessConfig = livenessConfig(appName, labels, child);
         this.headlessService = headlessService(headlessName, labels, child);
         this.lifetime = lifetimeOwner(appName, labels, child);
+        this.restoredClaims = (args.restoredClaims ?? []).map((restored) =>
+            restoredClaim(appName, { labels, storageClassName: args.storageClassName, size: this.claimSizePlan.size }, restored, this),
+        );
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             appName,
             {
@@ -261,6 +295,8 @@ export class StickyApp extends pulumi.ComponentResource {
                 // StatefulSet adopts the same pods and claims.
                 deleteBeforeReplace: true,
                 deletedWith: this.lifetime,
+                // A restored claim exists first, so the StatefulSet adopts it instead of making an empty one.
+                dependsOn: this.restoredClaims,
                 // Never protected (see `protect`): its replacement touches neither pods nor
                 // claims, and must not block a size change.
             },
@@ -307,6 +343,37 @@ export class StickyApp extends pulumi.ComponentResource {
 }
 
 type ChildOptions = pulumi.CustomResourceOptions;
+
+/**
+ * A claim the StatefulSet will adopt, made now from existing data: the template's name pattern,
+ * labels, class and size, and the environment's source. Kept by `pulumi destroy` and when the
+ * entry is removed (retainOnDelete), like every claim the StatefulSet makes (Retain): the stack
+ * only forgets it. No await: a claim of a WaitForFirstConsumer class binds once its pod is
+ * scheduled, after the StatefulSet exists, whose own await then waits for the pod.
+ */
+function restoredClaim(
+    appName: string,
+    template: { labels: Record<string, string>; storageClassName: pulumi.Input<string>; size: string },
+    restored: RestoredClaimArgs,
+    parent: pulumi.Resource,
+): k8s.core.v1.PersistentVolumeClaim {
+    const name = claimName(appName, restored.ordinal);
+    return new k8s.core.v1.PersistentVolumeClaim(
+        name,
+        {
+            metadata: { name, namespace: APP_NAMESPACE, labels: template.labels, annotations: { "pulumi.com/skipAwait": "true" } },
+            spec: {
+                // What claimTemplate (pod-template.ts) asks for, so the StatefulSet sees its own claim.
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: template.storageClassName,
+                resources: { requests: { storage: template.size } },
+                volumeName: restored.volumeName,
+                dataSource: restored.dataSource,
+            },
+        },
+        { parent, dependsOn: restored.dependsOn, retainOnDelete: true },
+    );
+}
 
 /**
  * The namespace enforces the Pod Security level the pods meet (restricted). A patch, not a

@@ -25,6 +25,18 @@ export interface StorageRule {
     problems(storageClass: StorageClass): string[];
 }
 
+/**
+ * What `sticky:restoreFrom` may name in an environment: the form of one source (an EBS volume or
+ * snapshot id, a PersistentVolume's name), checked before any resource. An environment without
+ * one cannot restore, and a stack that asks it to is refused.
+ */
+export interface RestoreSourceRule {
+    /** Whether a source has the right form (what it names is checked live when the stack deploys). */
+    check(source: string): boolean;
+    /** What is allowed, ending the message `sticky:restoreFrom = "<entry>": <allowed>`. */
+    readonly allowed: string;
+}
+
 /** Every environment's settings carry the kind that chose them (`sticky:environment`). */
 export interface KindSettings<Kind extends string = string> {
     readonly kind: Kind;
@@ -53,6 +65,8 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
      * the result is used when anything was reported.
      */
     settings(values: ValuesOf<Keys>, context: SettingsContext): S;
+    /** What `sticky:restoreFrom` may name here; none: the environment cannot restore. */
+    readonly restoreSource?: RestoreSourceRule;
     /** What claims outside dev stacks may use here; none: a dev-only environment. */
     readonly storageRule?: StorageRule;
     /**

@@ -42,8 +42,56 @@ export interface DeployedEnvironment {
      * where a one-node cluster must still run them all.
      */
     readonly zoneSpread?: "DoNotSchedule" | "ScheduleAnyway";
+    /**
+     * What backs each claim `DeployOptions.restores` asked for, in the same order: a volume the
+     * claim is bound to in advance (`volumeName`), or a snapshot it is made from (`dataSource`).
+     * The app creates the claims from these, before its StatefulSet, which adopts them by name.
+     * None from an environment that cannot restore (no `restoreSource` in its definition).
+     */
+    readonly restoredClaims?: readonly RestoredClaim[];
     /** Environment-specific stack outputs (cluster name, kube context, a secret kubeconfig). */
     readonly outputs: Record<string, pulumi.Output<unknown>>;
+}
+
+/**
+ * One claim to fill from existing data (`sticky:restoreFrom`), as the program asks an
+ * environment: the source in the environment's own form (its definition's `restoreSource` has
+ * checked it), and the claim that will use it, by name only: the environment never learns whose.
+ */
+export interface RestoreRequest {
+    /** The `sticky:restoreFrom` entry, for messages: `2=vol-0abc...`. */
+    readonly entry: string;
+    readonly source: string;
+    readonly claim: { readonly namespace: string; readonly name: string };
+    /** The size the claim will request (the claim-size plan's): the source must fit in it, or it in the source. */
+    readonly size: string;
+}
+
+/** What backs one restored claim (see `DeployedEnvironment.restoredClaims`). */
+export interface RestoredClaim {
+    /** The claim's name, as the request gave it. */
+    readonly claimName: string;
+    /** A PersistentVolume the claim is bound to in advance (`spec.volumeName`). */
+    readonly volumeName?: pulumi.Input<string>;
+    /** A snapshot the claim is made from (`spec.dataSource`). */
+    readonly dataSource?: { readonly apiGroup: string; readonly kind: string; readonly name: pulumi.Input<string> };
+    /** What must exist before the claim (the volume, the snapshot objects). */
+    readonly dependsOn: pulumi.Resource[];
+}
+
+/**
+ * A `sticky:restoreFrom` source the environment found unusable when it looked (a volume in
+ * another zone, a PersistentVolume bound to another claim), before any resource was created.
+ * Each problem names the key, the entry and what would work; the program stops with them.
+ */
+export class RestoreSourceError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
+                `nothing was deployed or changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+        this.name = "RestoreSourceError";
+    }
 }
 
 /** What every environment is deployed with besides its own settings. */
@@ -52,6 +100,8 @@ export interface DeployOptions {
     readonly protect: boolean;
     /** What the stack deployed last time, from its own previous outputs; none for a fresh stack. */
     readonly history?: PreviousDeployment;
+    /** Claims to back with existing data (`sticky:restoreFrom`); none unless asked. */
+    readonly restores?: readonly RestoreRequest[];
 }
 
 /** The stack's previous deployment, as an environment may read it. */
@@ -62,7 +112,11 @@ export interface PreviousDeployment {
     output(name: string): Promise<unknown>;
 }
 
-/** What an environment's resources module exports as `deploy`. */
+/**
+ * What an environment's resources module exports as `deploy`. It may look at the world first
+ * (a source's zone, a PersistentVolume's binding) and throw a `RestoreSourceError` before
+ * creating anything, hence the promise.
+ */
 export type DeployEnvironment<S extends KindSettings> = (settings: S, options: DeployOptions) => DeployedEnvironment | Promise<DeployedEnvironment>;
 
 /**
@@ -78,5 +132,10 @@ export async function deployEnvironment<S extends KindSettings>(
     if (typeof module.deploy !== "function") {
         throw new Error(`environment "${definition.kind}": ${definition.resources} must export deploy(settings, options) (environments/deployed.ts)`);
     }
-    return module.deploy(settings, options);
+    const deployed = await module.deploy(settings, options);
+    // A request left unanswered would be a claim made empty where the stack asked for data.
+    const asked = (options.restores ?? []).map((r) => r.claim.name).join(", ");
+    const answered = (deployed.restoredClaims ?? []).map((c) => c.claimName).join(", ");
+    if (asked !== answered) throw new Error(`environment "${definition.kind}": asked to restore [${asked}], answered [${answered}]`);
+    return deployed;
 }

@@ -13,6 +13,8 @@ export interface DeploymentHistory {
     readonly claimNames: readonly string[];
     /** Any other previous output, by name (the environment reads back its own, as EKS its zones). */
     output(name: string): Promise<unknown>;
+    /** The claims it made from `sticky:restoreFrom`, with their source (the `restoredFrom` output). */
+    readonly restoredFrom: Readonly<Record<string, string>>;
 }
 
 /** This stack's own fully qualified name, for reading its previous outputs. */
@@ -28,10 +30,11 @@ function thisStack(): string {
 /** The stack's previous `storageSize` and `claimNames` outputs; nothing for a fresh stack. */
 export async function readDeploymentHistory(): Promise<DeploymentHistory | undefined> {
     const previous = new pulumi.StackReference("previous-deployment", { name: thisStack() });
-    const [size, claimNames] = await Promise.all([previous.getOutputDetails("storageSize"), previous.getOutputDetails("claimNames")]);
+    const [size, claimNames, restoredFrom] = await Promise.all(["storageSize", "claimNames", "restoredFrom"].map((name) => previous.getOutputDetails(name)));
     if (!Array.isArray(claimNames.value)) return undefined;
     const output = async (name: string) => (await previous.getOutputDetails(name)).value;
-    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value, output };
+    const restored = restoredFrom.value !== null && typeof restoredFrom.value === "object" ? (restoredFrom.value as Record<string, string>) : {};
+    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value, restoredFrom: restored, output };
 }
 
 /**

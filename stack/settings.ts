@@ -31,7 +31,20 @@ export interface AppSettings {
     readonly servicePort: number;
     /** Protect the resources whose loss would strand data (`protect` resource option). */
     readonly protect: boolean;
+    /** Pods whose claim starts from existing data (`sticky:restoreFrom`), by ordinal, each once and below `replicas`. */
+    readonly restoreFrom: readonly RestoreEntry[];
 }
+
+/** One `sticky:restoreFrom` entry: a pod's ordinal and the source of its claim, in the environment's form. */
+export interface RestoreEntry {
+    /** The entry as written, for messages (`2=vol-0123456789abcdef0`). */
+    readonly entry: string;
+    readonly ordinal: number;
+    readonly source: string;
+}
+
+/** `<ordinal>=<source>`: the ordinal without leading zeros, the source without spaces. */
+const RESTORE_ENTRY = /^(0|[1-9]\d{0,2})=(\S+)$/;
 
 /** The app's keys, with StickyApp's own defaults. */
 export const APP_KEYS = {
@@ -69,6 +82,16 @@ export const APP_KEYS = {
         type: "boolean",
         default: STICKY_APP_DEFAULTS.protect,
         description: "Protect the cluster, storage driver, StorageClass and app from deletion and replacement by Pulumi.",
+    },
+    restoreFrom: {
+        type: "array",
+        default: [],
+        description:
+            'Claims that start from existing data, as "<ordinal>=<source>": claim sticky-data-sticky-<ordinal> is made bound to the source ' +
+            "before the StatefulSet, which adopts it (eks: an EBS volume id vol-... or snapshot id snap-...; local: a PersistentVolume's name). " +
+            "See docs/prod-on-eks.md#restore-into-a-new-cluster.",
+        check: (value: string) => RESTORE_ENTRY.test(value),
+        allowed: 'each must be "<ordinal>=<source>", e.g. "2=vol-0123456789abcdef0" (eks) or "2=my-old-volume" (local)',
     },
 } as const satisfies Readonly<Record<string, ConfigKey>>;
 
@@ -189,6 +212,39 @@ function sharedKeysEmptyAsUnset(read: ConfigReader, environments: EnvironmentReg
     };
 }
 
+const RESTORE_KEY = projectKey("restoreFrom");
+
+/**
+ * `sticky:restoreFrom`'s entries, each already of the form `<ordinal>=<source>`: an ordinal must
+ * be a pod of `sticky:replicas` and appear once (a claim has one source), and the source must
+ * have the chosen environment's form. What the source names (its zone, its binding) is the
+ * environment's to check when the stack deploys, still before any resource.
+ */
+function restoreEntries(parser: ConfigParser, entries: readonly string[], replicas: number, definition: EnvironmentDefinition): RestoreEntry[] {
+    const restores: RestoreEntry[] = [];
+    const rule = definition.restoreSource;
+    for (const entry of entries) {
+        const [, ordinalText, source] = RESTORE_ENTRY.exec(entry)!;
+        const ordinal = Number(ordinalText);
+        const at = `${RESTORE_KEY} = ${JSON.stringify(entry)}`;
+        if (rule === undefined) {
+            parser.problem(`${at}: "${definition.kind}" stacks cannot restore claims; remove it (\`pulumi config rm ${RESTORE_KEY}\`)`);
+        } else if (ordinal >= replicas && !parser.hasProblem(projectKey("replicas"))) {
+            parser.problem(
+                `${at}: pod ${ordinal} does not exist with ${projectKey("replicas")} = ${replicas} (ordinals 0 to ${replicas - 1}); ` +
+                    `restore into an ordinal below ${replicas}, or raise ${projectKey("replicas")}`,
+            );
+        } else if (restores.some((r) => r.ordinal === ordinal)) {
+            parser.problem(`${at}: ordinal ${ordinal} is listed twice (a claim is restored from one source); keep one entry`);
+        } else if (!rule.check(source)) {
+            parser.problem(`${at}: ${rule.allowed}`);
+        } else {
+            restores.push({ entry, ordinal, source });
+        }
+    }
+    return restores;
+}
+
 /**
  * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
  * problem. Call it before creating any resource. `environments` is the registry's list unless a
@@ -204,7 +260,7 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
 
     const parser = new ConfigParser(sharedKeysEmptyAsUnset(read, environments));
     const kind = parser.value(projectKey("environment"), environmentKey(environments));
-    const app: AppSettings = parser.values(APP_KEYS);
+    const { restoreFrom, ...appValues } = parser.values(APP_KEYS);
 
     // An unknown or missing kind is reported above, and then no environment's keys are read:
     // guessing one would report problems with keys the stack may not mean to have.
@@ -220,6 +276,7 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
     };
     const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
     checkForeignKeys(parser, definition, environments);
+    const app: AppSettings = { ...appValues, restoreFrom: parser.hasProblem(RESTORE_KEY) ? [] : restoreEntries(parser, restoreFrom, appValues.replicas, definition) };
 
     if (parser.problems.length > 0) throw new SettingsError(parser.problems);
     return { app, environment, definition };

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClaimShrinkError } from "../components/claim-size";
+import { RestoreSourceError } from "../environments/deployed";
 import { SettingsError } from "./settings";
 
 /** Reads `namespace:key` from the stack's config; `undefined` when unset. */
@@ -21,13 +22,26 @@ export function orStop<T>(decide: () => T): T {
     try {
         return decide();
     } catch (error) {
-        if (error instanceof SettingsError || error instanceof ClaimShrinkError) {
-            const runError = new pulumi.RunError(error.message);
-            // Pulumi's runtime still formats a RunError's stack (util.inspect, for tracing), and
-            // under ts-node that took 15-20 s before the error appeared (measured; 1.7 s without).
-            runError.stack = undefined;
-            throw runError;
-        }
-        throw error;
+        throw stopping(error);
     }
+}
+
+/** {@link orStop} for a decision that waits (an environment that looks at the world first). */
+export async function orStopAsync<T>(decide: () => Promise<T>): Promise<T> {
+    try {
+        return await decide();
+    } catch (error) {
+        throw stopping(error);
+    }
+}
+
+function stopping(error: unknown): unknown {
+    if (error instanceof SettingsError || error instanceof ClaimShrinkError || error instanceof RestoreSourceError) {
+        const runError = new pulumi.RunError(error.message);
+        // Pulumi's runtime still formats a RunError's stack (util.inspect, for tracing), and
+        // under ts-node that took 15-20 s before the error appeared (measured; 1.7 s without).
+        runError.stack = undefined;
+        return runError;
+    }
+    return error;
 }

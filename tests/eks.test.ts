@@ -15,6 +15,7 @@ import { ADDON_NAMES, addonVersionsFor, KUBERNETES_VERSIONS, RELEASE_PINS, relea
 import { EKS_VERSION_SUPPORT } from "../environments/eks/versions";
 import { ebsKmsPolicy, VOLUME_CLUSTER_TAG } from "../environments/eks/addons";
 import { accessEntries, breakGlassWarning, listedCaller } from "../environments/eks/cluster";
+import { INCARNATION_TAG } from "../environments/eks/backup";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
 import { subnetCidrs } from "../environments/eks/network";
 import { amiTypeFor } from "../environments/eks/ami-types";
@@ -108,6 +109,7 @@ describe("EKS environment (stack prod)", () => {
                     coredns: RELEASE_PINS["1.35"].coredns,
                     "eks-pod-identity-agent": RELEASE_PINS["1.35"]["eks-pod-identity-agent"],
                     "aws-ebs-csi-driver": RELEASE_PINS["1.35"]["aws-ebs-csi-driver"],
+                    "snapshot-controller": RELEASE_PINS["1.35"]["snapshot-controller"],
                 },
             );
         });
@@ -411,10 +413,11 @@ describe("EKS environment (stack prod)", () => {
     });
 
     describe("9. volumes you can find", () => {
-        it("tags every EBS volume the driver makes with the cluster's name", () => {
+        it("tags every EBS volume and snapshot the driver makes with the cluster's name and its incarnation", () => {
             const driver = find(run, ADDON, "aws-ebs-csi-driver");
             assert.deepStrictEqual(JSON.parse(driver.inputs.configurationValues), {
-                controller: { extraVolumeTags: { [VOLUME_CLUSTER_TAG]: "sticky-prod" } },
+                // The mocked cluster was created at 2026-12-02T16:31:05.123Z (tests/harness.ts).
+                controller: { extraVolumeTags: { [VOLUME_CLUSTER_TAG]: "sticky-prod", [INCARNATION_TAG]: "sticky-prod-20261202T163105Z" } },
             });
         });
 
@@ -704,7 +707,12 @@ describe("EKS environment (stack prod)", () => {
             ]);
             assert.ok(statement("iam:PassRole").Condition.StringEquals["iam:PassedToService"].includes("pods.eks.amazonaws.com"), "the Pod Identity associations pass their roles");
             // Every AWS call the program makes itself before registering anything.
-            for (const action of ["eks:CreatePodIdentityAssociation", "eks:CreateNodegroup", "ec2:CreateLaunchTemplate", "eks:DescribeCluster", "ec2:DescribeAvailabilityZones"]) {
+            assert.ok(statement("iam:PassRole").Condition.StringEquals["iam:PassedToService"].includes("backup.amazonaws.com"), "the backup selection passes its role");
+            // The restore checks (volumes, snapshots, the log group) and the backups (issue 21) among them.
+            for (const action of [
+                "eks:CreatePodIdentityAssociation", "eks:CreateNodegroup", "ec2:CreateLaunchTemplate", "eks:DescribeCluster", "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateTags", "logs:DescribeLogGroups", "backup:CreateBackupVault", "backup:CreateBackupPlan", "backup:CreateBackupSelection",
+            ]) {
                 const granted = policy.Statement.some((st: { Action: string | string[] }) =>
                     [st.Action].flat().some((a) => a === action || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))));
                 assert.ok(granted, action);

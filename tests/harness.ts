@@ -46,6 +46,8 @@ export interface Registered {
     readonly deletedWith: string;
     /** `retainOnDelete`: Pulumi drops it from the stack without deleting it. */
     readonly retainOnDelete: boolean;
+    /** The `import` option: the id of an existing cloud resource to adopt, or "". */
+    readonly importId: string;
     /** URNs this resource depends on, explicitly (`dependsOn`) or through its inputs. */
     readonly dependencies: readonly string[];
     /** True for a resource read from the cluster (`Resource.get`), never created. */
@@ -125,6 +127,8 @@ export interface MockWorld {
     readonly preview?: boolean;
     /** The day the program runs on (`YYYY-MM-DD`); TEST_DAY unless a test moves it. */
     readonly today?: string;
+    /** PersistentVolumes in the cluster by name, as a read (`.get`) of one returns them. */
+    readonly persistentVolumes?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /** The fixed day every mocked run happens on, so the version window never shifts under the tests. */
@@ -169,6 +173,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             // EC2 makes a new version whenever the template's content changes: stand for it with
             // a number drawn from the content, so a node group sees a new version exactly then.
             return { ...inputs, latestVersion: 1 + [...JSON.stringify(inputs)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 7) };
+        case typeToken(k8s.core.v1.PersistentVolume):
+            return id !== undefined ? { metadata: { name: id }, ...(world.persistentVolumes?.[id] ?? {}) } : inputs;
         case typeToken(aws.iam.Role):
             // An auto-named role's name is its resource name and a suffix; the mock leaves the suffix out.
             return { ...inputs, name: inputs.name ?? name, arn: `arn:aws:iam::123456789012:role/${name}` };
@@ -177,7 +183,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
                 ...inputs,
                 kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name }] }),
                 // pulumi-eks names the cluster `name` when given, else `<name>-eksCluster-<random>`.
-                eksCluster: { name: inputs.name ?? `${name}-eksCluster-1234567` },
+                // createdAt: the cluster's incarnation (environments/eks/backup.ts) is made from it.
+                eksCluster: { name: inputs.name ?? `${name}-eksCluster-1234567`, createdAt: "2026-12-02T16:31:05.123Z" },
                 core: {},
             };
         default:
@@ -271,6 +278,7 @@ export async function installMocks(stack: string, config: Record<string, string>
                         deleteBeforeReplace: read ? false : req.getDeletebeforereplace(),
                         deletedWith: read ? "" : req.getDeletedwith(),
                         retainOnDelete: read ? false : req.getRetainondelete() === true,
+                        importId: read ? "" : req.getImportid(),
                         dependencies: req.getDependenciesList(),
                         read,
                         aliases: read ? [] : req.getAliasesList().map((a: any) => aliasUrn(a, req.getType(), req.getName(), req.getParent(), stack)),

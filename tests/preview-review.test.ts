@@ -26,6 +26,8 @@ import {
     restoreSourceOf,
     reviewPreview,
     VERDICT_TITLES,
+    VOLUME_SNAPSHOT_CONTENT_TYPE,
+    VOLUME_SNAPSHOT_TYPE,
     WATCHED_TYPES,
     type Verdict,
 } from "../tools/review/review";
@@ -517,6 +519,25 @@ describe("preview review: claims, volumes, classes and the cluster", () => {
         assert.match(text, /\*\*Claim `sticky-data-sticky-2`\*\*: Restored from `vol-0abc` \(volume `restore-sticky-2`, pre-bound\): it starts with that data, not empty \("1Gi"\)\./);
         assert.match(text, /\*\*Volume `restore-sticky-2`\*\*: Created over the existing disk `vol-0abc`, for claim `sticky-data-sticky-2`, reclaim policy "Retain"\./);
         assert.match(text, /\*\*StatefulSet `sticky`\*\*: Created: 3 pods start \(`sticky-0`, `sticky-1` and `sticky-2`\), each with its claim: `sticky-data-sticky-0` and `sticky-data-sticky-1` new and empty, or an existing claim of that name adopted as it is; `sticky-data-sticky-2` restored from `vol-0abc`/);
+    });
+
+    it("a restore from a snapshot (sticky:restoreFrom snap-...): the claim and the StatefulSet name the EBS snapshot behind the VolumeSnapshot", () => {
+        const name = "restored-sticky-data-sticky-0";
+        const content = { metadata: { name }, spec: { deletionPolicy: "Retain", driver: "ebs.csi.aws.com", source: { snapshotHandle: "snap-0fedcba9876543210" }, volumeSnapshotRef: { namespace: "default", name } } };
+        const snapshot = { metadata: { name, namespace: "default" }, spec: { volumeSnapshotClassName: "ebs-retain", source: { volumeSnapshotContentName: name } } };
+        const claim = { metadata: { name: "sticky-data-sticky-0" }, spec: { dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name }, resources: { requests: { storage: "1Gi" } } } };
+        const snapshots = new Map([[`VolumeSnapshot/${name}`, { new: snapshot }], [`VolumeSnapshotContent/${name}`, { new: content }]]);
+        assert.strictEqual(restoreSourceOf(claim, new Map(), snapshots), "`snap-0fedcba9876543210` (VolumeSnapshot `restored-sticky-data-sticky-0`)");
+        assert.strictEqual(restoreSourceOf(claim, new Map()), "VolumeSnapshot `restored-sticky-data-sticky-0`", "a snapshot the plan does not create is named as it is");
+
+        const text = markdown(digest([
+            step("create", `urn:pulumi:prod::sticky::${VOLUME_SNAPSHOT_CONTENT_TYPE}::${name}`, undefined, content),
+            step("create", `urn:pulumi:prod::sticky::${VOLUME_SNAPSHOT_TYPE}::${name}`, undefined, snapshot),
+            step("create", `urn:pulumi:prod::sticky::${TYPES.persistentVolumeClaim}::sticky-data-sticky-0`, undefined, claim),
+            step("create", STS_URN, undefined, statefulSet({})),
+        ]));
+        assert.match(text, /\*\*Claim `sticky-data-sticky-0`\*\*: Restored from `snap-0fedcba9876543210` \(VolumeSnapshot `restored-sticky-data-sticky-0`\): it starts with that data, not empty \("1Gi"\)\./);
+        assert.match(text, /`sticky-data-sticky-0` restored from `snap-0fedcba9876543210` \(VolumeSnapshot `restored-sticky-data-sticky-0`\)/);
     });
 });
 

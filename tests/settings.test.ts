@@ -40,6 +40,7 @@ describe("settings", () => {
                             storageSize: "1Gi",
                             servicePort: 3333,
                             protect: false,
+                            restoreFrom: [],
                         },
                         environment: { kind: "local", kubeContext: "docker-desktop", storageClassName: "hostpath" },
                         definition: localDefinition,
@@ -100,6 +101,8 @@ describe("settings", () => {
                         clusterViewerArns: [],
                         publicAccessCidrs: ["0.0.0.0/0"],
                         clusterLogRetentionDays: 30,
+                        backupSchedule: "cron(0 3 * * ? *)",
+                        backupRetentionDays: 14,
                     }),
             },
             {
@@ -138,6 +141,30 @@ describe("settings", () => {
                     assert.deepStrictEqual(s.environment.publicAccessCidrs, ["203.0.113.0/24", "198.51.100.7/32"]);
                     assert.strictEqual(s.environment.clusterLogRetentionDays, 90);
                 },
+            },
+            {
+                name: "eks: restores from an EBS volume and a snapshot, a backup schedule and retention",
+                config: {
+                    ...eks,
+                    "sticky:restoreFrom": '["2=vol-0123456789abcdef0","0=snap-0fedcba9876543210"]',
+                    "sticky:backupSchedule": "cron(0 4 ? * SUN *)",
+                    "sticky:backupRetentionDays": "35",
+                },
+                expect: (s) => {
+                    assert.deepStrictEqual(s.app.restoreFrom, [
+                        { entry: "2=vol-0123456789abcdef0", ordinal: 2, source: "vol-0123456789abcdef0" },
+                        { entry: "0=snap-0fedcba9876543210", ordinal: 0, source: "snap-0fedcba9876543210" },
+                    ]);
+                    assert.strictEqual(s.environment.kind, "eks");
+                    if (s.environment.kind !== "eks") return;
+                    assert.strictEqual(s.environment.backupSchedule, "cron(0 4 ? * SUN *)");
+                    assert.strictEqual(s.environment.backupRetentionDays, 35);
+                },
+            },
+            {
+                name: "local: a restore from a PersistentVolume by name",
+                config: { ...local, "sticky:restoreFrom": '["1=pvc-2f6e1c8a-old"]' },
+                expect: (s) => assert.deepStrictEqual(s.app.restoreFrom, [{ entry: "1=pvc-2f6e1c8a-old", ordinal: 1, source: "pvc-2f6e1c8a-old" }]),
             },
         ];
         for (const c of cases) {
@@ -386,6 +413,72 @@ describe("settings", () => {
                     "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
             },
             {
+                name: "a restore into a pod that does not exist",
+                config: { ...eks, "sticky:restoreFrom": '["3=vol-0123456789abcdef0"]' },
+                problem:
+                    'sticky:restoreFrom = "3=vol-0123456789abcdef0": pod 3 does not exist with sticky:replicas = 3 (ordinals 0 to 2); ' +
+                    "restore into an ordinal below 3, or raise sticky:replicas",
+            },
+            {
+                name: "a restore entry without its ordinal",
+                config: { ...eks, "sticky:restoreFrom": '["vol-0123456789abcdef0"]' },
+                problem:
+                    'sticky:restoreFrom = "[\\"vol-0123456789abcdef0\\"]": "vol-0123456789abcdef0": ' +
+                    'each must be "<ordinal>=<source>", e.g. "2=vol-0123456789abcdef0" (eks) or "2=my-old-volume" (local)',
+            },
+            {
+                name: "one ordinal restored twice",
+                config: { ...eks, "sticky:restoreFrom": '["1=vol-0123456789abcdef0","1=snap-0123456789abcdef0"]' },
+                problem: 'sticky:restoreFrom = "1=snap-0123456789abcdef0": ordinal 1 is listed twice (a claim is restored from one source); keep one entry',
+            },
+            {
+                name: "a malformed EBS volume id",
+                config: { ...eks, "sticky:restoreFrom": '["2=vol-12345"]' },
+                problem:
+                    'sticky:restoreFrom = "2=vol-12345": the source must be an EBS volume id ("vol-" and 17 hexadecimal digits) or snapshot id ' +
+                    '("snap-" and 17), e.g. "2=vol-0123456789abcdef0"',
+            },
+            {
+                name: "an AMI id where a snapshot id belongs",
+                config: { ...eks, "sticky:restoreFrom": '["2=ami-0123456789abcdef0"]' },
+                problem:
+                    'sticky:restoreFrom = "2=ami-0123456789abcdef0": the source must be an EBS volume id ("vol-" and 17 hexadecimal digits) or snapshot id ' +
+                    '("snap-" and 17), e.g. "2=vol-0123456789abcdef0"',
+            },
+            {
+                name: "an EBS id on a local stack, which restores PersistentVolumes by name",
+                config: { ...local, "sticky:restoreFrom": '["2=Vol_0123"]' },
+                problem:
+                    'sticky:restoreFrom = "2=Vol_0123": the source must be the name of a PersistentVolume in the cluster ' +
+                    '(lowercase letters, digits, "-" and "."), e.g. "2=pvc-0b5e..."',
+            },
+            {
+                name: "a backup schedule in crontab's five fields",
+                config: { ...eks, "sticky:backupSchedule": "0 3 * * *" },
+                problem:
+                    'sticky:backupSchedule = "0 3 * * *": must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, ' +
+                    'with "?" in one of the day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
+            },
+            {
+                name: "a backup schedule every few minutes",
+                config: { ...eks, "sticky:backupSchedule": "cron(*/5 * * * ? *)" },
+                problem:
+                    'sticky:backupSchedule = "cron(*/5 * * * ? *)": must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, ' +
+                    'with "?" in one of the day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
+            },
+            {
+                name: "a backup schedule with both day fields set",
+                config: { ...eks, "sticky:backupSchedule": "cron(0 3 * * MON *)" },
+                problem:
+                    'sticky:backupSchedule = "cron(0 3 * * MON *)": must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, ' +
+                    'with "?" in one of the day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
+            },
+            {
+                name: "a backup retention of zero days",
+                config: { ...eks, "sticky:backupRetentionDays": "0" },
+                problem: 'sticky:backupRetentionDays = "0": must be a whole number of days from 1 to 36500',
+            },
+            {
                 name: "fewer nodes than zones",
                 config: { ...eks, "sticky:nodeCount": "2", "sticky:availabilityZoneCount": "3" },
                 problem:
@@ -452,10 +545,22 @@ describe("settings", () => {
         assert.throws(() => parseSettings(reader({ ...local, "sticky:image": "" })), /sticky:image = "": must be a container image reference/);
     });
 
+    it("refuses a restore on an environment that cannot restore (no restoreSource), and reports no ordinal for bad replicas", () => {
+        const cannot = { ...localDefinition, restoreSource: undefined };
+        assert.throws(
+            () => parseSettings(reader({ ...local, "sticky:restoreFrom": '["0=old"]' }), [cannot]),
+            (error: SettingsError) => {
+                assert.deepStrictEqual(error.problems, ['sticky:restoreFrom = "0=old": "local" stacks cannot restore claims; remove it (`pulumi config rm sticky:restoreFrom`)']);
+                return true;
+            },
+        );
+        assert.deepStrictEqual(problemsOf({ ...local, "sticky:replicas": "zero", "sticky:restoreFrom": '["5=old"]' }), ['sticky:replicas = "zero": must be a positive integer (1 to 100 pods)']);
+    });
+
     it("takes the app's defaults from StickyApp, which owns them", () => {
         const { app } = parseSettings(reader(local));
         const { replicas, image, storageSize, servicePort, protect } = STICKY_APP_DEFAULTS;
-        assert.deepStrictEqual(app, { replicas, image, storageSize, servicePort, protect });
+        assert.deepStrictEqual(app, { replicas, image, storageSize, servicePort, protect, restoreFrom: [] });
     });
 
     it("gives every key a default that passes its own check", () => {

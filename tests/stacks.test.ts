@@ -63,6 +63,7 @@ describe("stack dev (Pulumi.dev.yaml)", () => {
             claimNames: ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"],
             storageClassName: "hostpath",
             storageSize: "1Gi",
+            restoredFrom: {},
             kubeContext: "docker-desktop",
         });
     });

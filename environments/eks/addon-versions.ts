@@ -28,10 +28,12 @@ export interface AddonVersions {
     readonly coredns: string;
     readonly "eks-pod-identity-agent": string;
     readonly "aws-ebs-csi-driver": string;
+    /** The CSI snapshot controller and the VolumeSnapshot CRDs (on-demand snapshots, restores from a snapshot). */
+    readonly "snapshot-controller": string;
 }
 
 /** The add-on names of a row, in the order the checks print them. */
-export const ADDON_NAMES = ["kube-proxy", "vpc-cni", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const satisfies readonly (keyof AddonVersions)[];
+export const ADDON_NAMES = ["kube-proxy", "vpc-cni", "coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "snapshot-controller"] as const satisfies readonly (keyof AddonVersions)[];
 
 /** One Kubernetes version's pins. */
 export interface ReleasePins extends AddonVersions {
@@ -58,10 +60,11 @@ export const RELEASE_PINS = {
         coredns: "v1.14.2-eksbuild.4",
         "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
         "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
+        "snapshot-controller": "v8.3.0-eksbuild.1",
         source:
             "read 2026-12-02: kube-proxy and coredns from the EKS User Guide's latest-version tables (managing-kube-proxy, managing-coredns); " +
             "vpc-cni and eks-pod-identity-agent as pinned by public 1.35 cluster configs of late 2026; aws-ebs-csi-driver as AWS's 1.36 default " +
-            "named in a public pull request of 2026-09-21; the AMI release as seen in SSM (us-east-1) by a public record of 2026-10-02",
+            "named in a public pull request of 2026-09-21; snapshot-controller as pinned by a public 1.35 cluster config of late 2026; the AMI release as seen in SSM (us-east-1) by a public record of 2026-10-02",
     },
     "1.36": {
         nodeAmiRelease: "1.36.4-20260930",
@@ -70,9 +73,10 @@ export const RELEASE_PINS = {
         coredns: "v1.14.2-eksbuild.4",
         "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
         "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
+        "snapshot-controller": "v8.3.0-eksbuild.1",
         source:
             "read 2026-12-02: kube-proxy from the EKS User Guide's latest-version table; coredns not in it for 1.36 (the 1.35 value, " +
-            "least certain); vpc-cni, eks-pod-identity-agent and aws-ebs-csi-driver as for 1.35; the AMI release (AMI " +
+            "least certain); vpc-cni, eks-pod-identity-agent, aws-ebs-csi-driver and snapshot-controller as for 1.35; the AMI release (AMI " +
             "amazon-eks-node-al2023-x86_64-standard-1.36-v20260930, k8s 1.36.4) as reported by a public node inventory of late 2026",
     },
 } as const satisfies Record<string, ReleasePins>;

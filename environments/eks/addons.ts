@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AddonVersions } from "./addon-versions";
+import { INCARNATION_TAG } from "./backup";
 
 /** The EBS CSI driver's controller service account (fixed by the addon). */
 const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
@@ -50,15 +51,18 @@ export interface Addons {
  *   it upgrade with the table.
  * - `eks-pod-identity-agent`: hands pods credentials for IAM roles, with no OIDC provider.
  * - `aws-ebs-csi-driver`: provisions the gp3 volumes, with its IAM role granted through Pod
- *   Identity, and tags every volume it creates with the cluster's name (`extraVolumeTags`), so
- *   `aws ec2 describe-volumes --filters Name=tag:sticky-cluster,Values=<cluster>` finds them even
- *   after the cluster is gone.
+ *   Identity, and tags every volume and snapshot it creates with the cluster's name and its
+ *   incarnation (`extraVolumeTags`, the driver's extra tags), so
+ *   `aws ec2 describe-volumes --filters Name=tag:sticky-incarnation,Values=<incarnation>` finds one
+ *   lifetime's volumes even after the cluster is gone, and AWS Backup selects them (backup.ts).
+ *   The driver's tags and not the gp3 class's `tagSpecification_N`: a class's parameters cannot
+ *   change, and a protected class cannot be replaced; the add-on's configuration updates in place.
  */
 export function eksAddons(
     clusterName: pulumi.Output<string>,
     nodeGroups: aws.eks.NodeGroup[],
     versions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; ebsKmsKeyArn?: string },
+    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; ebsKmsKeyArn?: string; incarnation: pulumi.Output<string> },
 ): Addons {
     const { protect, tags, child } = options;
     // Conflicts: on create, take over what EKS bootstrapped (OVERWRITE). On update, PRESERVE:
@@ -111,7 +115,9 @@ export function eksAddons(
             addonName: "aws-ebs-csi-driver",
             addonVersion: versions["aws-ebs-csi-driver"],
             podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT }],
-            configurationValues: clusterName.apply((name) => JSON.stringify({ controller: { extraVolumeTags: { [VOLUME_CLUSTER_TAG]: name } } })),
+            configurationValues: pulumi
+                .all([clusterName, options.incarnation])
+                .apply(([name, incarnation]) => JSON.stringify({ controller: { extraVolumeTags: { [VOLUME_CLUSTER_TAG]: name, [INCARNATION_TAG]: incarnation } } })),
             ...managed,
         },
         // Volumes cannot attach without the driver: keep it through every change in prod.

@@ -24,14 +24,16 @@ const WRITABLE_KINDS = [
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"] },
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"] },
     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"] },
-    // persistentvolumeclaims: a bigger sticky:storageSize grows the claims through patches.
-    { apiGroups: [""], resources: ["persistentvolumeclaims"] },
+    // persistentvolumeclaims: a bigger sticky:storageSize grows the claims through patches;
+    // a restore (sticky:restoreFrom) makes a claim, a PersistentVolume or snapshot objects.
+    { apiGroups: [""], resources: ["persistentvolumeclaims", "persistentvolumes"] },
+    { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses", "volumesnapshots", "volumesnapshotcontents"] },
 ];
 const READABLE_KINDS = [
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },
     { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingadmissionpolicies", "validatingadmissionpolicybindings"] },
     // What `kubectl get` and the volume lookup (npm run volumes) show next to the app.
-    { apiGroups: [""], resources: ["pods", "persistentvolumes", "endpoints", "events", "nodes"] },
+    { apiGroups: [""], resources: ["pods", "endpoints", "events", "nodes"] },
 ];
 
 export interface ClusterViewerAccessArgs {

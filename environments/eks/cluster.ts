@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EksSettings } from "./definition";
 import type { AddonVersions } from "./addon-versions";
 import { CLUSTER_VIEWER_GROUP } from "./cluster-viewer";
+import { clusterLogGroup } from "./log-group";
 import type { Network } from "./network";
 import { accessEntryKey, callerIdentity, parsePrincipalArn, principalIdentity } from "./principals";
 
@@ -67,6 +68,8 @@ export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns"
         "(`pulumi config set --path 'sticky:clusterAdminArns[0]' arn:aws:iam::<account>:role/<break-glass>`); docs/prod-on-eks.md#break-glass-access"
     );
 }
+/** The cluster's fixed name, `<project>-<stack>`. */
+export const eksClusterName = (): string => `${pulumi.getProject()}-${pulumi.getStack()}`;
 
 export interface ControlPlane {
     readonly cluster: eks.Cluster;
@@ -77,8 +80,8 @@ export interface ControlPlane {
 /**
  * The EKS control plane and who may reach it:
  * - a fixed cluster name (`<project>-<stack>`), so the stack can own the log group EKS writes to
- *   (`/aws/eks/<name>/cluster`), with a retention: otherwise EKS creates it, keeps the logs
- *   forever, and `pulumi destroy` leaves it behind;
+ *   (`/aws/eks/<name>/cluster`), with a retention: otherwise EKS creates it and keeps the logs
+ *   forever; the stack keeps it on destroy and adopts it on the next create (log-group.ts);
  * - API authentication mode, access entries for admins and viewers;
  * - STANDARD support: with the default (EXTENDED), a version that leaves standard support
  *   silently costs six times as much per hour instead of being upgraded;
@@ -94,16 +97,13 @@ export function eksControlPlane(
     settings: EksSettings,
     network: Network,
     addonVersions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions },
+    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; logGroupExists: boolean },
 ): ControlPlane {
     const { protect, tags, child } = options;
-    const clusterName = `${pulumi.getProject()}-${pulumi.getStack()}`;
+    const clusterName = eksClusterName();
 
-    const logGroup = new aws.cloudwatch.LogGroup("sticky-cluster", {
-        name: `/aws/eks/${clusterName}/cluster`,
-        retentionInDays: settings.clusterLogRetentionDays,
-        tags,
-    }, child);
+    // Kept by destroy and adopted when it exists: log-group.ts.
+    const logGroup = clusterLogGroup(clusterName, settings.clusterLogRetentionDays, { exists: options.logGroupExists, tags, child });
 
     const breakGlass = breakGlassWarning(settings);
     if (breakGlass !== undefined) void pulumi.log.warn(breakGlass);

@@ -8,6 +8,7 @@ import type { SettingsContext } from "../../core/config-keys";
 import { isObjectName } from "../../core/kubernetes";
 import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
+import { BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, isBackupSchedule, isEbsSource } from "./backup-rules";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
 import { gp3StorageRule } from "./storage-rule";
 import { isRegionZone } from "./zones";
@@ -36,6 +37,10 @@ export interface EksSettings {
     readonly availabilityZones: readonly string[];
     /** A customer managed KMS key for the volumes (its ARN); "" for EBS's default key. */
     readonly ebsKmsKeyArn: string;
+    /** When AWS Backup snapshots every app volume: `cron(...)`, UTC. */
+    readonly backupSchedule: string;
+    /** Days each recovery point is kept, then deleted by AWS Backup (after a destroy too). */
+    readonly backupRetentionDays: number;
 }
 
 /**
@@ -298,6 +303,23 @@ export const eksDefinition = defineEnvironment({
             description: `days CloudWatch keeps the control plane's logs (a CloudWatch retention value: ${LOG_RETENTION_DAYS.slice(0, 8).join(", ")}, ...).`,
             allowed: `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
         },
+        backupSchedule: {
+            type: "string",
+            default: DEFAULT_BACKUP_SCHEDULE,
+            description: "when AWS Backup snapshots every app volume of this cluster, an AWS Backup cron expression in UTC (default: daily at 03:00).",
+            check: isBackupSchedule,
+            allowed:
+                'must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, with "?" in one of the ' +
+                'day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
+        },
+        backupRetentionDays: {
+            type: "integer",
+            default: BACKUP_RETENTION_DAYS.default,
+            min: BACKUP_RETENTION_DAYS.min,
+            max: BACKUP_RETENTION_DAYS.max,
+            description: "days AWS Backup keeps each snapshot of an app volume before deleting it (kept after pulumi destroy, until then).",
+            allowed: `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}`,
+        },
     },
     settings: (values, context): EksSettings => {
         const settings: EksSettings = { kind: "eks", ...values };
@@ -324,6 +346,12 @@ export const eksDefinition = defineEnvironment({
             { key: context.key("clusterViewerArns"), arns: settings.clusterViewerArns },
         ]);
         return settings;
+    },
+    // An EBS volume (a static PersistentVolume over it) or an EBS snapshot (a claim made from it);
+    // restore.ts looks each up in AWS before anything is created.
+    restoreSource: {
+        check: isEbsSource,
+        allowed: 'the source must be an EBS volume id ("vol-" and 17 hexadecimal digits) or snapshot id ("snap-" and 17), e.g. "2=vol-0123456789abcdef0"',
     },
     storageRule: gp3StorageRule,
     resources: `${__dirname}/resources`,

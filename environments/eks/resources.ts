@@ -1,15 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployEnvironment, DeployedEnvironment, DeployOptions } from "../deployed";
+import type { DeployEnvironment, DeployedEnvironment, DeployOptions, RestoredClaim } from "../deployed";
 import { addonVersionsFor } from "./addon-versions";
 import { eksAddons } from "./addons";
-import { eksControlPlane } from "./cluster";
+import { eksBackups, incarnationOf } from "./backup";
+import { eksClusterName, eksControlPlane } from "./cluster";
 import { ClusterViewerAccess } from "./cluster-viewer";
 import type { EksSettings } from "./definition";
 import { checkLiveVersion, stackZones, ZONES_OUTPUT } from "./history";
 import { loadBalancerController, NLB_LOAD_BALANCER_CLASS, nlbServiceAnnotations, READINESS_GATE_LABEL } from "./load-balancer";
 import { eksNetwork } from "./network";
+import { clusterLogGroupName, logGroupExists } from "./log-group";
 import { eksNodes } from "./nodes";
+import { checkEbsSources, ebsRestoredClaims, type EbsSource } from "./restore";
+import { eksSnapshots } from "./snapshots";
 import { GP3_ALLOWS_EXPANSION, gp3StorageClass } from "./storage";
 
 /** The tags on everything the EKS environment makes in AWS, the app's load balancer included. */
@@ -29,6 +33,10 @@ export interface EksEnvironmentArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /** Whether the control plane's log group exists already (log-group.ts): then it is adopted. */
+    readonly logGroupExists?: boolean;
+    /** `sticky:restoreFrom`'s sources, as AWS described them (restore.ts). */
+    readonly restores?: readonly EbsSource[];
 }
 
 /**
@@ -44,6 +52,9 @@ export interface EksEnvironmentArgs {
  *               (addon-versions.ts) to the cluster's Kubernetes version
  *   storage.ts  the encrypted gp3 StorageClass
  *   load-balancer.ts  the AWS Load Balancer Controller (chart, Pod Identity role), the NLB's annotations
+ *   backup.ts   AWS Backup: a vault kept after destroy, a plan, the volumes of this incarnation
+ *   snapshots.ts  the snapshot-controller add-on and a Retain VolumeSnapshotClass
+ *   restore.ts  the PersistentVolumes and snapshots behind restored claims
  *   cluster-viewer.ts  RBAC and an admission policy: viewers read and dry-run, never write
  *
  * The Kubernetes provider the app deploys with stays at the stack's root: it is what the
@@ -68,6 +79,10 @@ export class EksEnvironment extends pulumi.ComponentResource {
     /** The kubeconfig of the cluster, a secret. */
     readonly kubeconfig: pulumi.Output<unknown>;
     readonly vpcId: pulumi.Output<string>;
+    /** This lifetime of the cluster, the value of the `sticky-incarnation` tag (backup.ts). */
+    readonly incarnation: pulumi.Output<string>;
+    /** What backs each restored claim, in `restores`' order. */
+    readonly restoredClaims: RestoredClaim[];
 
     constructor(name: string, args: EksEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
         super(EKS_ENVIRONMENT_TYPE, name, {}, opts);
@@ -79,9 +94,13 @@ export class EksEnvironment extends pulumi.ComponentResource {
         const addonVersions = addonVersionsFor(settings.kubernetesVersion);
 
         const network = eksNetwork(settings, args.zones, tags, child);
-        const { cluster, clusterName } = eksControlPlane(settings, network, addonVersions, { protect, tags, child });
+        const { cluster, clusterName } = eksControlPlane(settings, network, addonVersions, { protect, tags, child, logGroupExists: args.logGroupExists ?? false });
+        this.incarnation = incarnationOf(clusterName, cluster.eksCluster.createdAt);
         const nodeGroups = eksNodes(settings, network, clusterName, tags, child);
-        const { ebsCsiDriver, podIdentityAgent } = eksAddons(clusterName, nodeGroups, addonVersions, { protect, tags, child, ebsKmsKeyArn: settings.ebsKmsKeyArn });
+        const { ebsCsiDriver, podIdentityAgent } = eksAddons(clusterName, nodeGroups, addonVersions, {
+            protect, tags, child, ebsKmsKeyArn: settings.ebsKmsKeyArn, incarnation: this.incarnation,
+        });
+        eksBackups(settings, this.incarnation, { tags, parent: this });
 
         // At the stack's root, like every stack before this component (see the class comment).
         this.provider = new k8s.Provider("eks", {
@@ -95,22 +114,39 @@ export class EksEnvironment extends pulumi.ComponentResource {
         this.loadBalancerController = loadBalancerController({
             clusterName, region: settings.region, vpcId: network.vpc.id, provider: this.provider, after: [podIdentityAgent, ...nodeGroups], tags, parent: this,
         });
+        const snapshots = eksSnapshots(clusterName, addonVersions, this.provider, { ebsCsiDriver, tags, parent: this });
+        this.restoredClaims = ebsRestoredClaims(args.restores ?? [], {
+            provider: this.provider,
+            storageClassName: this.storageClass.metadata.name,
+            snapshotClassName: snapshots.volumeSnapshotClass.metadata.name,
+            incarnation: this.incarnation,
+            dependsOn: [ebsCsiDriver, this.storageClass, snapshots.volumeSnapshotClass],
+            parent: this,
+        });
         this.ebsCsiDriver = ebsCsiDriver;
         this.clusterName = clusterName;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.vpcId = network.vpc.id;
 
-        this.registerOutputs({ clusterName: this.clusterName, vpcId: this.vpcId });
+        this.registerOutputs({ clusterName: this.clusterName, vpcId: this.vpcId, incarnation: this.incarnation });
     }
 }
 
-/** What the EKS environment hands the app. */
+/**
+ * What the EKS environment hands the app. Before anything is created it reads the zones and the
+ * live version (history.ts), asks AWS about every `sticky:restoreFrom` source (refused with every
+ * problem at once, restore.ts) and whether the control plane's log group is there from an
+ * earlier cluster (log-group.ts).
+ */
 export async function eksEnvironment(settings: EksSettings, options: DeployOptions): Promise<DeployedEnvironment> {
-    // Both refuse a run before any resource exists (history.ts).
+    // Each refuses a run before any resource exists.
     const zones = await stackZones(settings, options.history);
-    await checkLiveVersion(settings, `${pulumi.getProject()}-${pulumi.getStack()}`, options.history);
-    const environment = new EksEnvironment("sticky", { settings, zones: zones.zones, protect: options.protect });
+    await checkLiveVersion(settings, eksClusterName(), options.history);
+    const restores = await checkEbsSources(options.restores ?? [], settings, zones.zones);
+    const existingLogGroup = await logGroupExists(clusterLogGroupName(eksClusterName()));
+    const environment = new EksEnvironment("sticky", { settings, zones: zones.zones, protect: options.protect, restores, logGroupExists: existingLogGroup });
     return {
+        restoredClaims: environment.restoredClaims,
         provider: environment.provider,
         storageClassName: environment.storageClass.metadata.name,
         storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
@@ -127,6 +163,7 @@ export async function eksEnvironment(settings: EksSettings, options: DeployOptio
             vpcId: environment.vpcId,
             // Read back by the next run (history.ts): the zones never change under the stack.
             [ZONES_OUTPUT]: pulumi.output([...zones.zones]),
+            incarnation: environment.incarnation,
         },
     };
 }

@@ -39,5 +39,11 @@ export const localDefinition = defineEnvironment({
         },
     },
     settings: (values): LocalSettings => ({ kind: "local", ...values }),
+    // A PersistentVolume already in the cluster (a retained one, or one made by hand over a
+    // directory): resources.ts reads it and checks that it is free for the claim.
+    restoreSource: {
+        check: isObjectName,
+        allowed: 'the source must be the name of a PersistentVolume in the cluster (lowercase letters, digits, "-" and "."), e.g. "2=pvc-0b5e..."',
+    },
     resources: `${__dirname}/resources`,
 });

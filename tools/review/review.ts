@@ -48,6 +48,8 @@ export const WATCHED_TYPES = {
 
 /** A CRD's token (no SDK class to check it against): the CSI snapshot a claim can be restored from. */
 export const VOLUME_SNAPSHOT_TYPE = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshot";
+/** A pre-provisioned snapshot's other half: the cluster's handle on a cloud snapshot (`spec.source.snapshotHandle`). */
+export const VOLUME_SNAPSHOT_CONTENT_TYPE = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotContent";
 /** The provider resource that says which cluster every Kubernetes object goes to. */
 export const KUBERNETES_PROVIDER_TYPE = "pulumi:providers:kubernetes";
 /** The annotation pulumi-kubernetes reads, from the deployed object, for every delete of it. */
@@ -274,6 +276,8 @@ interface Plan {
     readonly claimChanges: Map<string, Change>;
     /** Volumes this plan creates, by PersistentVolume name. */
     readonly volumesCreated: Map<string, Change>;
+    /** VolumeSnapshots and VolumeSnapshotContents this plan creates, by `<kind>/<name>`. */
+    readonly snapshotsCreated: Map<string, Change>;
     /**
      * Whether the engine planned to the end. A preview that stopped part-way (an error) may not
      * have reached what depends on a failed step (the claim patches wait for the StatefulSet):
@@ -316,11 +320,14 @@ function clusterMoves(changes: Change[], config: Readonly<Record<string, string>
 function planOf(changes: Change[], config: Readonly<Record<string, string>> | undefined, finished: boolean): Plan {
     const claimChanges = new Map<string, Change>();
     const volumesCreated = new Map<string, Change>();
+    const snapshotsCreated = new Map<string, Change>();
     for (const change of changes.filter((c) => !isQuiet(c))) {
+        if (change.op === "create" && change.type === VOLUME_SNAPSHOT_TYPE) snapshotsCreated.set(`VolumeSnapshot/${displayName(change)}`, change);
+        if (change.op === "create" && change.type === VOLUME_SNAPSHOT_CONTENT_TYPE) snapshotsCreated.set(`VolumeSnapshotContent/${displayName(change)}`, change);
         if (change.type === TYPES.persistentVolumeClaim || change.type === WATCHED_TYPES.persistentVolumeClaimPatch) claimChanges.set(displayName(change), change);
         if (change.type === WATCHED_TYPES.persistentVolume && change.op === "create") volumesCreated.set(displayName(change), change);
     }
-    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated, finished };
+    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated, snapshotsCreated, finished };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,8 +341,19 @@ function planOf(changes: Change[], config: Readonly<Record<string, string>> | un
  * an EBS volume id). A backup tool that restores another way adds its case here, and every
  * sentence about that claim (the claim's own, the StatefulSet's adoption) says it.
  */
-export function restoreSourceOf(claim: Record<string, unknown> | undefined, volumesCreated: ReadonlyMap<string, { new?: Record<string, unknown> }>): string | undefined {
+export function restoreSourceOf(
+    claim: Record<string, unknown> | undefined,
+    volumesCreated: ReadonlyMap<string, { new?: Record<string, unknown> }>,
+    snapshotsCreated: ReadonlyMap<string, { new?: Record<string, unknown> }> = new Map(),
+): string | undefined {
     const source = (valueAt(claim, "spec.dataSourceRef") ?? valueAt(claim, "spec.dataSource")) as { kind?: string; name?: string } | undefined;
+    if (source && source.kind === "VolumeSnapshot" && typeof source.name === "string") {
+        // A snapshot this plan brings in (sticky:restoreFrom's snap-...): name the cloud snapshot behind it.
+        const snapshot = snapshotsCreated.get(`VolumeSnapshot/${source.name}`)?.new;
+        const contentName = valueAt(snapshot, "spec.source.volumeSnapshotContentName");
+        const handle = typeof contentName === "string" ? valueAt(snapshotsCreated.get(`VolumeSnapshotContent/${contentName}`)?.new, "spec.source.snapshotHandle") : undefined;
+        if (typeof handle === "string" && handle !== UNKNOWN) return `${code(handle)} (VolumeSnapshot ${code(source.name)})`;
+    }
     if (source && typeof source.name === "string") {
         return source.kind === "PersistentVolumeClaim" ? `a clone of claim ${code(source.name)}` : `${source.kind ?? "data source"} ${code(source.name)}`;
     }
@@ -454,7 +472,7 @@ function statefulSetFinding(change: Change, plan: Plan): Finding {
 
     if (change.op === "create") {
         const newClaims = claimsOf(name, templateNames(templatesOf(change.new)), newReplicas);
-        const restored = newClaims.map((c) => [c, restoreSourceOf(plan.claimChanges.get(c)?.new, plan.volumesCreated)] as const).filter(([, s]) => s !== undefined);
+        const restored = newClaims.map((c) => [c, restoreSourceOf(plan.claimChanges.get(c)?.new, plan.volumesCreated, plan.snapshotsCreated)] as const).filter(([, s]) => s !== undefined);
         const fresh = newClaims.filter((c) => !restored.some(([r]) => r === c));
         sentences.push(
             `Created: ${newReplicas === undefined ? "its pods start" : `${plural(newReplicas, "pod")} start (${names(pods(name, newReplicas))})`}` +
@@ -640,7 +658,7 @@ function claimFinding(change: Change, plan: Plan): Finding {
         };
     }
     if (change.op === "create" && !patch) {
-        const restored = restoreSourceOf(change.new, plan.volumesCreated);
+        const restored = restoreSourceOf(change.new, plan.volumesCreated, plan.snapshotsCreated);
         return {
             subject,
             sentences: [restored ? `Restored from ${restored}: it starts with that data, not empty${after !== undefined ? ` (${show(after)})` : ""}.` : `Created, new and empty${after !== undefined ? ` (${show(after)})` : ""}.`],

@@ -1,0 +1,201 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { quantityBytes } from "../../core/quantity";
+import { RestoreSourceError, type RestoredClaim, type RestoreRequest } from "../deployed";
+import { INCARNATION_TAG } from "./backup";
+import { EBS_VOLUME_ID } from "./backup-rules";
+import type { EksSettings } from "./definition";
+import { EBS_CSI_PROVISIONER } from "./storage-rule";
+
+const GiB = 1024 ** 3;
+/** The label nodes carry their zone in, which a static volume's node affinity names. */
+const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** A source AWS was asked about, and found usable. */
+export type EbsSource =
+    | { readonly kind: "volume"; readonly request: RestoreRequest; readonly zone: string; readonly sizeGiB: number }
+    | { readonly kind: "snapshot"; readonly request: RestoreRequest; readonly sizeGiB: number };
+
+/** What AWS says of a volume, as far as a restore needs it. */
+export interface VolumeFacts {
+    readonly zone: string;
+    readonly sizeGiB: number;
+    /** `available` (attachable), or why not. */
+    readonly state: string;
+}
+
+/** What AWS says of a snapshot, as far as a restore needs it. */
+export interface SnapshotFacts {
+    readonly sizeGiB: number;
+    /** `pending`, `completed`, `error`, ... */
+    readonly state: string;
+}
+
+const at = (request: RestoreRequest) => `sticky:restoreFrom = ${JSON.stringify(request.entry)}`;
+const claimGiB = (request: RestoreRequest) => (quantityBytes(request.size) ?? 0) / GiB;
+
+/**
+ * Why a volume cannot back the claim: missing in the region, in a zone the cluster has no nodes
+ * in (an EBS volume attaches only in its own zone), attached to an instance (another cluster's
+ * node still holds it: it is bound elsewhere), or smaller than the claim.
+ */
+export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | undefined, region: string, zones: readonly string[] | undefined): string[] {
+    if (facts === undefined) return [`${at(request)}: no EBS volume ${request.source} in ${region} (aws ec2 describe-volumes --volume-ids ${request.source})`];
+    const problems: string[] = [];
+    if (zones !== undefined && !zones.includes(facts.zone)) {
+        problems.push(
+            `${at(request)}: volume ${request.source} is in ${facts.zone}, and this cluster's zones are ${zones.join(", ")}; an EBS volume attaches only in its zone: ` +
+                `a new stack can list ${facts.zone} in sticky:availabilityZones, a running cluster's zones are fixed (docs/prod-on-eks.md#zones); or restore a snapshot of the volume, which any zone can use`,
+        );
+    }
+    if (facts.state !== "available") {
+        problems.push(
+            `${at(request)}: volume ${request.source} is ${facts.state}: attached to an instance, another cluster's pod may still use it; ` +
+                "restore only a detached volume: stop what uses it, or restore a snapshot of it",
+        );
+    }
+    if (facts.sizeGiB < claimGiB(request)) {
+        problems.push(`${at(request)}: volume ${request.source} has ${facts.sizeGiB} GiB, less than the claims' ${request.size} (sticky:storageSize); a claim binds only a volume at least its size`);
+    }
+    return problems;
+}
+
+/** Why a snapshot cannot back the claim: missing, not complete yet, or bigger than the claim (a volume is made at least the snapshot's size). */
+export function snapshotProblems(request: RestoreRequest, facts: SnapshotFacts | undefined, region: string): string[] {
+    if (facts === undefined) return [`${at(request)}: no EBS snapshot ${request.source} this account can use in ${region} (aws ec2 describe-snapshots --snapshot-ids ${request.source})`];
+    const problems: string[] = [];
+    if (facts.state !== "completed") problems.push(`${at(request)}: snapshot ${request.source} is ${facts.state}, not completed; wait for it, or pick another`);
+    if (facts.sizeGiB > claimGiB(request)) {
+        problems.push(
+            `${at(request)}: snapshot ${request.source} is of a ${facts.sizeGiB} GiB volume, more than the claims' ${request.size} (sticky:storageSize); ` +
+                `a volume is made at least its snapshot's size: set sticky:storageSize to ${facts.sizeGiB}Gi or more`,
+        );
+    }
+    return problems;
+}
+
+async function volumeFacts(id: string): Promise<VolumeFacts | undefined> {
+    const filters = [{ name: "volume-id", values: [id] }];
+    const found = await aws.ebs.getEbsVolumes({ filters });
+    if (!(found.ids ?? []).includes(id)) return undefined;
+    const volume = await aws.ebs.getVolume({ filters });
+    // The volume's data source has no state; the list filtered by status says whether it is free.
+    const free = await aws.ebs.getEbsVolumes({ filters: [...filters, { name: "status", values: ["available"] }] });
+    return { zone: volume.availabilityZone, sizeGiB: volume.size, state: (free.ids ?? []).includes(id) ? "available" : "not available (in use, being made or deleted)" };
+}
+
+async function snapshotFacts(id: string): Promise<SnapshotFacts | undefined> {
+    const found = await aws.ebs.getSnapshotIds({ filters: [{ name: "snapshot-id", values: [id] }] });
+    if (!(found.ids ?? []).includes(id)) return undefined;
+    const snapshot = await aws.ebs.getSnapshot({ snapshotIds: [id] });
+    return { sizeGiB: snapshot.volumeSize, state: snapshot.state };
+}
+
+/**
+ * Asks AWS about every `sticky:restoreFrom` source before anything is created, and throws a
+ * `RestoreSourceError` with every problem, or returns what was found. `zones` are the cluster's,
+ * decided before any resource (zones.ts, history.ts).
+ */
+export async function checkEbsSources(requests: readonly RestoreRequest[], settings: EksSettings, zones: readonly string[]): Promise<EbsSource[]> {
+    if (requests.length === 0) return [];
+    const problems: string[] = [];
+    const sources: EbsSource[] = [];
+    for (const request of requests) {
+        if (EBS_VOLUME_ID.test(request.source)) {
+            const facts = await volumeFacts(request.source);
+            const found = volumeProblems(request, facts, settings.region, zones);
+            problems.push(...found);
+            if (facts && found.length === 0) sources.push({ kind: "volume", request, zone: facts.zone, sizeGiB: facts.sizeGiB });
+        } else {
+            const facts = await snapshotFacts(request.source);
+            const found = snapshotProblems(request, facts, settings.region);
+            problems.push(...found);
+            if (facts && found.length === 0) sources.push({ kind: "snapshot", request, sizeGiB: facts.sizeGiB });
+        }
+    }
+    if (problems.length > 0) throw new RestoreSourceError(problems);
+    return sources;
+}
+
+/**
+ * The Kubernetes objects behind each restored claim, all named `restored-<claim>`:
+ * - an EBS volume: a static PersistentVolume over it (`csi.volumeHandle`), pinned to its zone
+ *   (node affinity, so its pod is scheduled where it can attach), reserved for the claim
+ *   (`claimRef`), of the gp3 class, Retain; and the incarnation's tag on the volume, so this
+ *   cluster's backups take it in (the tag stays after a destroy, naming the last cluster that used it);
+ * - an EBS snapshot: a pre-provisioned VolumeSnapshotContent over it (Retain) and the
+ *   VolumeSnapshot bound to it, which the claim names as its `dataSource`: the driver makes a
+ *   new gp3 volume from the snapshot in the pod's zone, tagged by the class like any other.
+ * The claims themselves are the app's (StickyApp's `restoredClaims`). The PersistentVolumes are
+ * kept by `pulumi destroy` (retainOnDelete), like the claims bound to them.
+ */
+export function ebsRestoredClaims(
+    sources: readonly EbsSource[],
+    options: {
+        provider: k8s.Provider;
+        storageClassName: pulumi.Input<string>;
+        snapshotClassName: pulumi.Input<string>;
+        incarnation: pulumi.Output<string>;
+        dependsOn: pulumi.Resource[];
+        parent: pulumi.Resource;
+    },
+): RestoredClaim[] {
+    const { provider, parent, dependsOn } = options;
+    return sources.map((source): RestoredClaim => {
+        const { claim } = source.request;
+        const name = `restored-${claim.name}`;
+        const labels = { "app.kubernetes.io/managed-by": "pulumi", "sticky/restored-from": source.request.source };
+        if (source.kind === "volume") {
+            new aws.ec2.Tag(name, { resourceId: source.request.source, key: INCARNATION_TAG, value: options.incarnation }, { parent, retainOnDelete: true });
+            const volume = new k8s.core.v1.PersistentVolume(
+                name,
+                {
+                    metadata: { name, labels },
+                    spec: {
+                        capacity: { storage: `${source.sizeGiB}Gi` },
+                        accessModes: ["ReadWriteOnce"],
+                        persistentVolumeReclaimPolicy: "Retain",
+                        storageClassName: options.storageClassName,
+                        claimRef: { namespace: claim.namespace, name: claim.name },
+                        csi: { driver: EBS_CSI_PROVISIONER, volumeHandle: source.request.source, fsType: "ext4" },
+                        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [source.zone] }] }] } },
+                    },
+                },
+                { parent, provider, dependsOn, retainOnDelete: true },
+            );
+            return { claimName: claim.name, volumeName: volume.metadata.name, dependsOn: [volume] };
+        }
+        const content = new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: "snapshot.storage.k8s.io/v1",
+                kind: "VolumeSnapshotContent",
+                metadata: { name, labels },
+                spec: {
+                    deletionPolicy: "Retain",
+                    driver: EBS_CSI_PROVISIONER,
+                    source: { snapshotHandle: source.request.source },
+                    volumeSnapshotClassName: options.snapshotClassName,
+                    volumeSnapshotRef: { namespace: claim.namespace, name },
+                },
+            },
+            { parent, provider, dependsOn },
+        );
+        const snapshot = new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: "snapshot.storage.k8s.io/v1",
+                kind: "VolumeSnapshot",
+                metadata: { name, namespace: claim.namespace, labels },
+                spec: { volumeSnapshotClassName: options.snapshotClassName, source: { volumeSnapshotContentName: content.metadata.name } },
+            },
+            { parent, provider, dependsOn: [content] },
+        );
+        return {
+            claimName: claim.name,
+            dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot.metadata.name },
+            dependsOn: [snapshot],
+        };
+    });
+}
