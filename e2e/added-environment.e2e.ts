@@ -271,6 +271,7 @@ describe("an environment added through the registry alone, on the real engine (s
             claimNames: CLAIMS,
             storageClassName: className,
             storageSize: "1Gi",
+            restoredFrom: {},
             kubeContext: TEST_CONTEXT,
         });
         // An empty volume: nginx answers 403 on every pod.

@@ -78,6 +78,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
             claimNames: CLAIMS,
             storageClassName: "hostpath",
             storageSize: "1Gi",
+            restoredFrom: {},
             kubeContext: TEST_CONTEXT,
         });
     });
