@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { planClaimSize, refuseShrink } from "./components/claim-size";
 import { StickyApp } from "./components/sticky-app";
+import { APP_NAME } from "./components/sticky-app-contract";
 import { projectKey } from "./core/config-keys";
 import type { EnvironmentRegistry } from "./environments/definition";
 import { deployEnvironment } from "./environments/deployed";
@@ -18,8 +19,6 @@ import { planRestores } from "./stack/restores";
 import { parseSettings, SettingsError } from "./stack/settings";
 import { orStop, orStopAsync, readConfig } from "./stack/stack-config";
 
-/** The app's name: its StatefulSet, pods (`sticky-N`), claims and Service are named after it. */
-const APP_NAME = "sticky";
 const STORAGE_SIZE_KEY = projectKey("storageSize");
 
 /**

@@ -9,6 +9,14 @@
 /** The component's Pulumi type token (`<project>:<module>:<Type>`), the parent in its children's URNs. */
 export const STICKY_APP_TYPE = "sticky:app:StickyApp";
 
+/**
+ * The app's name as the program deploys it: its StatefulSet, pods (`sticky-N`), claims and Service
+ * are named after it. index.ts names the component with it; tools that find the app's pods and
+ * claims in a cluster (the file backup) build the names from it with {@link podName} and
+ * {@link claimName}.
+ */
+export const APP_NAME = "sticky";
+
 /** The name of the claim template; claims are `<template>-<statefulset>-<ordinal>`. */
 export const CLAIM_TEMPLATE = "sticky-data";
 

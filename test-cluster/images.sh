@@ -16,7 +16,7 @@
 #                   <tag> = the Debian version with '+' (and anything else a tag cannot hold) -> '-'.
 #
 # Downloads: only Debian packages, with `apt-get download` from the host's apt sources (nginx,
-# nginx-common, dash, coreutils and the library packages `ldd` names for their binaries).
+# nginx-common, dash, coreutils, tar and the library packages `ldd` names for their binaries).
 #
 # Writes, under $STICKY_IMAGES_DIR (default <repo>/.toolchain/images):
 #   <name>_<tag>.oci.tar   the OCI image archives
@@ -287,12 +287,17 @@ libs_of() {
 # per line, sorted (it is part of the cache key). kind: bin (executable, its libraries are
 # checked after assembly), ld (dynamic loader), lib, file.
 nginx_files() {
-  local ver=$1 dash coreutils line spec path root file libs="" owned="" kind lib pkg list="" words
-  lookup_candidates dash coreutils
+  local ver=$1 dash coreutils tar line spec path root file libs="" owned="" kind lib pkg list="" words
+  lookup_candidates dash coreutils tar
   dash="dash=$(candidate_version dash)"
   coreutils="coreutils=$(candidate_version coreutils)"
-  fetch_debs "nginx=$ver" "nginx-common=$ver" "$dash" "$coreutils"
-  local -a bins=("nginx=$ver /usr/sbin/nginx" "$dash /bin/sh" "$coreutils /bin/cat" "$coreutils /bin/ls")
+  tar="tar=$(candidate_version tar)"
+  fetch_debs "nginx=$ver" "nginx-common=$ver" "$dash" "$coreutils" "$tar"
+  # What `kubectl exec` uses in the pods besides sh: cat and ls (the article, the tests), and
+  # tar, rm and mkdir (the file backup, npm run backup/restore, and its e2e). The official nginx
+  # images have all of them (Debian's coreutils and tar, Alpine's BusyBox).
+  local -a bins=("nginx=$ver /usr/sbin/nginx" "$dash /bin/sh" "$coreutils /bin/cat" "$coreutils /bin/ls"
+    "$coreutils /bin/rm" "$coreutils /bin/mkdir" "$tar /bin/tar")
   list+="file"$'\t'"nginx-common=$ver"$'\t'"/etc/nginx/mime.types"$'\n'
   for line in "${bins[@]}"; do
     spec="${line% *}" path="${line#* }"
