@@ -39,9 +39,13 @@ function filesFor(ordinal: number, nonce: string): Record<string, { content: Buf
     };
 }
 
+/** The umask that makes `cat >` create a file with each mode (the image has no chmod). */
+const UMASK: Record<string, string> = { "644": "022", "600": "077" };
+
 /** Writes a file into a pod's claim through `kubectl exec -i` (the bytes on stdin), with its mode. */
 function writeInto(ws: Workspace, pod: string, name: string, content: Buffer, mode: string): void {
-    const args = ["--context", TEST_CONTEXT, "exec", "-i", pod, "--", "sh", "-c", 'mkdir -p "$(dirname "$1/$2")" && cat > "$1/$2" && chmod "$3" "$1/$2"', "sh", DATA_PATH, name, mode];
+    const script = 'umask "$3"; f="$1/$2"; mkdir -p "${f%/*}" && cat > "$f"';
+    const args = ["--context", TEST_CONTEXT, "exec", "-i", pod, "--", "sh", "-c", script, "sh", DATA_PATH, name, UMASK[mode]];
     const result = spawnSync("kubectl", args, { cwd: ws.dir, env: ws.env, input: content, encoding: "utf8", timeout: 60_000 });
     assert.strictEqual(result.status, 0, `writing ${name} into ${pod}: ${result.error ?? result.stderr}`);
 }

@@ -116,17 +116,23 @@ function ticker(claim: string): { update: (bytes: number) => void; stop: () => v
     return { update: (bytes) => (latest = bytes), stop: () => clearInterval(timer) };
 }
 
+/**
+ * A path given on the command line, from where the user typed it: npm runs scripts in the
+ * project's root and says where it was called from in INIT_CWD.
+ */
+const fromCaller = (given: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), given);
+
 async function backup(args: BackupArgs): Promise<void> {
+    const dir = fromCaller(args.to);
+    if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
+        throw new Refusal("backup refused, nothing was written", [`--to ${args.to}: ${fs.statSync(dir).isDirectory() ? "the directory is not empty" : "is not a directory"}; a backup goes into a new or empty directory, so it never mixes with another`]);
+    }
     const app = readStackApp(ROOT, args.stack);
     const cluster = new Cluster(app);
     try {
         const ordinals = [...Array(app.replicas).keys()];
         const { claims, problems } = liveClaims(cluster, ordinals);
         if (problems.length > 0) throw new Refusal(`backup refused: not every claim of stack ${args.stack} can be copied, nothing was written`, problems);
-        const dir = path.resolve(args.to);
-        if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
-            throw new Refusal("backup refused, nothing was written", [`--to ${args.to}: ${fs.statSync(dir).isDirectory() ? "the directory is not empty" : "is not a directory"}; a backup goes into a new or empty directory, so it never mixes with another`]);
-        }
         fs.mkdirSync(dir, { recursive: true });
         say(`backup of stack ${args.stack} (${app.environment}, ${app.cluster}, namespace default): ${claims.length} claims -> ${dir}`);
         const records: ClaimBackup[] = [];
@@ -183,7 +189,7 @@ async function scanFile(file: string): Promise<ArchiveScan | Error> {
 }
 
 async function restore(args: RestoreArgs): Promise<void> {
-    const dir = path.resolve(args.from);
+    const dir = fromCaller(args.from);
     const manifestFile = path.join(dir, MANIFEST_FILE);
     if (!fs.existsSync(manifestFile)) {
         throw new Refusal("restore refused, nothing was written", [`--from ${args.from}: no ${MANIFEST_FILE} there; it is not a backup (or one cut short: the manifest is written last)`]);
