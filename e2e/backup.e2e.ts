@@ -21,7 +21,7 @@ import * as http from "http";
 import * as path from "path";
 import { APP_NAME, claimName, DATA_PATH, podName } from "../components/sticky-app-contract";
 import { APP_USER_ID } from "../components/pod-security";
-import { appPods, appServing, devStackWorkspace, httpGet, LB_HOST, LB_PORT, type Result, sample, say, show, tally, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { appPods, appServing, devStackWorkspace, httpGet, LB_HOST, LB_PORT, type Result, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const ORDINALS = [0, 1, 2];
 const PODS = ORDINALS.map((o) => podName(APP_NAME, o));
@@ -29,13 +29,17 @@ const CLAIMS = ORDINALS.map((o) => claimName(APP_NAME, o));
 const STACK = "dev";
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
-/** What each pod gets: its own page, a file with spaces and accents in a sub-directory, a private file, and 4 MiB to time. */
+/**
+ * What each pod gets: its own page, a file with spaces and accents in a sub-directory, a private
+ * file, and random bytes to time: 64 MiB in sticky-0 (a rate a fixed cost per exec does not
+ * hide), 4 MiB in the others.
+ */
 function filesFor(ordinal: number, nonce: string): Record<string, { content: Buffer; mode: string }> {
     return {
         "index.html": { content: Buffer.from(`backup of ${podName(APP_NAME, ordinal)} ${nonce}`), mode: "644" },
         "notes dir/ünïcödé näme ✓.txt": { content: Buffer.from(`unicode in ${podName(APP_NAME, ordinal)}\n`), mode: "644" },
         "private.txt": { content: Buffer.from(`only the pod's user reads this (${ordinal})\n`), mode: "600" },
-        "blob.bin": { content: randomBytes(4 * 1024 * 1024), mode: "644" },
+        "blob.bin": { content: randomBytes((ordinal === 0 ? 64 : 4) * 1024 * 1024), mode: "644" },
     };
 }
 
@@ -118,7 +122,7 @@ describe("file backup and restore on real containers (npm run backup, npm run re
     });
     after(async () => tearDown(ws));
 
-    it("1. the dev stack deployed, and distinct files written into each pod (a page, a unicode name in a sub-directory, a private file, 4 MiB)", async () => {
+    it("1. the dev stack deployed, and distinct files written into each pod (a page, a unicode name in a sub-directory, a private file, 64 or 4 MiB)", async () => {
         const up = ws.up();
         say(`pulumi up --stack dev: ${up.seconds.toFixed(1)} s`);
         await waitFor("sticky-0..2 Ready and behind the Service", 300, () => appServing(ws));
@@ -156,7 +160,9 @@ describe("file backup and restore on real containers (npm run backup, npm run re
 
     it('3. what "Reset Kubernetes Cluster" loses is gone: the stack (destroyed and removed), its claims, their volumes and the volumes\' directories', async () => {
         ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", STACK);
+        // `stack rm` deletes the stack's file too; the fresh stack starts from the committed one.
         ws.pulumi("stack", "rm", STACK, "--yes");
+        fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(ws.dir, `Pulumi.${STACK}.yaml`));
         // destroy keeps the claims (Retain); a reset cluster has none. The hostpath class deletes a released volume and its directory.
         ws.kubectl("delete", "pvc", ...CLAIMS, "--wait=false");
         await waitFor("the claims, their volumes and directories gone", 120, () => {
