@@ -17,76 +17,9 @@
  * the same things. Each Pulumi command is then run again with NODE_COMPILE_CACHE set, as
  * `npm run dev:up` runs it, and printed against both the plain command and kubectl.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { autoName, runStack } from "../tests/harness";
-import { devStackWorkspace, localImages, median, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
-
-/** The objects kubectl applies, split as the program creates them (see `kubectlApply`). */
-interface Manifests {
-    /** The ConfigMap that owns the StatefulSet, applied first. */
-    readonly owner: Record<string, any>;
-    /** Everything else; the StatefulSet's owner reference still lacks the ConfigMap's uid. */
-    readonly rest: Record<string, any>[];
-}
-
-async function renderManifests(): Promise<Manifests> {
-    // The same image the pulumi side uses (Workspace.initDevStack): the node cannot pull any.
-    const run = await runStack("dev", { "sticky:kubeContext": TEST_CONTEXT, "sticky:image": localImages().nginx });
-    const items = run.resources
-        .filter((r) => r.type.startsWith("kubernetes:") && !r.read)
-        // An auto-named object gets the name the mocks gave it, which is the name the objects
-        // referring to it carry (the liveness ConfigMap, mounted by the StatefulSet).
-        .map((r) => (r.inputs.metadata?.name ? r.inputs : { ...r.inputs, metadata: { ...r.inputs.metadata, name: autoName(r.name) } }));
-    const owned = items.filter((item) => item.metadata?.ownerReferences?.length);
-    if (owned.length !== 1 || owned[0].metadata.ownerReferences[0].kind !== "ConfigMap") {
-        throw new Error(`expected one object owned by a ConfigMap (the StatefulSet), found ${owned.length}`);
-    }
-    const ownerName = owned[0].metadata.ownerReferences[0].name;
-    const owner = items.find((item) => item.kind === "ConfigMap" && item.metadata?.name === ownerName);
-    if (owner === undefined) throw new Error(`no ConfigMap ${ownerName} among the rendered objects`);
-    return { owner, rest: items.filter((item) => item !== owner) };
-}
-
-/**
- * The objects besides the owner, the StatefulSet's owner reference filled with the live
- * ConfigMap's uid: the same dependency the program has (the StatefulSet waits for its owner).
- */
-function withOwnerUid(ws: Workspace, manifests: Manifests): Record<string, any>[] {
-    const uid = ws.get("configmap", manifests.owner.metadata.name).metadata.uid;
-    return manifests.rest.map((item) =>
-        item.metadata?.ownerReferences
-            ? { ...item, metadata: { ...item.metadata, ownerReferences: item.metadata.ownerReferences.map((o: object) => ({ ...o, uid })) } }
-            : item,
-    );
-}
-
-/** Writes `items` as a kubectl List into the workspace; returns the file's path. */
-function writeList(ws: Workspace, name: string, items: Record<string, any>[]): string {
-    const file = path.join(ws.dir, name);
-    fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 2));
-    return file;
-}
-
-/** Like `pulumi up`: the owner ConfigMap, then the rest with its uid, the rollout, the address. */
-async function kubectlApply(ws: Workspace, manifests: Manifests): Promise<number> {
-    const started = Date.now();
-    ws.kubectl("apply", "--server-side", "-f", writeList(ws, "owner.json", [manifests.owner]));
-    ws.kubectl("apply", "--server-side", "-f", writeList(ws, "manifests.json", withOwnerUid(ws, manifests)));
-    ws.ok("kubectl", ["--context", TEST_CONTEXT, "rollout", "status", "statefulset/sticky", "--timeout=600s"], 650);
-    await waitFor("the LoadBalancer address", 600, () =>
-        ws.get("service", "sticky").status.loadBalancer.ingress?.length ? true : undefined,
-    );
-    return (Date.now() - started) / 1000;
-}
-
-/** `kubectl diff` of the same objects, which must find nothing to change (exit status 0). */
-function kubectlDiff(ws: Workspace, manifests: Manifests): number {
-    const file = writeList(ws, "diff.json", [manifests.owner, ...withOwnerUid(ws, manifests)]);
-    const diff = ws.run("kubectl", ["--context", TEST_CONTEXT, "diff", "--server-side", "-f", file]);
-    if (diff.status !== 0) throw new Error(`kubectl diff found changes (exit ${diff.status}):\n${diff.stdout}${diff.stderr}`);
-    return diff.seconds;
-}
+import { kubectlApply, kubectlDiff, renderManifests } from "./kubectl-path";
+import { devStackWorkspace, median, tearDown } from "./lib";
 
 async function main(): Promise<void> {
     const roundsIndex = process.argv.indexOf("--rounds");

@@ -1,0 +1,433 @@
+/**
+ * Cost as the work grows (issue 24): `npm run bench:scale [-- --sizes 3,30,100]` on the test
+ * cluster. At each size, in one run, the same job done three ways:
+ *
+ *   this stack    the dev stack as shipped (`pulumi up` of index.ts)
+ *   bare Pulumi   e2e/bare-program: the same objects (rendered from the stack under mocks) as
+ *                 plain resources, nothing else: the floor of any Pulumi program for this job
+ *   kubectl path  the same objects through kubectl (kubectl-path.ts, as bench:deploy does)
+ *
+ * and on each side: `up` from nothing (N replicas, no objects, no claims), a no-op preview
+ * (`kubectl diff`), a no-op up, a scale from N to 3 and back to N (the claims retained, as the
+ * stack keeps them), and a storage size grow from 1Gi to 2Gi (the StatefulSet re-created around
+ * its pods, one claim patch per replica). For this stack also the review's time on the grow
+ * preview (the biggest: one step per claim), and for both Pulumi sides the program's peak memory
+ * (peak-memory.ts, preloaded through NODE_OPTIONS). The claims are on `hostpath-expandable`, the
+ * test cluster's class that can grow.
+ *
+ * Each figure is the time until the command returns or, if the app is not ready by then
+ * (`appReady`: N pods ready, nothing terminating), until it is. Each size is one take: its three
+ * sides run one after the other (kubectl, stack, bare), so ratios are within one run. A take
+ * replaces that size's entry in docs/speed-scale.json (the record, committed), and every run
+ * prints the table, the slopes and the goals from the whole record and redraws
+ * docs/speed-scale.svg. `--report` only does the latter, without a cluster; `--results FILE`
+ * keeps the record (and the plot) elsewhere; `--diagnose DIR` adds, after each Pulumi side's
+ * figures, a no-op preview and a grow with `-v=9 --logflow` whose logs go to DIR;
+ * `--kwok-nodes K` adds K fake nodes (kwok-nodes.ts) for more pods than the real node should run
+ * (`--kwok-above N`: only from the first size above N on); the record says how many pods were
+ * real at each size.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parsePreview } from "../tools/review/preview";
+import { renderReview, reviewPreview } from "../tools/review/review";
+import { bareProgramInput } from "./bare-program/render";
+import { BARE_OBJECTS_FILE } from "./bare-program/objects";
+import { kubectlApply, kubectlDiff, manifestsOf, renderDevStack } from "./kubectl-path";
+import { FAKE_NODE_ANNOTATION, KwokNodes } from "./kwok-nodes";
+import { appReady, devStackWorkspace, localImages, median, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
+import {
+    checkGoals,
+    figuresTable,
+    goalsTable,
+    plotSvg,
+    SIDES,
+    slopeTable,
+    superlinear,
+    withSize,
+    FIGURE_INFO,
+    type Figure,
+    type ScaleResults,
+    type Side,
+    type SizeResult,
+} from "./scale-figures";
+
+/** The record (`--results` to keep another); the plot is drawn beside it, as .svg. */
+const RESULTS = path.resolve(process.argv.includes("--results") ? process.argv[process.argv.indexOf("--results") + 1] : path.join(ROOT, "docs", "speed-scale.json"));
+const PLOT = RESULTS.replace(/\.json$/, "") + ".svg";
+const EXPANDABLE_CLASS = "hostpath-expandable";
+const SIZE_BEFORE = "1Gi";
+const SIZE_AFTER = "2Gi";
+/** The diagnostic pass's grow (`--diagnose`), after the measured one. */
+const SIZE_DIAGNOSED = "3Gi";
+const SCALED_DOWN = 3;
+const BARE_DIR = "bare";
+
+function option(name: string, fallback: string): string {
+    const index = process.argv.indexOf(`--${name}`);
+    return index >= 0 ? process.argv[index + 1] : fallback;
+}
+
+const progress = (text: string) => process.stderr.write(text);
+
+// ---- what each side deploys ----
+
+/** The stack's config for `replicas` pods with claims of `size` (the rest as the dev stack has it). */
+const stackConfig = (replicas: number, size: string) => ({
+    "sticky:replicas": String(replicas),
+    "sticky:storageSize": size,
+    "sticky:storageClassName": EXPANDABLE_CLASS,
+});
+
+/** The image every side runs (Workspace.initDevStack's), looked up once. */
+let image: string | undefined;
+
+/** What to deploy: `replicas` pods with claims of `size`, grown from `grownFrom` (the size `replicas` claims have now). */
+interface Target {
+    readonly replicas: number;
+    readonly size: string;
+    readonly grownFrom?: string;
+}
+
+/** What the stack registers for `target`, under mocks (a grow as the stack's history would plan it). */
+function render(target: Target) {
+    image ??= localImages().nginx;
+    const previousOutputs =
+        target.grownFrom === undefined
+            ? undefined
+            : { storageSize: target.grownFrom, claimNames: Array.from({ length: target.replicas }, (_, i) => `sticky-data-sticky-${i}`) };
+    return renderDevStack({ ...stackConfig(target.replicas, target.size), "sticky:image": image }, { previousOutputs, expandableClasses: [EXPANDABLE_CLASS] });
+}
+
+// ---- measuring ----
+
+/**
+ * The figure of a command that changes the app: its own seconds if the app is ready with
+ * `replicas` pods when it returns, else the seconds from its start until the app is.
+ */
+async function untilReady(ws: Workspace, replicas: number, startedAt: number, seconds: number): Promise<number> {
+    if (appReady(ws, replicas)) return seconds;
+    const deadline = Date.now() + 600_000;
+    while (!appReady(ws, replicas)) {
+        if (Date.now() > deadline) throw new Error(`the app did not become ready with ${replicas} pods within 10 minutes`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return (Date.now() - startedAt) / 1000;
+}
+
+/** Every claim of the app asks for `size`: the grow did its job. */
+function expectClaims(ws: Workspace, replicas: number, size: string, side: Side): void {
+    const claims = ws.get("pvc", "-l", "app=sticky").items as any[];
+    const wrong = claims.filter((c) => Number(c.metadata.name.split("-").pop()) < replicas && c.spec.resources.requests.storage !== size);
+    if (claims.length < replicas || wrong.length > 0) {
+        throw new Error(`${side}: after the grow, ${wrong.length} of ${claims.length} claims do not ask for ${size}: ${wrong.map((c) => c.metadata.name).join(", ")}`);
+    }
+}
+
+/** Pods on the real node and on KWOK's (nodes annotated kwok.x-k8s.io/node=fake). */
+function podPlacement(ws: Workspace): { real: number; fake: number } {
+    const fakeNodes = new Set(
+        (ws.get("nodes").items as any[]).filter((n) => n.metadata.annotations?.[FAKE_NODE_ANNOTATION] === "fake").map((n) => n.metadata.name),
+    );
+    const pods = ws.get("pods", "-l", "app=sticky").items as any[];
+    const fake = pods.filter((p) => fakeNodes.has(p.spec.nodeName)).length;
+    return { real: pods.length - fake, fake };
+}
+
+/** Peak memory of the program processes a Pulumi command ran (peak-memory.ts), in MB; the file is emptied. */
+class PeakMemory {
+    readonly file: string;
+    peakMB = 0;
+
+    constructor(ws: Workspace) {
+        this.file = path.join(ws.dir, "peak-memory.jsonl");
+        ws.env.NODE_OPTIONS = `${ws.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "bin", "e2e", "peak-memory.js")}`.trim();
+        ws.env.STICKY_PEAK_MEMORY_FILE = this.file;
+    }
+
+    /** Reads what the last commands left; returns the peak so far and starts over for the next side. */
+    take(): number | undefined {
+        const lines = fs.existsSync(this.file) ? fs.readFileSync(this.file, "utf8").trim().split("\n").filter((l) => l !== "") : [];
+        fs.rmSync(this.file, { force: true });
+        // The language host starts the program as `node .../@pulumi/pulumi/cmd/run ...`.
+        const programs = lines.map((l) => JSON.parse(l)).filter((entry) => entry.argv.some((a: string) => /cmd[/\\]run([/\\]index(\.js)?)?$/.test(a)));
+        const peak = Math.max(0, ...programs.map((entry) => entry.maxRssKiB / 1024));
+        return peak > 0 ? peak : undefined;
+    }
+}
+
+/** Seconds of the review CLI on `file` (median of 3 fresh processes), and of its parse + review + render in this process (median of 5). */
+function timeReview(file: string): { cli: number; render: number } {
+    const cli: number[] = [];
+    for (let i = 0; i < 3; i++) {
+        const started = process.hrtime.bigint();
+        const run = spawnSync(process.execPath, [path.join(ROOT, "bin", "tools", "review", "cli.js"), file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        cli.push(Number(process.hrtime.bigint() - started) / 1e9);
+        if (run.status !== 0) throw new Error(`the review exited ${run.status}: ${run.stderr}`);
+    }
+    const text = fs.readFileSync(file, "utf8");
+    const render: number[] = [];
+    for (let i = 0; i < 5; i++) {
+        const started = process.hrtime.bigint();
+        renderReview(reviewPreview({ preview: parsePreview(text), stack: "dev" }));
+        render.push(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+    return { cli: median(cli), render: median(render) };
+}
+
+type Figures = Partial<Record<Figure, number>>;
+interface SideRun {
+    readonly figures: Figures;
+    readonly details: Record<string, number>;
+    readonly pods: { real: number; fake: number };
+}
+
+/** The kubectl path at `replicas`. */
+async function kubectlSide(ws: Workspace, replicas: number): Promise<SideRun> {
+    const full = manifestsOf(await render({ replicas, size: SIZE_BEFORE }));
+    const small = manifestsOf(await render({ replicas: SCALED_DOWN, size: SIZE_BEFORE }));
+    const grown = manifestsOf(await render({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE }));
+    const figures: Figures = {};
+    const step = async (label: string, count: number, run: () => Promise<number>): Promise<number> => {
+        progress(` ${label}`);
+        const started = Date.now();
+        const seconds = await untilReady(ws, count, started, await run());
+        progress(` ${seconds.toFixed(1)}s`);
+        return seconds;
+    };
+    figures.up = await step("apply", replicas, () => kubectlApply(ws, full));
+    const pods = podPlacement(ws);
+    progress(" diff");
+    figures.preview = kubectlDiff(ws, full);
+    figures.noop = await step("no-op apply", replicas, () => kubectlApply(ws, full));
+    const down = await step("scale down", SCALED_DOWN, () => kubectlApply(ws, small));
+    const up = await step("scale up", replicas, () => kubectlApply(ws, full));
+    figures.scale = down + up;
+    figures.grow = await step("grow", replicas, async () => {
+        // The claim template cannot change in place: the StatefulSet goes (its pods stay, orphaned)
+        // and comes back with the new template, as the stack's replacement does; the claims'
+        // size is taken over from the controller that made them, as the stack's patches do.
+        const started = Date.now();
+        ws.kubectl("delete", "statefulset", "sticky", "--cascade=orphan");
+        await kubectlApply(ws, grown, ["--force-conflicts"]);
+        return (Date.now() - started) / 1000;
+    });
+    expectClaims(ws, replicas, SIZE_AFTER, "kubectl");
+    await ws.removeApp();
+    return { figures, details: { scaleDown: down, scaleUp: up }, pods };
+}
+
+/**
+ * A Pulumi side at `replicas`: `prepare(target)` points the program at what to deploy (stack
+ * config, or the bare program's objects); `project` are the arguments that point `pulumi` at
+ * its project (none for the stack, which is the workspace itself). With
+ * `diagnose` (a folder), once the figures are taken, a no-op preview and one more grow run with
+ * `-v=9 --logflow` and leave their logs there (docs/speed.md reads such a log step by step).
+ */
+async function pulumiSide(
+    ws: Workspace,
+    replicas: number,
+    memory: PeakMemory,
+    prepare: (target: Target) => Promise<void>,
+    project: string[],
+    side: Side,
+    diagnose: string | undefined,
+): Promise<SideRun> {
+    const review = side === "stack";
+    const figures: Figures = {};
+    const details: Record<string, number> = {};
+    const pulumi = (...args: string[]) => ws.pulumi(...project, ...args);
+    const step = async (label: string, count: number, args: string[]): Promise<number> => {
+        progress(` ${label}`);
+        const started = Date.now();
+        const seconds = await untilReady(ws, count, started, pulumi(...args).seconds);
+        progress(` ${seconds.toFixed(1)}s`);
+        return seconds;
+    };
+    const up = ["up", "--yes", "--skip-preview", "--stack", "dev"];
+    memory.take();
+    await prepare({ replicas, size: SIZE_BEFORE });
+    figures.up = await step("up", replicas, up);
+    const pods = podPlacement(ws);
+    progress(" preview");
+    figures.preview = pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds;
+    figures.noop = await step("no-op up", replicas, ["up", "--yes", "--expect-no-changes", "--stack", "dev"]);
+    await prepare({ replicas: SCALED_DOWN, size: SIZE_BEFORE });
+    details.scaleDown = await step("scale down", SCALED_DOWN, up);
+    await prepare({ replicas, size: SIZE_BEFORE });
+    details.scaleUp = await step("scale up", replicas, up);
+    figures.scale = details.scaleDown + details.scaleUp;
+    await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
+    if (review) {
+        progress(" grow preview");
+        // The Kubernetes provider built offline here refuses the StatefulSet replacement's dry
+        // run (pulumi-kubernetes#4328, fixed in 4.29), so this preview fails part-way (exit 1)
+        // before it reaches the claims; the review reads it as it is, as CI would.
+        const preview = ws.run("pulumi", [...project, "preview", "--json", "--stack", "dev", "--non-interactive"]);
+        if (preview.status !== 0 && preview.status !== 1) throw new Error(`the grow preview exited ${preview.status}:\n${preview.stderr}`);
+        details.growPreviewExit = preview.status;
+        const file = path.join(diagnose ?? ws.dir, `${side}-${replicas}-grow-preview.json`);
+        fs.writeFileSync(file, preview.stdout);
+        const times = timeReview(file);
+        figures.review = times.cli;
+        details.reviewRender = times.render;
+        details.previewJsonKiB = Buffer.byteLength(preview.stdout) / 1024;
+        progress(` review ${times.cli.toFixed(2)}s`);
+    }
+    figures.grow = await step("grow", replicas, up);
+    expectClaims(ws, replicas, SIZE_AFTER, side);
+    figures.memory = memory.take();
+    if (diagnose !== undefined) {
+        progress(" diagnostic logs");
+        const verbose = ["-v=9", "--logflow", "--logtostderr"];
+        // Straight into a file: a -v=9 log of a hundred claim patches is far more than a pipe buffer.
+        const logged = (name: string, args: string[]) =>
+            ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", path.join(diagnose, `${side}-${replicas}-${name}.log`), ...project, ...args, ...verbose, "--non-interactive"]);
+        try {
+            // Not --expect-no-changes: after a grow the next run drops the claim patches from the stack.
+            logged("preview", ["preview", "--stack", "dev"]);
+            await prepare({ replicas, size: SIZE_DIAGNOSED, grownFrom: SIZE_AFTER });
+            logged("grow", up);
+        } catch (error) {
+            // The figures are taken; a failed diagnostic pass costs only its logs.
+            progress(` (diagnostic pass failed: ${String(error).slice(0, 300)})`);
+        }
+        memory.take();
+    }
+    return { figures, details, pods };
+}
+
+function setStackConfig(ws: Workspace, config: Record<string, string>): void {
+    ws.pulumi("config", "set-all", ...Object.entries(config).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]), "--stack", "dev");
+}
+
+/** The bare program's project beside the stack's, in the same workspace and state backend. */
+function bareProject(ws: Workspace): string {
+    const dir = path.join(ws.dir, BARE_DIR);
+    fs.mkdirSync(dir);
+    for (const file of ["index.ts", "objects.ts"]) fs.copyFileSync(path.join(ROOT, "e2e", "bare-program", file), path.join(dir, file));
+    // The stack's compiler settings (transpile-only), so both programs load the same way.
+    fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: sticky-bare\ndescription: bench:scale's bare program\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n    packagemanager: npm\nmain: index.ts\n",
+    );
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "sticky-bare", private: true, main: "index.ts" }));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    ws.pulumi("-C", BARE_DIR, "stack", "init", "dev");
+    return dir;
+}
+
+async function measureSize(ws: Workspace, bareDir: string, memory: PeakMemory, replicas: number, diagnoseDir: string | undefined): Promise<SizeResult> {
+    const runs = {} as Record<Side, SideRun>;
+    progress(`${replicas} replicas, kubectl:`);
+    runs.kubectl = await kubectlSide(ws, replicas);
+
+    progress(`\n${replicas} replicas, this stack:`);
+    runs.stack = await pulumiSide(
+        ws,
+        replicas,
+        memory,
+        async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)),
+        [],
+        "stack",
+        diagnoseDir,
+    );
+    ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+    await ws.removeApp();
+    setStackConfig(ws, stackConfig(SCALED_DOWN, SIZE_BEFORE));
+
+    progress(`\n${replicas} replicas, bare Pulumi:`);
+    const barePulumi = (...args: string[]) => ws.pulumi("-C", BARE_DIR, ...args);
+    runs.bare = await pulumiSide(
+        ws,
+        replicas,
+        memory,
+        async (target) => {
+            fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1));
+        },
+        ["-C", BARE_DIR],
+        "bare",
+        diagnoseDir,
+    );
+    barePulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+    await ws.removeApp();
+    progress("\n");
+
+    return {
+        replicas,
+        takenAt: new Date().toISOString(),
+        pods: { stack: runs.stack.pods, bare: runs.bare.pods, kubectl: runs.kubectl.pods },
+        figures: { stack: runs.stack.figures, bare: runs.bare.figures, kubectl: runs.kubectl.figures },
+        details: { stack: runs.stack.details, bare: runs.bare.details, kubectl: runs.kubectl.details },
+    };
+}
+
+function versions(ws: Workspace): string {
+    const pulumiVersion = ws.run("pulumi", ["version"]).stdout.trim();
+    const kubernetesSdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", "kubernetes", "package.json"), "utf8")).version;
+    return `${os.cpus().length}-core ${os.type()}, Node ${process.version}, pulumi ${pulumiVersion}, @pulumi/kubernetes ${kubernetesSdk}`;
+}
+
+function readResults(): ScaleResults {
+    return fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, "utf8")) : { environment: "", sizes: [] };
+}
+
+/** The tables, the goals and what grows faster than linear, from the whole record; redraws the plot. */
+function report(results: ScaleResults): void {
+    const dates = [...new Set(results.sizes.map((s) => s.takenAt.slice(0, 10)))].join(", ");
+    fs.writeFileSync(PLOT, plotSvg(results, `npm run bench:scale, ${dates}; ${results.environment}`));
+    console.log(`bench:scale, ${dates}; ${results.environment}`);
+    for (const size of results.sizes) {
+        const pods = SIDES.map((side) => `${side} ${size.pods[side].real} real${size.pods[side].fake ? ` + ${size.pods[side].fake} on KWOK nodes` : ""}`).join(", ");
+        console.log(`${size.replicas} replicas (taken ${size.takenAt}): pods ${pods}`);
+    }
+    console.log(`\n${figuresTable(results)}\n\nPer added replica (least squares over the sizes):\n\n${slopeTable(results)}\n\n${goalsTable(checkGoals(results))}\n`);
+    const faster = superlinear(results);
+    console.log(
+        faster.length === 0
+            ? "Nothing grows faster than linear."
+            : `Faster than linear: ${faster.map((f) => `${FIGURE_INFO[f.figure].title} (${f.side}: ${f.segments.map((s) => (s * 1000).toFixed(1)).join(" then ")} ms per replica)`).join("; ")}`,
+    );
+    console.log(`\nplot: ${path.relative(ROOT, PLOT)}; record: ${path.relative(ROOT, RESULTS)}`);
+}
+
+async function main(): Promise<void> {
+    if (process.argv.includes("--report")) return report(readResults());
+    const sizes = option("sizes", "3,30,100").split(",").map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) throw new Error(`--sizes ${option("sizes", "")}: replicas from 1 to 100, comma-separated`);
+    const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
+    if (diagnoseDir !== undefined) fs.mkdirSync(diagnoseDir, { recursive: true });
+    const ws = await devStackWorkspace("sticky-bench-scale-", { config: stackConfig(SCALED_DOWN, SIZE_BEFORE) });
+    const memory = new PeakMemory(ws);
+    let results = readResults();
+    let kwok: KwokNodes | undefined;
+    try {
+        const fakeNodes = Number(option("kwok-nodes", "0"));
+        const fakeAbove = Number(option("kwok-above", "0"));
+        const bareDir = bareProject(ws);
+        results = { ...results, environment: versions(ws) };
+        for (const replicas of sizes) {
+            if (fakeNodes > 0 && replicas > fakeAbove && kwok === undefined) kwok = await KwokNodes.start(ws, fakeNodes);
+            results = withSize(results, await measureSize(ws, bareDir, memory, replicas, diagnoseDir));
+            fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+        }
+    } finally {
+        ws.run("pulumi", ["-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+        if (kwok !== undefined) {
+            // Pods on a fake node go only while its controller runs.
+            ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+            await ws.removeApp();
+            kwok.stop();
+        }
+        await tearDown(ws);
+    }
+    report(results);
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
