@@ -3,10 +3,18 @@
 # actionlint of the pinned version (from the Go module proxy, like the rest of the toolchain).
 # actionlint also runs shellcheck on every `run:` script when shellcheck is on the PATH.
 #
+# Then audits them with zizmor, in its auditor persona (every finding, not only the confident
+# ones) and offline. zizmor is pinned with its wheels' hashes in .github/zizmor-requirements.txt
+# and installed here into a venv under .toolchain/zizmor/ (CI runs this before the toolchain is
+# built, so the script makes what it needs). Any finding fails, unless the line it points at
+# carries `# zizmor: ignore[<audit>]` followed by the reason (tests/workflows.test.ts holds every
+# such comment to having one).
+#
 #   bash .github/lint-workflows.sh        (npm run lint:workflows)
 set -euo pipefail
 
 ACTIONLINT_VERSION=v1.7.12
+ZIZMOR_VERSION=$(sed -n 's/^zizmor==\([0-9.]*\).*/\1/p' "$(dirname "${BASH_SOURCE[0]}")/zizmor-requirements.txt")
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$root/.toolchain/bin"
@@ -35,3 +43,19 @@ if (( ${#workflows[@]} == 0 )); then
 fi
 "$actionlint" "${workflows[@]}"
 echo "actionlint $ACTIONLINT_VERSION: ${#workflows[@]} workflows clean"
+
+venv="$root/.toolchain/zizmor"
+zizmor="$venv/bin/zizmor"
+if [[ ! -x "$zizmor" || "$("$zizmor" --version)" != "zizmor $ZIZMOR_VERSION" ]]; then
+    if ! python3 -m venv --help >/dev/null 2>&1; then
+        echo "zizmor $ZIZMOR_VERSION needs python3 with its venv module (apt-get install python3-venv)" >&2
+        exit 1
+    fi
+    echo "Installing zizmor $ZIZMOR_VERSION into .toolchain/zizmor (wheels only, hashes checked)" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: -r .github/zizmor-requirements.txt
+fi
+# --no-config: the findings accepted are the inline ones, each beside the line it excuses.
+"$zizmor" --offline --no-config --persona auditor --no-progress "${workflows[@]}"
+echo "zizmor $ZIZMOR_VERSION (auditor persona): ${#workflows[@]} workflows clean"

@@ -9,6 +9,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { spawnSync } from "child_process";
+import * as os from "os";
+import { ENVIRONMENTS as SETTINGS_ENVIRONMENTS } from "../tools/repo-settings/check";
 import { LABELS as REVIEW_LABELS } from "../tools/review/review";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -188,7 +191,7 @@ function backendProblems(w: Workflow): string[] {
     );
     const scripts = jobsOf(w).flatMap(([id, job]) =>
         job.steps
-            .filter((s) => /\bpulumi (preview|up|stack export)\b/.test(s.run ?? "") && !/--stack dev\b/.test(s.run ?? ""))
+            .filter((s) => commandsIn(s.run ?? "").some((c) => /^pulumi (preview|up|stack export)\b/.test(c) && !/--stack dev\b/.test(c)))
             .filter((s) => !(s.run ?? "").includes('pulumi login "$PULUMI_BACKEND_URL"') || s.env?.PULUMI_BACKEND_URL !== "${{ vars.PULUMI_BACKEND_URL }}")
             .map((s) => `${w.file}: job ${id}, step "${stepLabel(s)}" does not log in to vars.PULUMI_BACKEND_URL`),
     );
@@ -201,11 +204,80 @@ function environmentProblems(w: Workflow): string[] {
     for (const [id, job] of jobsOf(w)) {
         const changesProd =
             job.steps.some((s) => actionOf(s) === PULUMI_ACTION && ["up", "update", "destroy", "refresh"].includes(String(s.with?.command))) ||
-            job.steps.some((s) => /\bpulumi (up|destroy|refresh)\b(?![^\n]*--stack dev\b)/.test(s.run ?? ""));
+            job.steps.some((s) => commandsIn(s.run ?? "").some((c) => /^pulumi (up|destroy|refresh)\b/.test(c) && !/--stack dev\b/.test(c)));
         const deployRole = JSON.stringify(job).includes("vars.AWS_DEPLOY_ROLE_ARN");
         const production = environmentOf(job) === "production";
         if (changesProd && !production) problems.push(`${w.file}: job ${id} changes prod outside the production environment`);
         if (deployRole && !production) problems.push(`${w.file}: job ${id} assumes the deploy role outside the production environment`);
+    }
+    return problems;
+}
+
+/** Secrets only reach jobs that run in an environment, whose rules (reviewers, branches) guard them. */
+function secretsOutsideEnvironmentProblems(w: Workflow): string[] {
+    return jobsOf(w)
+        .filter(([, job]) => /secrets\.(?!GITHUB_TOKEN\b)/.test(JSON.stringify(job)) && environmentOf(job) === undefined)
+        .map(([id]) => `${w.file}: job ${id} reads secrets outside an environment, where every branch's workflow can reach them`);
+}
+
+/** actions/download-artifact v8.0.1, failing on a digest mismatch (v7 only warned). */
+const DOWNLOAD_V8 = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c";
+function downloadProblems(w: Workflow): string[] {
+    return jobsOf(w).flatMap(([id, job]) =>
+        job.steps
+            .filter((s) => actionOf(s) === "actions/download-artifact")
+            .filter((s) => s.uses !== DOWNLOAD_V8 || s.with?.["digest-mismatch"] !== "error")
+            .map(() => `${w.file}: job ${id} downloads an artifact without failing on a digest mismatch (${DOWNLOAD_V8}, digest-mismatch: error)`),
+    );
+}
+
+/**
+ * The account id never reaches the log: each role's account is masked (`::add-mask::`, from the
+ * role ARN's variable) before the credentials step, which masks it too.
+ */
+function maskProblems(w: Workflow): string[] {
+    const problems: string[] = [];
+    for (const [id, job] of jobsOf(w)) {
+        job.steps.forEach((step, index) => {
+            if (actionOf(step) !== AWS_CREDENTIALS_ACTION) return;
+            const role = String(step.with?.["role-to-assume"]);
+            const masked = job.steps.slice(0, index).some((s) => s.env?.ROLE_ARN === role && /echo "::add-mask::\$account"/.test(s.run ?? ""));
+            if (!masked) problems.push(`${w.file}: job ${id} assumes ${role} without masking its account id first (::add-mask::)`);
+            if (!isTrue(step.with?.["mask-aws-account-id"])) problems.push(`${w.file}: job ${id} assumes ${role} without mask-aws-account-id: true`);
+        });
+    }
+    return problems;
+}
+
+/** An uploaded folder says what it holds: an earlier step writes a README.md into it. */
+function artifactReadmeProblems(w: Workflow): string[] {
+    const problems: string[] = [];
+    for (const [id, job] of jobsOf(w)) {
+        job.steps.forEach((step, index) => {
+            if (actionOf(step) !== "actions/upload-artifact") return;
+            const dir = String(step.with?.path).replace("${{ runner.temp }}", "$RUNNER_TEMP").replace(/\/$/, "");
+            // The review's scripts name their folder REVIEW_DIR="$RUNNER_TEMP/review".
+            const writes = job.steps.slice(0, index).some((s) => (s.run ?? "").replace(/\$REVIEW_DIR/g, "$RUNNER_TEMP/review").includes(`>"${dir}/README.md"`));
+            if (!writes) problems.push(`${w.file}: job ${id} uploads ${String(step.with?.path)} without a README.md saying what it holds`);
+        });
+    }
+    return problems;
+}
+
+/**
+ * The head check (post-review): a step `id: head` that compares the pull request's head now with
+ * the one this run is for, and every step after it runs only when they match.
+ */
+function headCheckProblems(job: Job, where: string): string[] {
+    const at = job.steps.findIndex((s) => s.id === "head");
+    if (at < 0) return [`${where} has no head check (a step with id: head)`];
+    const problems: string[] = [];
+    const head = job.steps[at];
+    if (!/gh api "repos\/\$REPO\/pulls\/\$PR" --jq \.head\.sha/.test(head.run ?? "") || !/echo "current=true" >>"\$GITHUB_OUTPUT"/.test(head.run ?? "")) {
+        problems.push(`${where}: the head check does not compare the pull request's head with this run's`);
+    }
+    for (const step of job.steps.slice(at + 1)) {
+        if (!(step.if ?? "").includes("steps.head.outputs.current == 'true'")) problems.push(`${where}: step "${stepLabel(step)}" runs without the head check`);
     }
     return problems;
 }
@@ -306,6 +378,13 @@ describe("workflows: the rules catch what they are for", () => {
             "          stack-name: prod",
             "          cloud-url: s3://bucket?region=eu-west-1",
             "      - run: pulumi destroy --stack prod --yes",
+            "      - uses: actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131 # v7.0.0, runs on node24",
+            "      - uses: aws-actions/configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3, runs on node24",
+            "        with:",
+            "          role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
+            "      - uses: actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0, runs on node24",
+            "        with:",
+            "          path: ${{ runner.temp }}/plan/",
         ].join("\n"),
     );
 
@@ -315,7 +394,7 @@ describe("workflows: the rules catch what they are for", () => {
         [
             "job permissions",
             jobPermissionProblems,
-            ["broken.yml: job leak has contents: write but no step that needs it", "broken.yml: job leak has id-token: write but no step that needs it"],
+            ["broken.yml: job leak has contents: write but no step that needs it"],
         ],
         [
             "pinning",
@@ -343,7 +422,22 @@ describe("workflows: the rules catch what they are for", () => {
                 'broken.yml: job leak, step "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d" does not log in to vars.PULUMI_BACKEND_URL',
             ],
         ],
-        ["environment", environmentProblems, ["broken.yml: job leak changes prod outside the production environment"]],
+        [
+            "environment",
+            environmentProblems,
+            ["broken.yml: job leak changes prod outside the production environment", "broken.yml: job leak assumes the deploy role outside the production environment"],
+        ],
+        ["secrets outside an environment", secretsOutsideEnvironmentProblems, ["broken.yml: job leak reads secrets outside an environment, where every branch's workflow can reach them"]],
+        ["download digest", downloadProblems, [`broken.yml: job leak downloads an artifact without failing on a digest mismatch (${DOWNLOAD_V8}, digest-mismatch: error)`]],
+        [
+            "account id masked",
+            maskProblems,
+            [
+                "broken.yml: job leak assumes ${{ vars.AWS_DEPLOY_ROLE_ARN }} without masking its account id first (::add-mask::)",
+                "broken.yml: job leak assumes ${{ vars.AWS_DEPLOY_ROLE_ARN }} without mask-aws-account-id: true",
+            ],
+        ],
+        ["artifact README", artifactReadmeProblems, ["broken.yml: job leak uploads ${{ runner.temp }}/plan/ without a README.md saying what it holds"]],
     ];
 
     for (const [rule, check, expected] of table) {
@@ -392,6 +486,10 @@ describe("workflows: every workflow", () => {
         ["never pastes an expression (a secret, event data) into a script", scriptProblems],
         ["takes the backend from vars.PULUMI_BACKEND_URL", backendProblems],
         ["changes prod only from the production environment", environmentProblems],
+        ["gives secrets only to jobs in an environment", secretsOutsideEnvironmentProblems],
+        ["downloads artifacts with download-artifact v8, failing on a digest mismatch", downloadProblems],
+        ["masks the AWS account id before assuming a role", maskProblems],
+        ["uploads only folders that say what they hold", artifactReadmeProblems],
     ];
     for (const [property, check] of rules) {
         it(property, () => {
@@ -454,24 +552,39 @@ describe(`workflows: ${DELIVERY_DOC} documents what they run`, () => {
 
 describe("workflows: pull-request.yml", () => {
     const w = workflow("pull-request.yml");
+    const post = w.jobs["post-review"];
+    const stepNamed = (job: Job, name: string) => {
+        const step = job.steps.find((s) => s.name === name);
+        assert.ok(step, `no step named "${name}"`);
+        return step;
+    };
 
     it("runs on pull requests to main", () => {
         assert.deepStrictEqual(Object.keys(w.on), ["pull_request"]);
         assert.deepStrictEqual(w.on.pull_request, { branches: ["main"] });
     });
 
+    it("cancels an older run on a new push, but a re-run never cancels the newer run", () => {
+        const concurrency = (yaml.load(w.text) as { concurrency: { group: string; "cancel-in-progress": boolean } }).concurrency;
+        assert.deepStrictEqual(concurrency, {
+            group: "pull-request-${{ github.event.pull_request.number }}-${{ github.run_attempt > 1 && github.run_id || 'latest' }}",
+            "cancel-in-progress": true,
+        });
+    });
+
     it("tests, type-checks, lints and lints the workflows", () => {
         assert.deepStrictEqual(runCommandsOf([{ ...w, jobs: { test: w.jobs.test } }]), ["npm ci", "npm test", "npm run lint:workflows"]);
     });
 
-    it("previews prod read-only with the policy pack, keeping its JSON event stream, stderr and exit status whatever happens", () => {
+    it("previews prod in the pr-preview environment, read-only, refreshing first, keeping its JSON event stream, stderr and exit status whatever happens", () => {
         const job = w.jobs["preview-prod"];
         assert.ok((job.if ?? "").includes(FORK_GUARD));
+        assert.strictEqual(environmentOf(job), "pr-preview", "the environment's reviewers approve before the branch's code gets credentials");
         assert.deepStrictEqual(permissionsOf(w, job), { contents: "read", "id-token": "write" }, "no write scope on GitHub");
         const preview = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
         assert.ok(preview, "no pulumi preview step");
         assert.deepStrictEqual(commandsIn(preview.run ?? "").filter((c) => c.startsWith("pulumi preview")), [
-            'pulumi preview --stack "$STACK" --json --policy-pack policy >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
+            'pulumi preview --stack "$STACK" --refresh --json --policy-pack policy >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
         ]);
         // Only the event stream carries policy results (the digest drops them).
         assert.strictEqual(preview.env?.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true");
@@ -479,40 +592,90 @@ describe("workflows: pull-request.yml", () => {
         assert.doesNotMatch(preview.run ?? "", /set -e|exit 1/, "the step keeps the status instead of failing");
     });
 
-    it("renders the review from those files even when an earlier step failed, and uploads everything under one name a re-run overwrites", () => {
+    it("renders the review naming the commit it previewed, takes the account id out, and uploads everything under one name a re-run overwrites", () => {
         const job = w.jobs["preview-prod"];
+        assert.strictEqual(job.env?.HEAD_SHA, "${{ github.event.pull_request.head.sha }}");
         const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
         assert.ok(render, "no step renders the review");
         assert.match(render.if ?? "", /^\$\{\{ !cancelled\(\) && steps\.install\.outcome == 'success' \}\}$/);
         assert.match(render.run ?? "", /preview:review -- "\$REVIEW_DIR\/preview.json" "\$REVIEW_DIR\/stderr.txt" --exit-status "\$status" --stack "\$STACK" --verdict-file "\$REVIEW_DIR\/verdict" --labels "\$REVIEW_DIR\/labels"/);
+        assert.match(render.run ?? "", /\{\n\s*echo "Previewed for \$HEAD_SHA \(\[run\]\(\$RUN_URL\)\)\."[\s\S]*\} >"\$REVIEW_DIR\/comment.md"/, "the comment's first line names the commit");
+        const redact = (render.run ?? "").indexOf('npm run --silent redact -- --account-id-file "$RUNNER_TEMP/account-id" "$REVIEW_DIR"');
+        assert.ok(redact > (render.run ?? "").indexOf("preview:review"), "redacted after rendering, before the summary and the upload");
         const upload = job.steps.find((s) => actionOf(s) === "actions/upload-artifact");
-        assert.strictEqual(upload?.if, "${{ !cancelled() }}");
+        assert.strictEqual(upload?.if, "${{ !cancelled() && steps.install.outcome == 'success' }}");
         assert.deepStrictEqual([upload?.with?.name, upload?.with?.overwrite], ["preview-review-prod", true]);
         assert.ok(job.steps.indexOf(upload!) > job.steps.indexOf(render));
     });
 
-    it("posts the review from a separate job that holds pull-requests: write and runs no project code", () => {
-        const job = w.jobs["post-review"];
-        assert.strictEqual(job.needs, "preview-prod");
-        assert.strictEqual(job.if, "${{ !cancelled() && needs.preview-prod.result != 'skipped' }}");
-        assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
+    it("posts from a separate job that holds pull-requests: write, runs no project code, and runs whatever the tests and the preview did", () => {
+        assert.deepStrictEqual(post.needs, ["test", "preview-prod"]);
+        assert.strictEqual(post.if, `\${{ !cancelled() && ${FORK_GUARD} }}`, "not skipped when the tests fail or the preview is skipped");
+        assert.deepStrictEqual(permissionsOf(w, post), { "pull-requests": "write" });
         assert.deepStrictEqual(
-            job.steps.map((s) => actionOf(s) || "run"),
-            ["actions/download-artifact", COMMENT_ACTION, "run", "run"],
-            "download, post, label, then judge: no checkout, no npm",
+            post.steps.map((s) => (actionOf(s) === "" ? undefined : actionOf(s)) ?? s.id ?? s.name),
+            ["head", "actions/download-artifact", "Say why there is no preview", COMMENT_ACTION, "Label the pull request with the review's findings", "Fail when the preview failed"],
+            "check the head, download, explain a missing review, post, label, then judge: no checkout, no npm",
         );
-        assert.ok(!JSON.stringify(job).includes("npm"), "no project code");
-        assert.ok(!/secrets\./.test(JSON.stringify(job)), "no secrets");
-        const download = job.steps[0];
-        const post = job.steps[1];
+        assert.ok(!JSON.stringify(post).includes("npm"), "no project code");
+        assert.ok(!/secrets\./.test(JSON.stringify(post)), "no secrets");
+        const download = post.steps[1];
+        const comment = post.steps[3];
         assert.strictEqual(download.with?.name, w.jobs["preview-prod"].steps.find((s) => actionOf(s) === "actions/upload-artifact")?.with?.name);
+        assert.strictEqual(download.if, "${{ !cancelled() && steps.head.outputs.current == 'true' && needs.preview-prod.result == 'success' }}");
         // One comment per stack, found by its header and edited in place on every push.
-        assert.deepStrictEqual([post.with?.header, post.with?.path], ["preview-review-prod", `${String(download.with?.path)}/comment.md`]);
+        assert.deepStrictEqual([comment.with?.header, comment.with?.path], ["preview-review-prod", `${String(download.with?.path)}/comment.md`]);
+    });
+
+    it("never lets an older run overwrite a newer run's comment: every step after the head check carries it", () => {
+        assert.deepStrictEqual(headCheckProblems(post, "post-review"), []);
+        assert.strictEqual(post.env?.HEAD_SHA, "${{ github.event.pull_request.head.sha }}", "the head this run's event was for");
+        // The rule finds a step that forgot the check, and a job without one.
+        const forgot = { ...post, steps: [...post.steps.slice(0, -1), { ...post.steps[post.steps.length - 1], if: undefined }] };
+        assert.deepStrictEqual(headCheckProblems(forgot, "post-review"), ['post-review: step "Fail when the preview failed" runs without the head check']);
+        assert.deepStrictEqual(headCheckProblems({ ...post, steps: post.steps.slice(1) }, "post-review"), ["post-review has no head check (a step with id: head)"]);
+    });
+
+    // The script itself, run by bash in a scratch folder with the results the needs context would give.
+    const whyNotPreviewed = (env: Record<string, string>, existing?: string) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sticky-why-"));
+        try {
+            if (existing !== undefined) {
+                fs.mkdirSync(path.join(dir, "review"));
+                fs.writeFileSync(path.join(dir, "review", "comment.md"), existing);
+            }
+            const run = spawnSync("bash", ["-e", "-c", stepNamed(post, "Say why there is no preview").run ?? ""], {
+                cwd: dir,
+                encoding: "utf8",
+                env: { PATH: process.env.PATH, HEAD_SHA: "0123abc", RUN_URL: "https://example.invalid/run/1", DOWNLOAD: "skipped", ...env },
+            });
+            assert.strictEqual(run.status, 0, run.stderr);
+            const read = (f: string) => fs.readFileSync(path.join(dir, "review", f), "utf8").trim();
+            return { comment: read("comment.md"), verdict: existing === undefined ? read("verdict") : undefined, labels: existing === undefined ? read("labels") : undefined };
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    };
+
+    it("says why there is no preview, naming the commit: the tests failed, the preview job did not finish, the review could not be downloaded", () => {
+        const cases: [Record<string, string>, string][] = [
+            [{ TESTS: "failure", PREVIEW: "skipped" }, "not previewed for 0123abc: tests failed"],
+            [{ TESTS: "cancelled", PREVIEW: "skipped" }, "not previewed for 0123abc: tests cancelled"],
+            [{ TESTS: "success", PREVIEW: "failure" }, "not previewed for 0123abc: the preview job did not finish (failure)"],
+            [{ TESTS: "success", PREVIEW: "success", DOWNLOAD: "failure" }, "not previewed for 0123abc: the review artifact could not be downloaded"],
+        ];
+        for (const [env, reason] of cases) {
+            const written = whyNotPreviewed(env);
+            assert.ok(written.comment.includes(reason), `${JSON.stringify(env)}: ${written.comment}`);
+            assert.match(written.comment, /^### ⛔ Not previewed: /);
+            assert.deepStrictEqual([written.verdict, written.labels], ["failed", "preview-failed"], "the check goes red and the label says so");
+        }
+        // A downloaded review is posted as it is.
+        assert.strictEqual(whyNotPreviewed({ TESTS: "success", PREVIEW: "success", DOWNLOAD: "success" }, "the review").comment, "the review");
     });
 
     it("labels the pull request with the review's labels, as the review names them, with the job's pull-requests: write only", () => {
-        const job = w.jobs["post-review"];
-        const label = job.steps[2];
+        const label = stepNamed(post, "Label the pull request with the review's findings");
         assert.deepStrictEqual(label.env, { GH_TOKEN: "${{ github.token }}", REPO: "${{ github.repository }}", PR: "${{ github.event.pull_request.number }}" });
         const run = label.run ?? "";
         assert.match(run, /done <review\/labels/);
@@ -523,14 +686,13 @@ describe("workflows: pull-request.yml", () => {
         assert.match(run, /gh api --method POST "repos\/\$REPO\/issues\/\$PR\/labels"/);
         assert.match(run, /gh api --method DELETE "repos\/\$REPO\/issues\/\$PR\/labels\/\$label"/);
         assert.doesNotMatch(run, /gh label create [^\n]*--force|--method POST "repos\/\$REPO\/labels"/, "creating labels would need issues: write");
-        assert.deepStrictEqual(permissionsOf(w, job), { "pull-requests": "write" });
     });
 
     it("turns the check red after posting when the preview failed or a mandatory policy failed", () => {
-        const judge = w.jobs["post-review"].steps[3];
+        const judge = stepNamed(post, "Fail when the preview failed");
+        assert.strictEqual(post.steps.indexOf(judge), post.steps.length - 1, "runs once the comment is posted");
         assert.match(judge.run ?? "", /verdict=\$\(cat review\/verdict/);
         assert.match(judge.run ?? "", /if \[ "\$verdict" = failed \] \|\| \[ "\$verdict" = missing \]; then[\s\S]*exit 1/);
-        assert.strictEqual(judge.if, undefined, "runs only once the comment is posted");
     });
 
     it("assumes the preview role through OIDC, never the deploy role", () => {
@@ -572,13 +734,18 @@ describe("workflows: deploy.yml", () => {
     const preview = w.jobs.preview;
     const deploy = w.jobs.deploy;
     const pulumiStep = (job: Job) => job.steps.find((s) => actionOf(s) === PULUMI_ACTION && s.with?.command !== undefined);
+    const concurrency = (file: string) => (yaml.load(workflow(file).text) as { concurrency: unknown }).concurrency;
+    const runIndex = (job: Job, pattern: RegExp) => job.steps.findIndex((s) => pattern.test(s.run ?? ""));
 
-    it("runs on pushes to main (and by hand, for the first deploy), one operation on prod at a time, shared with the drift check", () => {
+    it("runs on pushes to main (and by hand, for the first deploy), one deploy at a time, in a group the drift check does not share", () => {
         assert.deepStrictEqual(Object.keys(w.on), ["push", "workflow_dispatch"]);
         assert.deepStrictEqual(w.on.push, { branches: ["main"] });
-        const concurrency = (file: string) => (yaml.load(workflow(file).text) as { concurrency: unknown }).concurrency;
-        assert.deepStrictEqual(concurrency("deploy.yml"), { group: "prod-stack", "cancel-in-progress": false });
-        assert.deepStrictEqual(concurrency("drift.yml"), concurrency("deploy.yml"), "drift and deploy share one group");
+        assert.deepStrictEqual(concurrency("deploy.yml"), { group: "prod-deploy", "cancel-in-progress": false });
+        assert.notDeepStrictEqual((concurrency("drift.yml") as { group: string }).group, "prod-deploy", "a queued drift check would replace a merge waiting to deploy");
+    });
+
+    it("runs the preview and the deploy from main only (a dispatch from a branch gets neither)", () => {
+        assert.deepStrictEqual([preview.if, deploy.if], ["github.ref == 'refs/heads/main'", "github.ref == 'refs/heads/main'"]);
     });
 
     it("keeps the plan as long as an approval may wait (30 days), under a name a re-run overwrites", () => {
@@ -612,21 +779,55 @@ describe("workflows: deploy.yml", () => {
         assert.match(guard?.run ?? "", /if \[ "\$count" -gt 0 \]; then[\s\S]*exit 1/);
     });
 
-    it("applies prod only after the tests and the preview, in the production environment, with the deploy role", () => {
+    it("previews with the read role in prod-read, applies in production with the deploy role, after the tests and the preview", () => {
         assert.deepStrictEqual([preview.needs, deploy.needs], ["test", "preview"]);
         assert.strictEqual(environmentOf(deploy), "production");
-        assert.strictEqual(environmentOf(preview), undefined, "the preview must not wait for an approval");
+        assert.strictEqual(environmentOf(preview), "prod-read", "main only, and no approval: the preview must not wait for one");
         const roles = (job: Job) => job.steps.filter((s) => actionOf(s) === AWS_CREDENTIALS_ACTION).map((s) => s.with?.["role-to-assume"]);
-        assert.deepStrictEqual([roles(preview), roles(deploy)], [["${{ vars.AWS_PREVIEW_ROLE_ARN }}"], ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]]);
+        assert.deepStrictEqual([roles(preview), roles(deploy)], [["${{ vars.AWS_READ_ROLE_ARN }}"], ["${{ vars.AWS_DEPLOY_ROLE_ARN }}"]]);
     });
 
-    it("applies the plan its preview saved, for the same commit", () => {
+    it("refuses, first thing after the approval, a commit that is no longer main's head", () => {
+        const first = deploy.steps[0];
+        assert.strictEqual(first.name, "Refuse a commit that is no longer main's head");
+        assert.strictEqual(first.if, undefined, "also for the first deploy");
+        assert.match(first.run ?? "", /head=\$\(gh api "repos\/\$REPO\/commits\/main" --jq \.sha\)\nif \[ "\$head" != "\$GITHUB_SHA" \]; then[\s\S]*exit 1/);
+        assert.deepStrictEqual(first.env, { GH_TOKEN: "${{ github.token }}", REPO: "${{ github.repository }}" });
+    });
+
+    it("refreshes before the preview, and pins the state the plan is made against before previewing", () => {
+        const action = pulumiStep(preview)!;
+        assert.strictEqual(action.with?.refresh, true);
+        const record = runIndex(preview, /npm run --silent plan-pin -- record --stack "\$STACK" --commit "\$GITHUB_SHA" --out "\$RUNNER_TEMP\/plan\/state-pin.json"/);
+        assert.ok(record >= 0, "no plan-pin record");
+        assert.ok(record < preview.steps.indexOf(action), "the pin is recorded before the preview");
+        assert.match(preview.steps[record].run ?? "", /pulumi login "\$PULUMI_BACKEND_URL"/);
+    });
+
+    it("checks the pin before its refresh and after it, then applies the plan: a moved state is refused", () => {
+        const check = deploy.steps.find((s) => (s.run ?? "").includes("plan-pin -- check"));
+        assert.ok(check, "no plan-pin check");
+        assert.strictEqual(check.if, "${{ !inputs.first-deploy }}");
+        assert.deepStrictEqual(commandsIn(check.run ?? ""), [
+            'pulumi login "$PULUMI_BACKEND_URL"',
+            'npm run --silent plan-pin -- check --stack "$STACK" --commit "$GITHUB_SHA" --pin "$RUNNER_TEMP/plan/state-pin.json" --after "the approval"',
+            'pulumi refresh --stack "$STACK" --yes --skip-preview',
+            'npm run --silent plan-pin -- check --stack "$STACK" --commit "$GITHUB_SHA" --pin "$RUNNER_TEMP/plan/state-pin.json" --after "the deploy\'s refresh"',
+        ]);
+        const up = deploy.steps.find((s) => actionOf(s) === PULUMI_ACTION && s.with?.plan !== undefined)!;
+        assert.ok(deploy.steps.indexOf(check) < deploy.steps.indexOf(up), "checked before the update");
+        assert.ok(up.with?.refresh === undefined, "the update does not refresh again after the check");
+        const download = deploy.steps.find((s) => actionOf(s) === "actions/download-artifact")!;
+        assert.ok(deploy.steps.indexOf(download) < deploy.steps.indexOf(check));
+    });
+
+    it("applies the plan its preview saved, for the same commit, with the pin beside it", () => {
         const saved = String(pulumiStep(preview)?.with?.plan);
         const upload = preview.steps.find((s) => actionOf(s) === "actions/upload-artifact");
         const download = deploy.steps.find((s) => actionOf(s) === "actions/download-artifact");
         const applied = deploy.steps.find((s) => actionOf(s) === PULUMI_ACTION && s.with?.plan !== undefined)?.with ?? {};
         assert.strictEqual(pulumiStep(preview)?.with?.command, "preview");
-        assert.strictEqual(upload?.with?.path, saved);
+        assert.strictEqual(`${String(upload?.with?.path)}${path.basename(saved)}`, saved, "the plan is in the uploaded folder");
         assert.strictEqual(upload?.with?.name, "prod-plan-${{ github.sha }}");
         assert.strictEqual(download?.with?.name, upload?.with?.name);
         assert.strictEqual(applied.command, "up");
@@ -641,14 +842,34 @@ describe("workflows: deploy.yml", () => {
 describe("workflows: drift.yml", () => {
     const w = workflow("drift.yml");
     const job = w.jobs.drift;
+    const report = job.steps.find((s) => /\bgh issue\b/.test(s.run ?? ""));
 
-    it("runs on a schedule, and by hand", () => {
+    it("runs on a schedule, and by hand, in its own concurrency group", () => {
         assert.deepStrictEqual(Object.keys(w.on).sort(), ["schedule", "workflow_dispatch"]);
         assert.match(String((w.on.schedule as { cron: string }[])[0].cron), /^\d+ \d+ \* \* \*$/);
+        assert.deepStrictEqual((yaml.load(w.text) as { concurrency: unknown }).concurrency, { group: "prod-drift", "cancel-in-progress": false });
     });
 
-    it("refreshes prod with the read-only role, keeping the stream, stderr and status", () => {
+    it("waits, first, for a deploy that is running or queued, and goes ahead past one that waits for its approval", () => {
+        const wait = job.steps[0];
+        assert.strictEqual(wait.name, "Wait for a deploy that is running or queued");
+        const run = wait.run ?? "";
+        assert.match(run, /gh api "repos\/\$REPO\/actions\/workflows\/deploy\.yml\/runs/);
+        for (const status of ["queued", "in_progress", "requested", "pending"]) assert.ok(run.includes(`.status == "${status}"`), status);
+        assert.match(run, /sleep 30/);
+        assert.match(run, /runs '\.status == "waiting"' >"\$RUNNER_TEMP\/waiting-deploys"/);
+        assert.strictEqual(permissionsOf(w, job).actions, "read");
+    });
+
+    it("refreshes prod with the read role in prod-read, keeping the stream, stderr and status", () => {
+        assert.strictEqual(environmentOf(job), "prod-read");
         assert.ok(!job.steps.some((s) => (s.run ?? "").includes("--expect-no-changes")), "drift is the review's verdict, not a failed preview");
+        const step = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
+        assert.deepStrictEqual(commandsIn(step?.run ?? "").filter((c) => c.startsWith("pulumi preview")), [
+            'pulumi preview --stack "$STACK" --refresh --json >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
+        ]);
+        assert.strictEqual(step?.env?.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true");
+        assert.ok(job.steps.some((s) => s.with?.["role-to-assume"] === "${{ vars.AWS_READ_ROLE_ARN }}"));
     });
 
     it("checks the committed Kubernetes version's support window last, whatever failed before", () => {
@@ -657,27 +878,155 @@ describe("workflows: drift.yml", () => {
         assert.strictEqual(last.if, "always()");
     });
 
-    it("previews with a refresh", () => {
-        const step = job.steps.find((s) => /\bpulumi preview\b/.test(s.run ?? ""));
-        assert.deepStrictEqual(commandsIn(step?.run ?? "").filter((c) => c.startsWith("pulumi preview")), [
-            'pulumi preview --stack "$STACK" --refresh --json >"$REVIEW_DIR/preview.json" 2>"$REVIEW_DIR/stderr.txt"',
-        ]);
-        assert.strictEqual(step?.env?.PULUMI_ENABLE_STREAMING_JSON_PREVIEW, "true");
-        assert.ok(job.steps.some((s) => s.with?.["role-to-assume"] === "${{ vars.AWS_PREVIEW_ROLE_ARN }}"));
+    it("finds its issues by label and author, never by title", () => {
+        assert.ok(report, "no step reports to an issue");
+        const script = report.run ?? "";
+        assert.match(script, /labels=\$1&creator=github-actions%5Bbot%5D/);
+        assert.match(script, /select\(\.pull_request == null and \.user\.login == "github-actions\[bot\]"\)/);
+        assert.doesNotMatch(script, /--search|in:title/, "a title anyone can type must not find the issue");
+        assert.match(script, /gh issue create --title "\$2" --label "\$1" --body-file "\$3"/);
     });
 
-    it("puts the review in the drift issue, closes the issue when prod is clean, and fails while it is open", () => {
+    it("puts drift and a failed check in two issues of their own labels, closes both when prod is clean, and fails while one is open", () => {
+        const script = report?.run ?? "";
+        assert.strictEqual(report?.if, "always()");
         const render = job.steps.find((s) => (s.run ?? "").includes("npm run --silent preview:review"));
         assert.strictEqual(render?.if, "always()");
-        const report = job.steps.find((s) => /\bgh issue\b/.test(s.run ?? ""));
-        assert.ok(report, "no step reports to an issue");
-        assert.strictEqual(report.if, "always()");
-        const script = report.run ?? "";
-        assert.match(script, /if \[ "\$verdict" = none \]; then[\s\S]*gh issue close "\$number"[\s\S]*exit 0/);
+        assert.match(render?.run ?? "", /npm run --silent redact -- --account-id-file "\$RUNNER_TEMP\/account-id" "\$REVIEW_DIR"/);
+        assert.match(script, /none\)\n\s*close_issue drift [^\n]*\n\s*close_issue drift-check-failed [^\n]*\n[\s\S]*?exit 0/);
+        assert.match(script, /failed\)\n\s*report drift-check-failed "[^"]+" "\$body"\n\s*;;/, "a failed check leaves the drift issue alone");
+        assert.match(script, /\*\)\n\s*close_issue drift-check-failed [^\n]*\n\s*report drift "Drift detected on the prod stack" "\$body"/);
+        assert.match(script, /esac\nexit 1\s*$/);
         assert.match(script, /cat "\$REVIEW_DIR\/comment.md"/);
-        assert.match(script, /gh issue edit "\$number" --body-file "\$body"/);
-        assert.match(script, /gh issue create --title "\$title" --body-file "\$body"/);
-        assert.match(script, /exit 1\s*$/);
-        assert.strictEqual(report.env?.GH_TOKEN, "${{ github.token }}");
+        assert.strictEqual(report?.env?.GH_TOKEN, "${{ github.token }}");
+    });
+});
+
+describe("workflows: zizmor in npm run lint:workflows", () => {
+    const script = fs.readFileSync(path.join(ROOT, ".github", "lint-workflows.sh"), "utf8");
+    const requirements = fs.readFileSync(path.join(ROOT, ".github", "zizmor-requirements.txt"), "utf8");
+
+    /** A finding is accepted only beside its line, with the reason after the audit's name. */
+    const ignoreProblems = (w: Pick<Workflow, "file" | "text">) =>
+        w.text
+            .split("\n")
+            .map((line, i) => [i + 1, /#\s*zizmor:\s*ignore\[([^\]]*)\](.*)$/.exec(line)] as const)
+            .filter(([, m]) => m !== null && m[2].trim().split(/\s+/).filter((word) => /\w/.test(word)).length < 3)
+            .map(([line, m]) => `${w.file}:${line}: zizmor: ignore[${m![1]}] without its reason`);
+
+    it("accepts a finding only where a comment says why", () => {
+        assert.deepStrictEqual(WORKFLOWS.flatMap(ignoreProblems), []);
+        const sample = { file: "x.yml", text: "a: 1 # zizmor: ignore[artipacked]\nb: 2 # zizmor: ignore[artipacked] the job uploads nothing it checked out" };
+        assert.deepStrictEqual(ignoreProblems(sample), ["x.yml:1: zizmor: ignore[artipacked] without its reason"]);
+    });
+
+    it("is pinned from PyPI with the hashes of its wheels, installed into a venv the script makes, and run as an auditor, offline, on every workflow", () => {
+        assert.match(requirements, /^zizmor==\d+\.\d+\.\d+ \\\n(\s+--hash=sha256:[0-9a-f]{64} \\\n)*\s+--hash=sha256:[0-9a-f]{64}\n/m);
+        assert.match(script, /python3 -m venv "\$venv"/);
+        assert.match(script, /pip" install [^\n]*--require-hashes --no-deps --only-binary :all: -r \.github\/zizmor-requirements\.txt/);
+        assert.match(script, /"\$zizmor" --offline --no-config --persona auditor --no-progress "\$\{workflows\[@\]\}"/);
+        assert.match(script, /^venv="\$root\/\.toolchain\/zizmor"$/m);
+    });
+});
+
+describe("workflows: the settings they depend on, as files", () => {
+    const read = (file: string) => JSON.parse(fs.readFileSync(path.join(ROOT, file), "utf8"));
+    const subject = read(".github/iam/oidc-subject.json") as { use_default: boolean; include_claim_keys: string[] };
+    /** Each role variable, its trust policy and the environment it is trusted in. */
+    const ROLES: Record<string, { trust: string; environment: string }> = {
+        "vars.AWS_PREVIEW_ROLE_ARN": { trust: ".github/iam/pr-preview-trust.json", environment: "pr-preview" },
+        "vars.AWS_READ_ROLE_ARN": { trust: ".github/iam/read-trust.json", environment: "prod-read" },
+        "vars.AWS_DEPLOY_ROLE_ARN": { trust: ".github/iam/deploy-trust.json", environment: "production" },
+    };
+    /** What the template puts in a job's `sub`: the claims in its order, `key:value` each. */
+    const subOf = (claims: Record<string, string>) => subject.include_claim_keys.map((key) => (key === "context" ? claims.context : `${key}:${claims[key]}`)).join(":");
+    const subjects = (file: string): string[] => {
+        const statement = read(file).Statement[0];
+        const condition = statement.Condition.StringEquals?.["token.actions.githubusercontent.com:sub"] ?? statement.Condition.StringLike?.["token.actions.githubusercontent.com:sub"];
+        return [condition].flat();
+    };
+    /** IAM's StringLike: `*` is any run of characters. */
+    const likes = (pattern: string, value: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`).test(value);
+
+    it("trusts each role only from the environment, ref and workflow of the jobs that assume it", () => {
+        assert.deepStrictEqual(subject, { use_default: false, include_claim_keys: ["repo", "context", "ref", "job_workflow_ref"] });
+        const problems: string[] = [];
+        for (const w of WORKFLOWS) {
+            for (const [id, job] of jobsOf(w)) {
+                for (const step of job.steps.filter((s) => actionOf(s) === AWS_CREDENTIALS_ACTION)) {
+                    const variable = String(step.with?.["role-to-assume"]).replace(/^\$\{\{ | \}\}$/g, "");
+                    const role = ROLES[variable];
+                    if (!role) {
+                        problems.push(`${w.file}: job ${id} assumes ${variable}, which has no trust policy here`);
+                        continue;
+                    }
+                    if (environmentOf(job) !== role.environment) problems.push(`${w.file}: job ${id} assumes ${variable} outside ${role.environment}`);
+                    const ref = "pull_request" in w.on ? "refs/pull/7/merge" : "refs/heads/main";
+                    const sub = subOf({ repo: "OWNER/REPO", context: `environment:${environmentOf(job)}`, ref, job_workflow_ref: `OWNER/REPO/.github/workflows/${w.file}@${ref}` });
+                    if (!subjects(role.trust).some((pattern) => likes(pattern, sub))) problems.push(`${role.trust} does not trust ${sub}`);
+                }
+            }
+        }
+        assert.deepStrictEqual(problems, []);
+        // And nothing else: not another environment, another branch, another workflow.
+        const others = [
+            subOf({ repo: "OWNER/REPO", context: "environment:production", ref: "refs/heads/feature", job_workflow_ref: "OWNER/REPO/.github/workflows/deploy.yml@refs/heads/feature" }),
+            subOf({ repo: "OWNER/REPO", context: "environment:production", ref: "refs/heads/main", job_workflow_ref: "OWNER/REPO/.github/workflows/drift.yml@refs/heads/main" }),
+            subOf({ repo: "OWNER/REPO", context: "environment:prod-read", ref: "refs/heads/main", job_workflow_ref: "OWNER/REPO/.github/workflows/deploy.yml@refs/heads/main" }),
+        ];
+        assert.ok(!subjects(ROLES["vars.AWS_DEPLOY_ROLE_ARN"].trust).some((p) => others.some((o) => likes(p, o))), "the deploy role trusts more than deploy.yml in production on main");
+        const pr = subOf({ repo: "OWNER/REPO", context: "pull_request", ref: "refs/pull/7/merge", job_workflow_ref: "OWNER/REPO/.github/workflows/pull-request.yml@refs/pull/7/merge" });
+        assert.ok(!subjects(ROLES["vars.AWS_PREVIEW_ROLE_ARN"].trust).some((p) => likes(p, pr)), "the preview role trusts a pull request outside pr-preview");
+        for (const role of Object.values(ROLES)) {
+            assert.deepStrictEqual(read(role.trust).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com", role.trust);
+        }
+    });
+
+    it("gives the read roles Describe, Get and List of what the stack reads, not ReadOnlyAccess", () => {
+        const statements: { Action: string[]; Resource: string | string[] }[] = read(".github/iam/read-policy.json").Statement;
+        const actions = statements.flatMap((s) => s.Action);
+        assert.deepStrictEqual(actions.filter((a) => !/^[a-z0-9]+:(Describe|Get|List)[A-Za-z]*$/.test(a) && a !== "kms:Decrypt"), [], "only reads (and the state key's Decrypt)");
+        assert.deepStrictEqual(actions.filter((a) => a.includes("*")), [], "each action named");
+        assert.deepStrictEqual(actions.filter((a) => /^(s3|ssm|secretsmanager|dynamodb):/.test(a) && !["s3:GetObject", "s3:ListBucket", "ssm:GetParameter"].includes(a)), []);
+        const s3 = statements.find((s) => s.Action.includes("s3:GetObject"))!;
+        assert.deepStrictEqual(s3.Resource, ["arn:aws:s3:::STATE_BUCKET", "arn:aws:s3:::STATE_BUCKET/.pulumi/*"], "the state bucket only");
+        // Every AWS service the prod stack has resources of can be read.
+        const fixture = fs.readFileSync(path.join(ROOT, "tests", "fixtures", "stack-resources.json"), "utf8");
+        const services = [...new Set([...fixture.matchAll(/\$aws:([a-z0-9]+)\//g)].map((m) => m[1]))].sort();
+        assert.ok(services.length >= 3, services.join());
+        const read_ = new Set(actions.map((a) => a.split(":")[0]));
+        const named: Record<string, string> = { cloudwatch: "logs" };
+        assert.deepStrictEqual(services.filter((s) => !read_.has(named[s] ?? s)), []);
+    });
+
+    it("asks for a code owner's review of .github/** and policy/**, and the ruleset requires it with the checks the pull request runs", () => {
+        const owners = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+        assert.deepStrictEqual(owners.map((l) => l.split(/\s+/)[0]), ["/.github/", "/policy/"]);
+        const ruleset = read(".github/rulesets/main.json");
+        assert.deepStrictEqual(ruleset.bypass_actors, [], "nobody bypasses it, admins included");
+        assert.strictEqual(ruleset.enforcement, "active");
+        const pullRequest = ruleset.rules.find((r: { type: string }) => r.type === "pull_request").parameters;
+        assert.deepStrictEqual([pullRequest.require_code_owner_review, pullRequest.dismiss_stale_reviews_on_push, pullRequest.require_last_push_approval], [true, true, true]);
+        const checks = ruleset.rules.find((r: { type: string }) => r.type === "required_status_checks").parameters.required_status_checks.map((c: { context: string }) => c.context);
+        const pr = workflow("pull-request.yml");
+        assert.deepStrictEqual(checks, ["test", "post-review", "dev-on-kind"].map((id) => pr.jobs[id].name), "each required check is a job of pull-request.yml, by its name");
+        for (const type of ["deletion", "non_fast_forward"]) assert.ok(ruleset.rules.some((r: { type: string }) => r.type === type), type);
+    });
+
+    it("uses exactly the environments tools/repo-settings checks, each with the role variable it checks for", () => {
+        const used = new Map<string, Set<string>>();
+        for (const w of WORKFLOWS) {
+            for (const [, job] of jobsOf(w)) {
+                const env = environmentOf(job);
+                if (env === undefined) continue;
+                const vars = used.get(env) ?? new Set<string>();
+                for (const m of JSON.stringify(job).matchAll(/vars\.(AWS_\w+_ROLE_ARN)/g)) vars.add(m[1]);
+                used.set(env, vars);
+            }
+        }
+        assert.deepStrictEqual(
+            [...used].map(([env, vars]) => [env, [...vars].sort()]).sort(),
+            SETTINGS_ENVIRONMENTS.map((e) => [e.name, [...e.variables].sort()]).sort(),
+        );
     });
 });

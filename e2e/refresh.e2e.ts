@@ -1,0 +1,56 @@
+/**
+ * The refresh the delivery now does before every preview and deploy, on the real engine and the
+ * test cluster: a refresh of the unchanged dev stack plans nothing (`pulumi preview --refresh`
+ * shows no changes), and a real `pulumi refresh` keeps the state's fingerprint (tools/plan-pin),
+ * so the deploy's check after its own refresh lets an unchanged stack through. Then a change made
+ * outside Pulumi (a label put on the Service with kubectl): the refreshing preview shows it, and
+ * after the refresh the pin refuses the state, naming the Service.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import { devStackWorkspace, plannedChanges, ROOT, say, tearDown, Workspace } from "./lib";
+
+const PLAN_PIN = path.join(ROOT, "bin", "tools", "plan-pin", "cli.js");
+
+describe("refresh before preview and deploy (dev stack on the test cluster)", function () {
+    let ws: Workspace | undefined;
+    let pin = "";
+    const planPin = (...args: string[]) => ws!.run(process.execPath, [PLAN_PIN, ...args, "--stack", "dev"]);
+
+    before(async () => {
+        ws = await devStackWorkspace("sticky-e2e-refresh-");
+        ws.up();
+        pin = path.join(ws.dir, "state-pin.json");
+        const recorded = planPin("record", "--out", pin);
+        assert.strictEqual(recorded.status, 0, recorded.stderr);
+    });
+
+    after(async () => {
+        await tearDown(ws);
+    });
+
+    it("a refreshing preview of the unchanged stack plans no change", () => {
+        const preview = ws!.pulumi("preview", "--refresh", "--json", "--stack", "dev");
+        assert.deepStrictEqual(plannedChanges(preview.stdout), []);
+        // And the CLI's own verdict: --expect-no-changes fails on any change.
+        ws!.pulumi("preview", "--refresh", "--expect-no-changes", "--stack", "dev");
+    });
+
+    it("a real refresh of the unchanged stack keeps its fingerprint: the deploy's check after its refresh passes", () => {
+        const refresh = ws!.pulumi("refresh", "--yes", "--skip-preview", "--stack", "dev");
+        say(`pulumi refresh: ${refresh.seconds.toFixed(1)} s`);
+        const check = planPin("check", "--pin", pin, "--after", "the refresh");
+        assert.strictEqual(check.status, 0, check.stderr);
+        assert.match(check.stdout, /is in the state the plan was made against \(sha256:[0-9a-f]{64}\), after the refresh/);
+    });
+
+    it("a change made outside Pulumi shows in the refreshing preview, and after the refresh the pin refuses the state", () => {
+        ws!.kubectl("label", "service", "sticky", "edited-by=hand");
+        const preview = ws!.pulumi("preview", "--refresh", "--json", "--stack", "dev");
+        assert.deepStrictEqual(plannedChanges(preview.stdout), ["update kubernetes:core/v1:Service::sticky-public"]);
+        ws!.pulumi("refresh", "--yes", "--skip-preview", "--stack", "dev");
+        const check = planPin("check", "--pin", pin, "--after", "the refresh");
+        assert.strictEqual(check.status, 1, check.stdout);
+        assert.match(check.stderr, /refused after the refresh: .*\n.*changed urn:pulumi:dev::sticky::sticky:app:StickyApp\$kubernetes:core\/v1:Service::sticky-public\n/);
+    });
+});
