@@ -61,6 +61,8 @@ describe("plan-pin: the state fingerprint", () => {
             ["its managedFields", (e) => (e.deployment.resources[1].outputs.metadata.managedFields = [])],
             ["a read resource's state", (e) => (e.deployment.resources[2].outputs = { metadata: { name: "hostpath", resourceVersion: "8" }, provisioner: "x" })],
             ["the order of keys and of resources", (e) => e.deployment.resources.reverse()],
+            // Seen on the real engine (e2e/refresh.e2e.ts): an update writes `"kind": []`, a refresh drops it.
+            ["empty property dependencies", (e) => (e.deployment.resources[1].propertyDependencies = { kind: [], spec: [] })],
         ];
         for (const [what, change] of refreshed) {
             const e = exported();
@@ -76,6 +78,7 @@ describe("plan-pin: the state fingerprint", () => {
             ["an annotation", (e) => (e.deployment.resources[1].outputs.metadata.annotations.a = "c"), `changed ${CLAIM_URN}`],
             ["the stack's outputs", (e) => (e.deployment.resources[0].outputs.url = "http://x"), `changed ${STACK_URN}`],
             ["protect", (e) => (e.deployment.resources[1].protect = true), `changed ${CLAIM_URN}`],
+            ["a property dependency", (e) => (e.deployment.resources[1].propertyDependencies = { spec: [STACK_URN] }), `changed ${CLAIM_URN}`],
             ["a resource gone", (e) => e.deployment.resources.splice(1, 1), `gone ${CLAIM_URN}`],
             ["a resource added", (e) => e.deployment.resources.push({ urn: "urn:new", type: "x" }), "added urn:new"],
             ["a read resource's id", (e) => (e.deployment.resources[2].id = "other"), `changed ${CLASS_URN}`],

@@ -13,6 +13,7 @@
  * deploy keeps its fingerprint (e2e/refresh.e2e.ts checks that on the dev stack):
  *  - the manifest (the time and the CLI version of the last write);
  *  - each resource's `created` and `modified` timestamps;
+ *  - the empty lists of `propertyDependencies` (an update writes them, a refresh drops them);
  *  - the state of read resources (`external`: re-read on every run, never planned);
  *  - of a Kubernetes object, its `status`, `metadata.resourceVersion` and
  *    `metadata.managedFields` (the server's bookkeeping; controllers rewrite them at will).
@@ -61,6 +62,11 @@ function normalizeResource(resource: JsonObject): JsonObject {
     for (const [key, value] of Object.entries(resource)) {
         if (RESOURCE_TIMESTAMPS.includes(key)) continue;
         kept[key] = value;
+    }
+    if (isObject(kept.propertyDependencies)) {
+        const nonEmpty = Object.entries(kept.propertyDependencies).filter(([, urns]) => !Array.isArray(urns) || urns.length > 0);
+        if (nonEmpty.length > 0) kept.propertyDependencies = Object.fromEntries(nonEmpty);
+        else delete kept.propertyDependencies;
     }
     if (resource.external === true) {
         // A read resource: its inputs and outputs are whatever the last read returned.
