@@ -622,7 +622,10 @@ describe("workflows: pull-request.yml", () => {
         const download = post.steps[1];
         const comment = post.steps[3];
         assert.strictEqual(download.with?.name, w.jobs["preview-prod"].steps.find((s) => actionOf(s) === "actions/upload-artifact")?.with?.name);
-        assert.strictEqual(download.if, "${{ !cancelled() && steps.head.outputs.current == 'true' && needs.preview-prod.result == 'success' }}");
+        assert.strictEqual(
+            download.if,
+            "${{ !cancelled() && steps.head.outputs.current == 'true' && (needs.preview-prod.result == 'success' || needs.preview-prod.result == 'failure') }}",
+        );
         // One comment per stack, found by its header and edited in place on every push.
         assert.deepStrictEqual([comment.with?.header, comment.with?.path], ["preview-review-prod", `${String(download.with?.path)}/comment.md`]);
     });
@@ -661,7 +664,7 @@ describe("workflows: pull-request.yml", () => {
         const cases: [Record<string, string>, string][] = [
             [{ TESTS: "failure", PREVIEW: "skipped" }, "not previewed for 0123abc: tests failed"],
             [{ TESTS: "cancelled", PREVIEW: "skipped" }, "not previewed for 0123abc: tests cancelled"],
-            [{ TESTS: "success", PREVIEW: "failure" }, "not previewed for 0123abc: the preview job did not finish (failure)"],
+            [{ TESTS: "success", PREVIEW: "failure", DOWNLOAD: "failure" }, "not previewed for 0123abc: the preview job did not finish (failure)"],
             [{ TESTS: "success", PREVIEW: "success", DOWNLOAD: "failure" }, "not previewed for 0123abc: the review artifact could not be downloaded"],
         ];
         for (const [env, reason] of cases) {
