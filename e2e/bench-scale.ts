@@ -23,9 +23,8 @@
  * docs/speed-scale.svg. `--report` only does the latter, without a cluster; `--results FILE`
  * keeps the record (and the plot) elsewhere; `--diagnose DIR` adds, after each Pulumi side's
  * figures, a no-op preview and a grow with `-v=9 --logflow` whose logs go to DIR;
- * `--kwok-nodes K` adds K fake nodes (kwok-nodes.ts) for more pods than the real node should run
- * (`--kwok-above N`: only from the first size above N on); the record says how many pods were
- * real at each size.
+ * the record says how many pods were real at each size (all of them up to 100 replicas here:
+ * they fit on the test cluster's one real node).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -36,7 +35,6 @@ import { renderReview, reviewPreview } from "../tools/review/review";
 import { bareProgramInput } from "./bare-program/render";
 import { BARE_OBJECTS_FILE } from "./bare-program/objects";
 import { kubectlApply, kubectlDiff, manifestsOf, renderDevStack } from "./kubectl-path";
-import { FAKE_NODE_ANNOTATION, KwokNodes } from "./kwok-nodes";
 import { appReady, devStackWorkspace, localImages, median, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
 import {
     checkGoals,
@@ -126,7 +124,10 @@ function expectClaims(ws: Workspace, replicas: number, size: string, side: Side)
     }
 }
 
-/** Pods on the real node and on KWOK's (nodes annotated kwok.x-k8s.io/node=fake). */
+/** The annotation KWOK puts on the nodes it fakes: a pod there runs no container. */
+const FAKE_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+
+/** Pods on real nodes and on fake ones (annotated kwok.x-k8s.io/node=fake), if a cluster has any. */
 function podPlacement(ws: Workspace): { real: number; fake: number } {
     const fakeNodes = new Set(
         (ws.get("nodes").items as any[]).filter((n) => n.metadata.annotations?.[FAKE_NODE_ANNOTATION] === "fake").map((n) => n.metadata.name),
@@ -403,25 +404,15 @@ async function main(): Promise<void> {
     const ws = await devStackWorkspace("sticky-bench-scale-", { config: stackConfig(SCALED_DOWN, SIZE_BEFORE) });
     const memory = new PeakMemory(ws);
     let results = readResults();
-    let kwok: KwokNodes | undefined;
     try {
-        const fakeNodes = Number(option("kwok-nodes", "0"));
-        const fakeAbove = Number(option("kwok-above", "0"));
         const bareDir = bareProject(ws);
         results = { ...results, environment: versions(ws) };
         for (const replicas of sizes) {
-            if (fakeNodes > 0 && replicas > fakeAbove && kwok === undefined) kwok = await KwokNodes.start(ws, fakeNodes);
             results = withSize(results, await measureSize(ws, bareDir, memory, replicas, diagnoseDir));
             fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
         }
     } finally {
         ws.run("pulumi", ["-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-        if (kwok !== undefined) {
-            // Pods on a fake node go only while its controller runs.
-            ws.run("pulumi", ["destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-            await ws.removeApp();
-            kwok.stop();
-        }
         await tearDown(ws);
     }
     report(results);
