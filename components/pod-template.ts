@@ -5,8 +5,9 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { TERMINATION_GRACE_SECONDS } from "../core/drain";
 import { CLAIM_TEMPLATE, CONTAINER_PORT, DATA_PATH } from "./sticky-app-contract";
-import { LIVENESS, livenessProbe, readinessProbe } from "./nginx";
+import { LIVENESS, livenessProbe, readinessProbe, stopLifecycle } from "./nginx";
 import { containerSecurityContext, podSecurityContext } from "./pod-security";
 
 type Labels = Record<string, string>;
@@ -37,7 +38,10 @@ export function podVolumes(livenessConfigMapName: pulumi.Input<string>): k8s.typ
     ];
 }
 
-/** The nginx container: the claim at {@link DATA_PATH}, a read-only root, probes by port name. */
+/**
+ * The nginx container: the claim at {@link DATA_PATH}, a read-only root, probes by port name, and
+ * a stop that keeps serving until its endpoint is gone everywhere (nginx.ts, `stopLifecycle`).
+ */
 export function nginxContainer(
     image: pulumi.Input<string>,
     resources: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>,
@@ -50,6 +54,7 @@ export function nginxContainer(
         imagePullPolicy: "IfNotPresent",
         readinessProbe: readinessProbe(CONTAINER_PORT.name),
         livenessProbe: livenessProbe(CONTAINER_PORT.name),
+        lifecycle: stopLifecycle(),
         resources,
         securityContext: containerSecurityContext(),
         volumeMounts: [
@@ -78,8 +83,9 @@ export function podTemplate(args: PodTemplateArgs): k8s.types.input.core.v1.PodT
     return {
         metadata: { labels: args.labels },
         spec: {
-            // nginx stops accepting and finishes in-flight requests within seconds.
-            terminationGracePeriodSeconds: 10,
+            // Counted from the start of the preStop sleep: the sleep and nginx's graceful stop
+            // both fit (core/drain.ts), so the kubelet never kills a pod that is still answering.
+            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
             automountServiceAccountToken: false,
             securityContext: podSecurityContext(CONTAINER_PORT.number),
             topologySpreadConstraints: topologySpread(args.labels, args.zoneSpread),

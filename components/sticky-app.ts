@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { POD_DRAIN } from "../core/drain";
 import { isObjectName } from "../core/kubernetes";
 import { isStorageQuantity } from "../core/quantity";
 import { ClaimGrowth } from "./claim-growth";
@@ -282,6 +283,10 @@ export class StickyApp extends pulumi.ComponentResource {
                     // at a time, in reverse ordinal order.
                     podManagementPolicy: "Parallel",
                     updateStrategy: { type: "RollingUpdate" },
+                    // A rolling update stops the next old pod only after the new one has stayed
+                    // ready this long (core/drain.ts): a pod that fails right after its first good
+                    // probe halts the rollout with the others still serving.
+                    minReadySeconds: POD_DRAIN.minReadySeconds,
                     // Deleting the StatefulSet or scaling it down never deletes a claim.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                     template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name, zoneSpread: args.zoneSpread }),
@@ -466,6 +471,16 @@ function loadBalancer(
                 ...(environment.serviceLoadBalancerClass === undefined ? {} : { loadBalancerClass: environment.serviceLoadBalancerClass }),
                 selector: labels,
                 ports: [{ name: CONTAINER_PORT.name, port, targetPort: CONTAINER_PORT.name, protocol: "TCP" }],
+                // Kubernetes' default, stated because `Local` looks like the better choice and is
+                // not, for draining: with a load balancer that targets nodes (an NLB's instance
+                // targets), `Local` makes each node serve only its own pod, so every pod that stops
+                // takes its node out of the load balancer, which notices only by failing health
+                // checks; `Cluster` leaves every node in and kube-proxy stops routing to the pod
+                // within a second, well inside its preStop sleep. With IP targets (the NLB goes to
+                // pod addresses), on one node (Docker Desktop) and behind a load balancer that
+                // connects to the ClusterIP (the test cluster's) the policy changes nothing. What
+                // `Local` would give, the client's address at nginx, the access log does not need.
+                externalTrafficPolicy: "Cluster",
             },
         },
         opts,

@@ -447,8 +447,8 @@ function kubeProxyRoutesTo(ips: string[]): boolean {
  * what "the service is back" means when requests go through the load balancer. Returns the
  * pods, or undefined until then.
  */
-export function appServing(ws: Workspace, accept: (pod: AppPod) => boolean = () => true): AppPod[] | undefined {
-    const pods = appReady(ws);
+export function appServing(ws: Workspace, accept: (pod: AppPod) => boolean = () => true, replicas = 3): AppPod[] | undefined {
+    const pods = appReady(ws, replicas);
     return pods && pods.every(accept) && kubeProxyRoutesTo(pods.map((p) => p.ip)) ? pods : undefined;
 }
 
@@ -471,6 +471,8 @@ export function plannedChanges(previewJson: string): string[] {
 /** One answer of a {@link RequestLoop}, with when it was asked (ms since the loop started). */
 export interface TimedAnswer extends Answer {
     readonly at: number;
+    /** How long the answer (or the failure) took, in ms. */
+    readonly ms: number;
 }
 
 /**
@@ -487,7 +489,8 @@ export class RequestLoop {
         this.done = (async () => {
             while (this.running) {
                 const at = Date.now() - started;
-                this.answers.push({ ...(await httpGet(host, port, 2000)), at });
+                const answer = await httpGet(host, port, 2000);
+                this.answers.push({ ...answer, at, ms: Date.now() - started - at });
                 await new Promise((resolve) => setTimeout(resolve, intervalMs));
             }
         })();
@@ -512,6 +515,79 @@ export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ 
     const answers = await loop.stop();
     assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
     return { up, answers };
+}
+
+/**
+ * A request the service failed: no HTTP answer at all (refused, reset, timed out) or a 5xx. The
+ * app's own answers are 200 or, for an empty volume, nginx's 403: both come from a pod.
+ */
+export const failedRequest = (answer: Answer): boolean => answer.status === 0 || answer.status >= 500;
+
+/** What the requests sent during one change saw. */
+export interface RequestFigures {
+    readonly sent: number;
+    readonly failed: number;
+    /** The longest time between two answers (from one answer's arrival to the next), in ms. */
+    readonly longestGapMs: number;
+    /** The failures by kind ("ECONNREFUSED x3, ETIMEDOUT x1"), empty when none. */
+    readonly failures: string;
+}
+
+export function requestFigures(answers: readonly TimedAnswer[]): RequestFigures {
+    const answered = answers.filter((a) => !failedRequest(a)).map((a) => a.at + a.ms);
+    const gaps = answered.slice(1).map((t, i) => t - answered[i]);
+    const failed = answers.filter(failedRequest);
+    return { sent: answers.length, failed: failed.length, longestGapMs: Math.max(0, ...gaps), failures: show(tally(failed)) };
+}
+
+/** "212 sent, 0 failed, longest gap 0.31 s" (and the failures by kind, when there are any). */
+export const showFigures = (f: RequestFigures): string =>
+    `${f.sent} sent, ${f.failed} failed, longest gap ${(f.longestGapMs / 1000).toFixed(2)} s${f.failed > 0 ? ` (${f.failures})` : ""}`;
+
+/** Where a change's requests go: the load balancer, and the Service's cluster IP behind it. */
+export interface RequestTarget {
+    readonly name: string;
+    readonly host: string;
+    readonly port: number;
+}
+
+/**
+ * The two ways into the app from this machine: the load balancer on 127.0.0.1:3333 (the test
+ * cluster's local-cloud, a TCP forwarder to the cluster IP), and the Service's cluster IP itself,
+ * which this machine reaches because it is the node (kube-proxy's rules apply to its own
+ * connections too).
+ */
+export function requestTargets(ws: Workspace): RequestTarget[] {
+    const service = ws.get("service", "sticky");
+    return [
+        { name: "load balancer", host: LB_HOST, port: LB_PORT },
+        { name: "cluster IP", host: service.spec.clusterIP, port: service.spec.ports[0].port },
+    ];
+}
+
+/**
+ * Runs `change` (which returns once the change has settled) while a {@link RequestLoop} asks each
+ * target every 50 ms, and `lingerMs` after; returns each target's figures and how long the
+ * change took.
+ */
+export async function whileRequesting(
+    targets: readonly RequestTarget[],
+    change: () => Promise<unknown>,
+    lingerMs = 2000,
+): Promise<{ seconds: number; figures: Map<string, RequestFigures> }> {
+    const loops = targets.map((target) => [target.name, new RequestLoop(target.host, target.port, 50)] as const);
+    const started = Date.now();
+    // The loops stop whatever the change does, so a failed change leaves nothing running.
+    const outcome = await change().then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    const figures = new Map<string, RequestFigures>();
+    for (const [name, loop] of loops) figures.set(name, requestFigures(await loop.stop()));
+    if (outcome) throw outcome.error;
+    return { seconds, figures };
 }
 
 /** The median of some figures (the upper one of the middle two for an even count). */

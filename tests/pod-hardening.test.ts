@@ -5,7 +5,8 @@
  */
 import * as assert from "assert";
 import { APP_USER_ID, containerSecurityContext, kubeScoreIgnoreAnnotation, podSecurityContext, podSecurityLabels } from "../components/pod-security";
-import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, readinessProbe } from "../components/nginx";
+import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, READINESS, readinessProbe, stopLifecycle } from "../components/nginx";
+import { POD_DRAIN } from "../core/drain";
 
 describe("pod hardening", () => {
     it("runs as a non-root uid and gid above 10000, binding the web port through the safe, namespaced sysctl", () => {
@@ -31,8 +32,20 @@ describe("pod hardening", () => {
         });
     });
 
-    it("is ready on TCP every 5 s, 1 s to answer, out after 2 misses", () => {
-        assert.deepStrictEqual(readinessProbe("web"), { tcpSocket: { port: "web" }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 2 });
+    it("is ready while nginx answers GET /readyz for Host sticky-liveness, every 5 s, 1 s to answer, out after 2 misses", () => {
+        assert.deepStrictEqual(READINESS, { host: "sticky-liveness", path: "/readyz" });
+        assert.deepStrictEqual(readinessProbe("web"), {
+            httpGet: { path: "/readyz", port: "web", httpHeaders: [{ name: "Host", value: "sticky-liveness" }] },
+            periodSeconds: 5,
+            timeoutSeconds: 1,
+            failureThreshold: 2,
+        });
+        assert.notStrictEqual(READINESS.path, LIVENESS.path, "two checks, not one asked twice");
+    });
+
+    it("stops after the kubelet's own preStop sleep, with no shell or binary in the image", () => {
+        assert.deepStrictEqual(stopLifecycle(), { preStop: { sleep: { seconds: POD_DRAIN.preStopSeconds } } });
+        assert.strictEqual(POD_DRAIN.preStopSeconds, 20);
     });
 
     it("is live while nginx answers GET /healthz for Host sticky-liveness, restarting only after a minute without an answer", () => {
@@ -51,11 +64,12 @@ describe("pod hardening", () => {
         assert.ok(seconds(probe.periodSeconds) * seconds(probe.failureThreshold) >= 60, "a minute of no answer, not a busy spell");
     });
 
-    it("answers the liveness endpoint from an nginx server block of its own, on the web port", () => {
+    it("answers the liveness and readiness endpoints from an nginx server block of its own, on the web port", () => {
         const config = livenessServerConfig(80);
         assert.match(config, /^ {4}listen 80;$/m);
         assert.match(config, /^ {4}server_name sticky-liveness;$/m);
         assert.match(config, /location = \/healthz \{\n\s+default_type text\/plain;\n\s+return 200 "ok\\n";\n\s+\}/);
+        assert.match(config, /location = \/readyz \{\n\s+default_type text\/plain;\n\s+return 200 "ready\\n";\n\s+\}/);
         assert.doesNotMatch(config, /root |alias /, "reads no file, so a slow volume restarts nothing");
         assert.match(livenessServerConfig(8080), /listen 8080;/);
     });

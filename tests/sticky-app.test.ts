@@ -7,9 +7,10 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { webOnlyNetworkPolicySpec } from "../components/network-policy";
 import { containerSecurityContext, KUBE_SCORE_DECLINED, kubeScoreIgnoreAnnotation, podSecurityContext, podSecurityLabels } from "../components/pod-security";
-import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, readinessProbe } from "../components/nginx";
+import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, READINESS, readinessProbe } from "../components/nginx";
 import { APP_NAMESPACE, CLAIM_TEMPLATE, CONTAINER_PORT, DATA_PATH, STICKY_APP_TYPE } from "../components/sticky-app-contract";
 import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { POD_DRAIN, TERMINATION_GRACE_SECONDS } from "../core/drain";
 import { TYPES } from "../core/kubernetes";
 import { find, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
@@ -116,9 +117,30 @@ describe("StickyApp", () => {
         assert.deepStrictEqual(find(run, PDB).inputs.spec.selector.matchLabels, labels);
     });
 
-    it("is ready on TCP, so the article's empty volume (nginx answers 403) still counts as ready", () => {
+    it("is ready while nginx answers its own readiness endpoint, so the article's empty volume (nginx answers 403 on /) still counts as ready", () => {
         assert.deepStrictEqual(container.readinessProbe, readinessProbe(CONTAINER_PORT.name));
-        assert.deepStrictEqual(Object.keys(container.readinessProbe.tcpSocket), ["port"]);
+        assert.strictEqual(container.readinessProbe.httpGet.path, READINESS.path);
+        assert.notStrictEqual(container.readinessProbe.httpGet.path, "/");
+        // The mounted server block answers it, as it answers liveness.
+        const config = find(run, CONFIG_MAP, "sticky-liveness").inputs.data[LIVENESS.fileName];
+        assert.ok(config.includes(`location = ${READINESS.path} {`), config);
+    });
+
+    it("keeps serving for the preStop sleep when stopped, inside a grace that covers the sleep and nginx's graceful stop", () => {
+        assert.deepStrictEqual(container.lifecycle, { preStop: { sleep: { seconds: POD_DRAIN.preStopSeconds } } });
+        assert.strictEqual(spec.template.spec.terminationGracePeriodSeconds, TERMINATION_GRACE_SECONDS);
+        assert.ok(TERMINATION_GRACE_SECONDS > POD_DRAIN.preStopSeconds + POD_DRAIN.gracefulStopSeconds);
+        // No stop signal of its own: the images' STOPSIGNAL (SIGQUIT) is nginx's graceful stop.
+        assert.strictEqual(container.lifecycle.stopSignal, undefined);
+    });
+
+    it("rolls on to the next pod only after the new one has stayed ready for minReadySeconds", () => {
+        assert.strictEqual(spec.minReadySeconds, POD_DRAIN.minReadySeconds);
+        assert.deepStrictEqual(spec.updateStrategy, { type: "RollingUpdate" });
+    });
+
+    it("keeps every node in the load balancer while pods roll (externalTrafficPolicy Cluster)", () => {
+        assert.strictEqual(find(run, SERVICE, "sticky-public").inputs.spec.externalTrafficPolicy, "Cluster");
     });
 
     it("is live while nginx answers its own endpoint, and restarts only after a minute without an answer", () => {

@@ -1,0 +1,66 @@
+/**
+ * No failed request through the day-two changes that roll or stop pods, on real containers:
+ * requests every 50 ms, each on a new connection, through the load balancer (127.0.0.1:3333) and
+ * through the Service's cluster IP at once, for the whole of each change, and a step fails on any
+ * request that got no answer (or a 5xx), however short. Each step prints sent / failed / longest
+ * gap for both ways in.
+ *
+ * What runs here, within the CI budget: one `pulumi up` that changes the image, the liveness
+ * ConfigMap and the resources together (one rollout of the pod template, every pod replaced, one
+ * at a time: each of the three kinds alone rolls the same way), scale down and up, and a
+ * `kubectl drain`. The benchmark (npm run bench:requests, docs/speed.md) runs each change on
+ * its own, every pod's eviction and the storage size change too, before and after the drain
+ * settings; e2e/storage-size.e2e.ts already fails on any unanswered request during a size change.
+ *
+ * The test cluster's load balancer is a TCP forwarder to the cluster IP, so both ways in see
+ * kube-proxy's view of the endpoints; a cloud load balancer has its own (docs/architecture.md).
+ */
+import * as assert from "assert";
+import { drainOnePod, imageChange, livenessConfigChange, resourcesChange, rolledTogether, scaleDown, scaleUp, settled, uncordon, type DayTwoChange } from "./day-two";
+import { appPods, devStackWorkspace, localImages, type RequestTarget, requestTargets, say, showFigures, tearDown, whileRequesting, type Workspace } from "./lib";
+
+describe("zero failed requests through the day-two changes (real containers, load balancer and cluster IP)", function () {
+    this.timeout(10 * 60 * 1000);
+    let ws: Workspace;
+    let targets: RequestTarget[];
+
+    /** Runs the changes with requests throughout; fails on any failed request on either way in. */
+    async function expectNoFailedRequest(name: string, ...changes: DayTwoChange[]): Promise<void> {
+        const { seconds, figures } = await whileRequesting(targets, async () => {
+            for (const change of changes) await change.run(ws);
+        });
+        for (const [target, f] of figures) say(`${name}, ${target}: ${showFigures(f)} (${seconds.toFixed(0)} s)`);
+        for (const [target, f] of figures) {
+            // Requests went all along (not a loop that stalled at the start and passed by sending nothing).
+            assert.ok(f.sent >= seconds * 5, `${target}: only ${f.sent} requests in ${seconds.toFixed(0)} s`);
+            assert.strictEqual(f.failed, 0, `${name}, ${target}: ${showFigures(f)}`);
+        }
+    }
+
+    before(async () => {
+        ws = await devStackWorkspace("sticky-zero-", { image: localImages()["nginx-previous"], leftovers: uncordon });
+        ws.up();
+        await settled(ws, "sticky-0..2 ready and behind the Service");
+        targets = requestTargets(ws);
+        say(`ways in: ${targets.map((t) => `${t.name} ${t.host}:${t.port}`).join(", ")}`);
+    });
+
+    after(() => tearDown(ws, uncordon));
+
+    it("a pod template change (image, liveness ConfigMap and resources in one up) replaces every pod with no failed request", async () => {
+        const before = appPods(ws);
+        await expectNoFailedRequest("image + liveness ConfigMap + resources", rolledTogether("template", [imageChange, livenessConfigChange, resourcesChange]));
+        const after = appPods(ws);
+        assert.ok(after.every((p) => !before.some((b) => b.uid === p.uid)), "every pod is a new one");
+        assert.ok(after.every((p) => p.image === localImages().nginx), "on the new image");
+    });
+
+    it("scale down 3 -> 2 and back up, with no failed request", async () => {
+        await expectNoFailedRequest("scale down 3 -> 2", scaleDown);
+        await expectNoFailedRequest("scale up 2 -> 3", scaleUp);
+    });
+
+    it("kubectl drain of the node evicts a pod (the budget holds the rest) with no failed request", async () => {
+        await expectNoFailedRequest("kubectl drain", drainOnePod);
+    });
+});
