@@ -126,12 +126,16 @@ describe("the article's demo on real containers", function () {
         await expectOnlySticky2Has(ws, "byebye");
 
         ws.pulumi("config", "set", "sticky:image", images.nginx, "--stack", "dev");
+        const started = Date.now();
         const upgraded = ws.up();
         const now = await allServing(ws, images.nginx);
+        // pulumi up returns once the StatefulSet accepted the new template; the pods roll after it,
+        // one at a time, each draining for its preStop sleep first (core/drain.ts).
+        const rolled = (Date.now() - started) / 1000;
         const versions = new Set((ws.get("pods", "-l", "app=sticky").items as any[]).map((p) => p.status.containerStatuses[0].image));
         assert.deepStrictEqual([...versions], [images.nginx], "every pod runs the new image");
         assert.deepStrictEqual(volumesOfClaims(), claimVolumes);
-        say(`sticky:image ${images["nginx-previous"]} -> ${images.nginx}: rolled in ${upgraded.seconds.toFixed(1)} s (${now.map((p) => p.name).join(", ")})`);
+        say(`sticky:image ${images["nginx-previous"]} -> ${images.nginx}: pulumi up ${upgraded.seconds.toFixed(1)} s, every pod serving it after ${rolled.toFixed(1)} s (${now.map((p) => p.name).join(", ")})`);
         expectOneInThree(await sample(), "byebye");
         await expectOnlySticky2Has(ws, "byebye");
     });
