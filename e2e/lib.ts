@@ -59,6 +59,22 @@ function copyProject(dir: string): void {
 }
 
 /** A copy of the project with its own local state backend, for one test run. */
+/**
+ * The environment every real-engine test runs Pulumi in: the toolchain's CLI and plugin cache,
+ * a local backend in `stateDir`, no passphrase, nothing fetched from the network.
+ */
+export function offlinePulumiEnv(stateDir: string): NodeJS.ProcessEnv {
+    return {
+        ...process.env,
+        PATH: `${TOOLCHAIN_BIN}:${process.env.PATH}`,
+        PULUMI_HOME: path.join(ROOT, ".toolchain", "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
 export class Workspace {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
@@ -80,13 +96,7 @@ export class Workspace {
         const tmp = path.join(this.dir, ".tmp");
         fs.mkdirSync(tmp);
         this.env = {
-            ...process.env,
-            PATH: `${TOOLCHAIN_BIN}:${process.env.PATH}`,
-            PULUMI_HOME: path.join(ROOT, ".toolchain", "pulumi-home"),
-            PULUMI_BACKEND_URL: `file://${state}`,
-            PULUMI_CONFIG_PASSPHRASE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            ...offlinePulumiEnv(state),
             PULUMI_IGNORE_AMBIENT_PLUGINS: "false",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             KUBECONFIG,

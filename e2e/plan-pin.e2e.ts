@@ -13,9 +13,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { offlinePulumiEnv, ROOT } from "./lib";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
 const PLAN_PIN = path.join(ROOT, "bin", "tools", "plan-pin", "cli.js");
 const STACK = "pinned";
 const URN = `urn:pulumi:${STACK}::plan-pin-e2e::pulumi-nodejs:dynamic:Resource::counter`;
@@ -58,16 +57,7 @@ class Project {
         fs.writeFileSync(path.join(this.dir, "index.js"), PROGRAM(this.log));
         fs.writeFileSync(path.join(this.dir, "package.json"), '{ "name": "plan-pin-e2e", "main": "index.js" }\n');
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
-        this.env = {
-            ...process.env,
-            PATH: `${TOOLCHAIN_BIN}:${process.env.PATH}`,
-            PULUMI_HOME: path.join(ROOT, ".toolchain", "pulumi-home"),
-            PULUMI_BACKEND_URL: `file://${state}`,
-            PULUMI_CONFIG_PASSPHRASE: "",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            NO_COLOR: "1",
-        };
+        this.env = { ...offlinePulumiEnv(state), NO_COLOR: "1" };
     }
 
     run(command: string, args: string[]): Run {
