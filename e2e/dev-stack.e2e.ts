@@ -8,7 +8,11 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { appPods, appReady, devStackWorkspace, plannedChanges, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { POD_DRAIN } from "../core/drain";
+import { appPods, appReady, devStackWorkspace, objectVersions, plannedChanges, settledVersions, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+
+/** The app's objects a failed preview must leave as they were. */
+const KINDS = "statefulset,service,poddisruptionbudget";
 
 const ORDINALS = [0, 1, 2];
 const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
@@ -156,8 +160,9 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         ws.up("--expect-no-changes");
     });
 
-    it("5. a bad config value fails preview with the program's error (a missing class too), and nothing in the cluster changes", () => {
-        const before = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
+    it("5. a bad config value fails preview with the program's error (a missing class too), and nothing in the cluster changes", async () => {
+        // Step 4b replaced the StatefulSet: its status settles after that up returned.
+        const before = await settledVersions(ws, KINDS, POD_DRAIN.minReadySeconds);
         ws.pulumi("config", "set", "sticky:servicePort", "70000", "--stack", "dev");
         const preview = ws.run("pulumi", ["preview", "--stack", "dev", "--non-interactive"]);
         assert.notStrictEqual(preview.status, 0, "preview fails");
@@ -177,9 +182,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         assert.match(missing.stdout, /resource 'no-such-class' does not exist/);
         ws.pulumi("config", "rm", "sticky:storageClassName", "--stack", "dev");
 
-        const after = ws.get("statefulset,service,poddisruptionbudget", "-l", "app=sticky");
-        const versions = (list: any) => list.items.map((i: any) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
-        assert.deepStrictEqual(versions(after), versions(before));
+        assert.deepStrictEqual(objectVersions(ws, KINDS), before, "nothing in the cluster changed");
     });
 
     it("policy pack in the real engine: dev passes, a non-dev stack on hostpath is blocked", () => {

@@ -604,6 +604,29 @@ export async function whileRequesting(
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */
+/** Each listed object of the app as `Kind/name@resourceVersion`: any write to it shows. */
+export function objectVersions(ws: Workspace, kinds: string): string[] {
+    return (ws.get(kinds, "-l", "app=sticky").items as any[]).map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+}
+
+/**
+ * {@link objectVersions} once the objects' status has settled after a change: two readings agree
+ * that are further apart than a pod takes to count as available (minReadySeconds after Ready, so
+ * a quiet spell between the Ready and the available status writes cannot pass for settled).
+ * A check that "nothing changed" takes its baseline here, not straight after `pulumi up`.
+ */
+export async function settledVersions(ws: Workspace, kinds: string, minReadySeconds: number, limitSeconds = 180): Promise<string[]> {
+    const apartMs = (minReadySeconds + 5) * 1000;
+    let previous = objectVersions(ws, kinds);
+    for (let waited = 0; waited < limitSeconds * 1000; waited += apartMs) {
+        await new Promise((resolve) => setTimeout(resolve, apartMs));
+        const now = objectVersions(ws, kinds);
+        if (JSON.stringify(now) === JSON.stringify(previous)) return now;
+        previous = now;
+    }
+    throw new Error(`the app's objects kept changing for ${limitSeconds} s: ${previous.join(", ")}`);
+}
+
 export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {
     const deadline = Date.now() + seconds * 1000;
     let last: unknown;

@@ -17,7 +17,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
 import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../tools/review/review";
-import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
+import { POD_DRAIN } from "../core/drain";
+import { devStackWorkspace, localImages, objectVersions, ROOT, settledVersions, tearDown, TEST_CONTEXT, Workspace } from "./lib";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** The cases kept as unit-test fixtures (the others stay in the run's workspace). */
@@ -106,10 +107,8 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
     let images: ReturnType<typeof localImages>;
     let initialVersions: string[];
 
-    const versions = () =>
-        (ws.get("statefulset,service,poddisruptionbudget,pvc", "-l", "app=sticky").items as any[]).map(
-            (i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`,
-        );
+    const KINDS = "statefulset,service,poddisruptionbudget,pvc";
+    const versions = () => objectVersions(ws, KINDS);
 
     const preview = (name: string, options: { digest?: boolean; extra?: string[]; stack?: string } = {}) => previewIn(ws, pack, name, options);
 
@@ -121,7 +120,10 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         images = localImages();
         pack = ws.policyPackForEngine();
         ws.up();
-        initialVersions = versions();
+        // The objects' status settles after the up returns (the StatefulSet counts a pod available
+        // minReadySeconds after it is Ready, the budget follows), and each status write is a new
+        // resourceVersion: the baseline is taken once they stop changing.
+        initialVersions = await settledVersions(ws, KINDS, POD_DRAIN.minReadySeconds);
         if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(FIXTURES, { recursive: true });
     });
 

@@ -13,6 +13,7 @@
  */
 import * as assert from "assert";
 import { DATA_PATH } from "../components/sticky-app-contract";
+import { POD_DRAIN } from "../core/drain";
 import {
     type AppPod,
     appPods,
@@ -20,7 +21,9 @@ import {
     appServing,
     devStackWorkspace,
     httpGet,
+    objectVersions,
     say,
+    settledVersions,
     tearDown,
     type TimedAnswer,
     upWhileRequesting,
@@ -163,12 +166,10 @@ describe("storage size change on real containers (expandable class, no downtime)
         assert.deepStrictEqual(appPods(ws).map((p) => p.uid), originalPods.map((p) => p.uid));
     });
 
-    it("4. a smaller size is refused before anything changes, naming key, value and what is allowed", () => {
-        const versions = () =>
-            (ws.get("statefulset,service,poddisruptionbudget,configmap,pvc,pods", "-l", "app=sticky").items as any[]).map(
-                (i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`,
-            );
-        const was = versions();
+    it("4. a smaller size is refused before anything changes, naming key, value and what is allowed", async () => {
+        const kinds = "statefulset,service,poddisruptionbudget,configmap,pvc,pods";
+        const versions = () => objectVersions(ws, kinds);
+        const was = await settledVersions(ws, kinds, POD_DRAIN.minReadySeconds);
         ws.pulumi("config", "set", "sticky:storageSize", "1Gi", "--stack", "dev");
         for (const command of ["preview", "up"]) {
             const result = ws.run("pulumi", [command, ...(command === "up" ? ["--yes"] : []), "--stack", "dev", "--non-interactive"]);
