@@ -8,7 +8,6 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { POD_DRAIN } from "../core/drain";
 import { appPods, appReady, devStackWorkspace, objectVersions, plannedChanges, settledVersions, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 /** The app's objects a failed preview must leave as they were. */
@@ -162,7 +161,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
 
     it("5. a bad config value fails preview with the program's error (a missing class too), and nothing in the cluster changes", async () => {
         // Step 4b replaced the StatefulSet: its status settles after that up returned.
-        const before = await settledVersions(ws, KINDS, POD_DRAIN.minReadySeconds);
+        const before = await settledVersions(ws, KINDS);
         ws.pulumi("config", "set", "sticky:servicePort", "70000", "--stack", "dev");
         const preview = ws.run("pulumi", ["preview", "--stack", "dev", "--non-interactive"]);
         assert.notStrictEqual(preview.status, 0, "preview fails");

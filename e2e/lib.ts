@@ -606,25 +606,31 @@ export const median = (values: number[]): number => [...values].sort((a, b) => a
 /** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */
 /** Each listed object of the app as `Kind/name@resourceVersion`: any write to it shows. */
 export function objectVersions(ws: Workspace, kinds: string): string[] {
-    return (ws.get(kinds, "-l", "app=sticky").items as any[]).map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+    return versionsOf(ws.get(kinds, "-l", "app=sticky").items as any[]);
 }
 
+const versionsOf = (items: any[]) => items.map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
+
 /**
- * {@link objectVersions} once the objects' status has settled after a change: two readings agree
- * that are further apart than a pod takes to count as available (minReadySeconds after Ready, so
- * a quiet spell between the Ready and the available status writes cannot pass for settled).
- * A check that "nothing changed" takes its baseline here, not straight after `pulumi up`.
+ * {@link objectVersions} once the objects' status has settled after a change: every StatefulSet
+ * has seen its spec and counts all its pods available (minReadySeconds after Ready, and the
+ * controller may take longer to write it), and two readings five seconds apart agree. A check
+ * that "nothing changed" takes its baseline here, not straight after `pulumi up`.
  */
-export async function settledVersions(ws: Workspace, kinds: string, minReadySeconds: number, limitSeconds = 180): Promise<string[]> {
-    const apartMs = (minReadySeconds + 5) * 1000;
-    let previous = objectVersions(ws, kinds);
-    for (let waited = 0; waited < limitSeconds * 1000; waited += apartMs) {
-        await new Promise((resolve) => setTimeout(resolve, apartMs));
-        const now = objectVersions(ws, kinds);
-        if (JSON.stringify(now) === JSON.stringify(previous)) return now;
-        previous = now;
+export async function settledVersions(ws: Workspace, kinds: string, limitSeconds = 180): Promise<string[]> {
+    const deadline = Date.now() + limitSeconds * 1000;
+    let previous: string[] | undefined;
+    for (;;) {
+        const items = ws.get(kinds, "-l", "app=sticky").items as any[];
+        const available = items
+            .filter((i) => i.kind === "StatefulSet")
+            .every((s) => s.status?.observedGeneration === s.metadata.generation && (s.status?.availableReplicas ?? 0) === s.spec.replicas);
+        const now = versionsOf(items);
+        if (available && previous !== undefined && JSON.stringify(now) === JSON.stringify(previous)) return now;
+        if (Date.now() > deadline) throw new Error(`the app's objects were still changing after ${limitSeconds} s: ${now.join(", ")}`);
+        previous = available ? now : undefined;
+        await new Promise((resolve) => setTimeout(resolve, 5000));
     }
-    throw new Error(`the app's objects kept changing for ${limitSeconds} s: ${previous.join(", ")}`);
 }
 
 export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {

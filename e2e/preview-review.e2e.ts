@@ -17,7 +17,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
 import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../tools/review/review";
-import { POD_DRAIN } from "../core/drain";
 import { devStackWorkspace, localImages, objectVersions, ROOT, settledVersions, tearDown, TEST_CONTEXT, Workspace } from "./lib";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
@@ -123,7 +122,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         // The objects' status settles after the up returns (the StatefulSet counts a pod available
         // minReadySeconds after it is Ready, the budget follows), and each status write is a new
         // resourceVersion: the baseline is taken once they stop changing.
-        initialVersions = await settledVersions(ws, KINDS, POD_DRAIN.minReadySeconds);
+        initialVersions = await settledVersions(ws, KINDS);
         if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(FIXTURES, { recursive: true });
     });
 

@@ -13,7 +13,6 @@
  */
 import * as assert from "assert";
 import { DATA_PATH } from "../components/sticky-app-contract";
-import { POD_DRAIN } from "../core/drain";
 import {
     type AppPod,
     appPods,
@@ -169,7 +168,7 @@ describe("storage size change on real containers (expandable class, no downtime)
     it("4. a smaller size is refused before anything changes, naming key, value and what is allowed", async () => {
         const kinds = "statefulset,service,poddisruptionbudget,configmap,pvc,pods";
         const versions = () => objectVersions(ws, kinds);
-        const was = await settledVersions(ws, kinds, POD_DRAIN.minReadySeconds);
+        const was = await settledVersions(ws, kinds);
         ws.pulumi("config", "set", "sticky:storageSize", "1Gi", "--stack", "dev");
         for (const command of ["preview", "up"]) {
             const result = ws.run("pulumi", [command, ...(command === "up" ? ["--yes"] : []), "--stack", "dev", "--non-interactive"]);
