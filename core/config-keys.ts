@@ -198,6 +198,17 @@ export function isDefault(key: ConfigKey, raw: string): boolean {
 }
 
 /** `a`, `a or b`, `a, b or c`. */
+/**
+ * The message every stop on bad configuration gives (settings refused, a restore source found
+ * unusable): how many problems, that nothing changed, then one line each.
+ */
+export function configProblemsMessage(problems: readonly string[]): string {
+    return (
+        `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
+        `nothing was deployed or changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`
+    );
+}
+
 export function orList(items: string[]): string {
     return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }

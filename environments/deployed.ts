@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { configProblemsMessage } from "../core/config-keys";
 import type { EnvironmentDefinition, KindSettings } from "./definition";
 
 export interface DeployedEnvironment {
@@ -86,10 +87,7 @@ export interface RestoredClaim {
  */
 export class RestoreSourceError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(
-            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
-                `nothing was deployed or changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-        );
+        super(configProblemsMessage(problems));
         this.name = "RestoreSourceError";
     }
 }

@@ -14,7 +14,7 @@
  * own environment's, never another's. `Pulumi.yaml` declares every key again for `pulumi config`
  * and reviewers; tests/settings.test.ts keeps the two in step (`documentedKeys` is what it must say).
  */
-import { ConfigParser, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
+import { ConfigParser, configProblemsMessage, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
 import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import { isStorageQuantity } from "../core/quantity";
 import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "../environments/definition";
@@ -112,10 +112,7 @@ export interface Settings<Environment extends KindSettings = EnvironmentSettings
 /** Bad stack configuration: every problem found, each naming key, value and what is allowed. */
 export class SettingsError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(
-            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
-                `nothing was deployed or changed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-        );
+        super(configProblemsMessage(problems));
         this.name = "SettingsError";
     }
 }
