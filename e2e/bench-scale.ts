@@ -7,24 +7,26 @@
  *                 plain resources, nothing else: the floor of any Pulumi program for this job
  *   kubectl path  the same objects through kubectl (kubectl-path.ts, as bench:deploy does)
  *
- * and on each side: `up` from nothing (N replicas, no objects, no claims), a no-op preview
- * (`kubectl diff`), a no-op up, a scale from N to 3 and back to N (the claims retained, as the
- * stack keeps them), and a storage size grow from 1Gi to 2Gi (the StatefulSet re-created around
- * its pods, one claim patch per replica). For this stack also the review's time on the grow
- * preview (the biggest: one step per claim), and for both Pulumi sides the program's peak memory
- * (peak-memory.ts, preloaded through NODE_OPTIONS). The claims are on `hostpath-expandable`, the
- * test cluster's class that can grow.
+ * and on each side: a scale from 3 replicas to N (N - 3 new pods and claims) and back to 3; then,
+ * from nothing again, `up` of N replicas, a no-op preview (`kubectl diff`), a no-op up and a
+ * storage size grow from 1Gi to 2Gi (the StatefulSet re-created around its pods, one claim patch
+ * per replica). For this stack also the review's time on its biggest previews (the grow's, and
+ * the one after it, which lets go of the N claim patches: N + 1 steps), and for both Pulumi sides
+ * the program's peak memory and the modules it loaded (peak-memory.ts, preloaded through
+ * NODE_OPTIONS). The claims are on `hostpath-expandable`, the test cluster's class that can grow.
  *
  * Each figure is the time until the command returns or, if the app is not ready by then
- * (`appReady`: N pods ready, nothing terminating), until it is. Each size is one take: its three
- * sides run one after the other (kubectl, stack, bare), so ratios are within one run. A take
- * replaces that size's entry in docs/speed-scale.json (the record, committed), and every run
- * prints the table, the slopes and the goals from the whole record and redraws
- * docs/speed-scale.svg. `--report` only does the latter, without a cluster; `--results FILE`
- * keeps the record (and the plot) elsewhere; `--diagnose DIR` adds, after each Pulumi side's
- * figures, a no-op preview and a grow with `-v=9 --logflow` whose logs go to DIR;
- * the record says how many pods were real at each size (all of them up to 100 replicas here:
- * they fit on the test cluster's one real node).
+ * (`appReady`: N pods ready, nothing terminating), until it is. A take of a size runs its three
+ * sides one after the other, so ratios are within one run; `--rounds R` (default 3) takes every
+ * size R times, each side first, second and third in turn, and records each figure's median and
+ * its lowest and highest round. The sizes' entries replace earlier ones in docs/speed-scale.json
+ * (the record, committed), and every run prints the table, the slopes and the goals from the
+ * whole record and redraws docs/speed-scale.svg. `--report` only does the latter, without a
+ * cluster; `--results FILE` keeps the record (and the plot) elsewhere; `--diagnose DIR` adds, in
+ * the first round after each Pulumi side's figures, an up from nothing, a no-op preview and a
+ * grow with `-v=9 --logflow` whose logs go to DIR, with the previews the review read and the
+ * modules each program loaded; the record says how many pods were real at each size (all of
+ * them up to 100 replicas here: they fit on the test cluster's one real node).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -35,7 +37,7 @@ import { renderReview, reviewPreview } from "../tools/review/review";
 import { bareProgramInput } from "./bare-program/render";
 import { BARE_OBJECTS_FILE } from "./bare-program/objects";
 import { kubectlApply, kubectlDiff, manifestsOf, renderDevStack } from "./kubectl-path";
-import { appReady, devStackWorkspace, localImages, median, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./lib";
+import { appReady, devStackWorkspace, localImages, median, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 import {
     checkGoals,
     figuresTable,
@@ -46,6 +48,8 @@ import {
     superlinear,
     withSize,
     FIGURE_INFO,
+    medianOfRounds,
+    SIDE_TITLES,
     type Figure,
     type ScaleResults,
     type Side,
@@ -58,8 +62,6 @@ const PLOT = RESULTS.replace(/\.json$/, "") + ".svg";
 const EXPANDABLE_CLASS = "hostpath-expandable";
 const SIZE_BEFORE = "1Gi";
 const SIZE_AFTER = "2Gi";
-/** The diagnostic pass's grow (`--diagnose`), after the measured one. */
-const SIZE_DIAGNOSED = "3Gi";
 const SCALED_DOWN = 3;
 const BARE_DIR = "bare";
 
@@ -115,6 +117,18 @@ async function untilReady(ws: Workspace, replicas: number, startedAt: number, se
     return (Date.now() - startedAt) / 1000;
 }
 
+/**
+ * Nothing of the app left: its objects, pods and claims gone, and the volumes the claims had
+ * released too (the provisioner deletes them after the claims, and the next up from nothing
+ * would otherwise provision its volumes while the last ones are still being deleted).
+ */
+async function nothingLeft(ws: Workspace): Promise<void> {
+    await ws.removeApp();
+    await waitFor("no volumes of the app's claims left", 300, () =>
+        (ws.get("pv").items as any[]).some((pv) => String(pv.spec?.claimRef?.name ?? "").startsWith("sticky-data-")) ? undefined : true,
+    );
+}
+
 /** Every claim of the app asks for `size`: the grow did its job. */
 function expectClaims(ws: Workspace, replicas: number, size: string, side: Side): void {
     const claims = ws.get("pvc", "-l", "app=sticky").items as any[];
@@ -140,22 +154,44 @@ function podPlacement(ws: Workspace): { real: number; fake: number } {
 /** Peak memory of the program processes a Pulumi command ran (peak-memory.ts), in MB; the file is emptied. */
 class PeakMemory {
     readonly file: string;
-    peakMB = 0;
 
     constructor(ws: Workspace) {
         this.file = path.join(ws.dir, "peak-memory.jsonl");
         ws.env.NODE_OPTIONS = `${ws.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "bin", "e2e", "peak-memory.js")}`.trim();
         ws.env.STICKY_PEAK_MEMORY_FILE = this.file;
+        // ts-node's cache of transpiled files (in the os temporary folder by default), here so a
+        // side can start without it: its first command then costs what a first run on a machine does.
+        this.transpileCache = path.join(ws.dir, "ts-node-cache");
+        ws.env.TS_NODE_CACHE_DIRECTORY = this.transpileCache;
     }
 
-    /** Reads what the last commands left; returns the peak so far and starts over for the next side. */
-    take(): number | undefined {
+    private readonly transpileCache: string;
+
+    /** Starts a side: nothing measured yet, nothing transpiled yet. */
+    start(): void {
+        fs.rmSync(this.file, { force: true });
+        fs.rmSync(this.transpileCache, { recursive: true, force: true });
+    }
+
+    /**
+     * Reads what the last commands left and starts over for the next side: the peak resident
+     * memory of the program processes (MB), and of the process that peaked its heap at exit and
+     * the modules it loaded by package.
+     */
+    take(): { peakMB: number; warmPeakMB?: number; heapMB: number; modules: Record<string, number>; cached: number } | undefined {
         const lines = fs.existsSync(this.file) ? fs.readFileSync(this.file, "utf8").trim().split("\n").filter((l) => l !== "") : [];
         fs.rmSync(this.file, { force: true });
         // The language host starts the program as `node .../@pulumi/pulumi/cmd/run ...`.
         const programs = lines.map((l) => JSON.parse(l)).filter((entry) => entry.argv.some((a: string) => /cmd[/\\]run([/\\]index(\.js)?)?$/.test(a)));
-        const peak = Math.max(0, ...programs.map((entry) => entry.maxRssKiB / 1024));
-        return peak > 0 ? peak : undefined;
+        if (programs.length === 0) return undefined;
+        const highest = (entries: typeof programs) => entries.reduce((a, b) => (b.maxRssKiB > a.maxRssKiB ? b : a));
+        const peak = highest(programs);
+        // The side's first command transpiles the program's TypeScript (ts-node keeps what it
+        // transpiled in a cache under the temporary folder, keyed by content and compiler options);
+        // every later command finds it there, as every `pulumi up` after the first on a machine does.
+        const warm = programs.length > 1 ? highest(programs.slice(1)).maxRssKiB / 1024 : undefined;
+        const cached = fs.existsSync(this.transpileCache) ? fs.readdirSync(this.transpileCache, { recursive: true }).length : 0;
+        return { peakMB: peak.maxRssKiB / 1024, warmPeakMB: warm, heapMB: peak.heapUsedKiB / 1024, modules: peak.modules, cached };
     }
 }
 
@@ -198,14 +234,18 @@ async function kubectlSide(ws: Workspace, replicas: number): Promise<SideRun> {
         progress(` ${seconds.toFixed(1)}s`);
         return seconds;
     };
+    // The scale first, from 3 replicas to N (N - 3 new claims) and back to 3; then nothing is left
+    // for the up from nothing.
+    await step("(3 replicas)", SCALED_DOWN, () => kubectlApply(ws, small));
+    const up = await step("scale up", replicas, () => kubectlApply(ws, full));
+    const down = await step("scale down", SCALED_DOWN, () => kubectlApply(ws, small));
+    figures.scale = up + down;
+    await nothingLeft(ws);
     figures.up = await step("apply", replicas, () => kubectlApply(ws, full));
     const pods = podPlacement(ws);
     progress(" diff");
     figures.preview = kubectlDiff(ws, full);
     figures.noop = await step("no-op apply", replicas, () => kubectlApply(ws, full));
-    const down = await step("scale down", SCALED_DOWN, () => kubectlApply(ws, small));
-    const up = await step("scale up", replicas, () => kubectlApply(ws, full));
-    figures.scale = down + up;
     figures.grow = await step("grow", replicas, async () => {
         // The claim template cannot change in place: the StatefulSet goes (its pods stay, orphaned)
         // and comes back with the new template, as the stack's replacement does; the claims'
@@ -216,8 +256,8 @@ async function kubectlSide(ws: Workspace, replicas: number): Promise<SideRun> {
         return (Date.now() - started) / 1000;
     });
     expectClaims(ws, replicas, SIZE_AFTER, "kubectl");
-    await ws.removeApp();
-    return { figures, details: { scaleDown: down, scaleUp: up }, pods };
+    await nothingLeft(ws);
+    return { figures, details: { scaleUp: up, scaleDown: down }, pods };
 }
 
 /**
@@ -248,38 +288,71 @@ async function pulumiSide(
         return seconds;
     };
     const up = ["up", "--yes", "--skip-preview", "--stack", "dev"];
-    memory.take();
+    const fromNothing = async () => {
+        pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+        await nothingLeft(ws);
+    };
+    memory.start();
+    // The scale first, from 3 replicas to N (N - 3 new claims) and back to 3.
+    await prepare({ replicas: SCALED_DOWN, size: SIZE_BEFORE });
+    await step("(3 replicas)", SCALED_DOWN, up);
+    await prepare({ replicas, size: SIZE_BEFORE });
+    details.scaleUp = await step("scale up", replicas, up);
+    await prepare({ replicas: SCALED_DOWN, size: SIZE_BEFORE });
+    details.scaleDown = await step("scale down", SCALED_DOWN, up);
+    figures.scale = details.scaleUp + details.scaleDown;
+    await fromNothing();
     await prepare({ replicas, size: SIZE_BEFORE });
     figures.up = await step("up", replicas, up);
     const pods = podPlacement(ws);
     progress(" preview");
     figures.preview = pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds;
     figures.noop = await step("no-op up", replicas, ["up", "--yes", "--expect-no-changes", "--stack", "dev"]);
-    await prepare({ replicas: SCALED_DOWN, size: SIZE_BEFORE });
-    details.scaleDown = await step("scale down", SCALED_DOWN, up);
-    await prepare({ replicas, size: SIZE_BEFORE });
-    details.scaleUp = await step("scale up", replicas, up);
-    figures.scale = details.scaleDown + details.scaleUp;
     await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
+    /** The review CLI on a preview of this side's (`pulumi preview --json`), kept in the diagnose folder or the workspace. */
+    const reviewed = (name: string) => {
+        // The Kubernetes provider built offline here refuses a StatefulSet replacement's dry run
+        // (pulumi-kubernetes#4328, fixed in 4.29), so the grow's preview fails part-way (exit 1);
+        // the review reads a preview as it is, as CI would.
+        const preview = ws.run("pulumi", [...project, "preview", "--json", "--stack", "dev", "--non-interactive"]);
+        if (preview.status !== 0 && preview.status !== 1) throw new Error(`the ${name} preview exited ${preview.status}:\n${preview.stderr}`);
+        const file = path.join(diagnose ?? ws.dir, `${side}-${replicas}-${name}-preview.json`);
+        fs.writeFileSync(file, preview.stdout);
+        const steps = parsePreview(preview.stdout).steps.length;
+        return { exit: preview.status, steps, kiB: Buffer.byteLength(preview.stdout) / 1024, ...timeReview(file) };
+    };
     if (review) {
         progress(" grow preview");
-        // The Kubernetes provider built offline here refuses the StatefulSet replacement's dry
-        // run (pulumi-kubernetes#4328, fixed in 4.29), so this preview fails part-way (exit 1)
-        // before it reaches the claims; the review reads it as it is, as CI would.
-        const preview = ws.run("pulumi", [...project, "preview", "--json", "--stack", "dev", "--non-interactive"]);
-        if (preview.status !== 0 && preview.status !== 1) throw new Error(`the grow preview exited ${preview.status}:\n${preview.stderr}`);
-        details.growPreviewExit = preview.status;
-        const file = path.join(diagnose ?? ws.dir, `${side}-${replicas}-grow-preview.json`);
-        fs.writeFileSync(file, preview.stdout);
-        const times = timeReview(file);
-        figures.review = times.cli;
-        details.reviewRender = times.render;
-        details.previewJsonKiB = Buffer.byteLength(preview.stdout) / 1024;
-        progress(` review ${times.cli.toFixed(2)}s`);
+        const grow = reviewed("grow");
+        details.growPreviewExit = grow.exit;
+        details.growPreviewSteps = grow.steps;
+        details.growReview = grow.cli;
     }
     figures.grow = await step("grow", replicas, up);
     expectClaims(ws, replicas, SIZE_AFTER, side);
-    figures.memory = memory.take();
+    if (review) {
+        // The biggest preview this provider completes: the run after a grow lets go of the N
+        // claim patches (each a step, the claims themselves kept), so it lists N + 1 steps.
+        progress(" after-grow preview");
+        const after = reviewed("after-grow");
+        if (after.exit !== 0) throw new Error(`the preview after the grow failed (exit ${after.exit}); see ${side}-${replicas}-after-grow-preview.json`);
+        figures.review = Math.max(after.cli, details.growReview);
+        details.reviewSteps = after.steps;
+        details.reviewRender = after.render;
+        details.previewJsonKiB = after.kiB;
+        progress(` review ${after.cli.toFixed(2)}s (${after.steps} steps)`);
+    }
+    const used = memory.take();
+    if (used !== undefined) {
+        figures.memory = used.peakMB;
+        figures.memoryWarm = used.warmPeakMB;
+        details.heapAtExitMB = used.heapMB;
+        details.modulesLoaded = Object.values(used.modules).reduce((a, b) => a + b, 0);
+        details.programModules = used.modules.program ?? 0;
+        // Entries in ts-node's cache after the side: non-zero shows the warm figure had it to use.
+        details.transpileCacheEntries = used.cached;
+        if (diagnose !== undefined) fs.writeFileSync(path.join(diagnose, `${side}-${replicas}-modules.json`), `${JSON.stringify(used.modules, null, 1)}\n`);
+    }
     if (diagnose !== undefined) {
         progress(" diagnostic logs");
         const verbose = ["-v=9", "--logflow", "--logtostderr"];
@@ -287,9 +360,12 @@ async function pulumiSide(
         const logged = (name: string, args: string[]) =>
             ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", path.join(diagnose, `${side}-${replicas}-${name}.log`), ...project, ...args, ...verbose, "--non-interactive"]);
         try {
-            // Not --expect-no-changes: after a grow the next run drops the claim patches from the stack.
-            logged("preview", ["preview", "--stack", "dev"]);
-            await prepare({ replicas, size: SIZE_DIAGNOSED, grownFrom: SIZE_AFTER });
+            await fromNothing();
+            await prepare({ replicas, size: SIZE_BEFORE });
+            logged("up", up);
+            await untilReady(ws, replicas, Date.now(), 0);
+            logged("preview", ["preview", "--expect-no-changes", "--stack", "dev"]);
+            await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
             logged("grow", up);
         } catch (error) {
             // The figures are taken; a failed diagnostic pass costs only its logs.
@@ -321,42 +397,36 @@ function bareProject(ws: Workspace): string {
     return dir;
 }
 
-async function measureSize(ws: Workspace, bareDir: string, memory: PeakMemory, replicas: number, diagnoseDir: string | undefined): Promise<SizeResult> {
-    const runs = {} as Record<Side, SideRun>;
-    progress(`${replicas} replicas, kubectl:`);
-    runs.kubectl = await kubectlSide(ws, replicas);
+/** The order of the sides in round `round` (from 0): each side goes first, second and third in turn, so none always runs on the machine the one before left. */
+const sideOrder = (round: number): Side[] => [0, 1, 2].map((i) => (["kubectl", "stack", "bare"] as const)[(i + round) % 3]);
 
-    progress(`\n${replicas} replicas, this stack:`);
-    runs.stack = await pulumiSide(
-        ws,
-        replicas,
-        memory,
-        async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)),
-        [],
-        "stack",
-        diagnoseDir,
-    );
-    ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
-    await ws.removeApp();
-    setStackConfig(ws, stackConfig(SCALED_DOWN, SIZE_BEFORE));
-
-    progress(`\n${replicas} replicas, bare Pulumi:`);
-    const barePulumi = (...args: string[]) => ws.pulumi("-C", BARE_DIR, ...args);
-    runs.bare = await pulumiSide(
-        ws,
-        replicas,
-        memory,
-        async (target) => {
-            fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1));
+/** One take of `replicas`: the three sides one after the other, in `order`. */
+async function measureSize(ws: Workspace, bareDir: string, memory: PeakMemory, replicas: number, order: readonly Side[], diagnoseDir: string | undefined): Promise<SizeResult> {
+    const sides: Record<Side, () => Promise<SideRun>> = {
+        kubectl: () => kubectlSide(ws, replicas),
+        stack: async () => {
+            const run = await pulumiSide(ws, replicas, memory, async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)), [], "stack", diagnoseDir);
+            ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
+            await nothingLeft(ws);
+            setStackConfig(ws, stackConfig(SCALED_DOWN, SIZE_BEFORE));
+            return run;
         },
-        ["-C", BARE_DIR],
-        "bare",
-        diagnoseDir,
-    );
-    barePulumi("destroy", "--yes", "--skip-preview", "--stack", "dev");
-    await ws.removeApp();
-    progress("\n");
-
+        bare: async () => {
+            const write = async (target: Target) => {
+                fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1));
+            };
+            const run = await pulumiSide(ws, replicas, memory, write, ["-C", BARE_DIR], "bare", diagnoseDir);
+            ws.pulumi("-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev");
+            await nothingLeft(ws);
+            return run;
+        },
+    };
+    const runs = {} as Record<Side, SideRun>;
+    for (const side of order) {
+        progress(`${replicas} replicas, ${SIDE_TITLES[side]}:`);
+        runs[side] = await sides[side]();
+        progress("\n");
+    }
     return {
         replicas,
         takenAt: new Date().toISOString(),
@@ -383,7 +453,7 @@ function report(results: ScaleResults): void {
     console.log(`bench:scale, ${dates}; ${results.environment}`);
     for (const size of results.sizes) {
         const pods = SIDES.map((side) => `${side} ${size.pods[side].real} real${size.pods[side].fake ? ` + ${size.pods[side].fake} on KWOK nodes` : ""}`).join(", ");
-        console.log(`${size.replicas} replicas (taken ${size.takenAt}): pods ${pods}`);
+        console.log(`${size.replicas} replicas (${size.rounds ?? 1} round${(size.rounds ?? 1) === 1 ? "" : "s"}, the last ended ${size.takenAt}): pods ${pods}`);
     }
     console.log(`\n${figuresTable(results)}\n\nPer added replica (least squares over the sizes):\n\n${slopeTable(results)}\n\n${goalsTable(checkGoals(results))}\n`);
     const faster = superlinear(results);
@@ -399,6 +469,8 @@ async function main(): Promise<void> {
     if (process.argv.includes("--report")) return report(readResults());
     const sizes = option("sizes", "3,30,100").split(",").map(Number);
     if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) throw new Error(`--sizes ${option("sizes", "")}: replicas from 1 to 100, comma-separated`);
+    const rounds = Number(option("rounds", "3"));
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${option("rounds", "")}: a whole number of rounds, 1 or more`);
     const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
     if (diagnoseDir !== undefined) fs.mkdirSync(diagnoseDir, { recursive: true });
     const ws = await devStackWorkspace("sticky-bench-scale-", { config: stackConfig(SCALED_DOWN, SIZE_BEFORE) });
@@ -407,9 +479,17 @@ async function main(): Promise<void> {
     try {
         const bareDir = bareProject(ws);
         results = { ...results, environment: versions(ws) };
-        for (const replicas of sizes) {
-            results = withSize(results, await measureSize(ws, bareDir, memory, replicas, diagnoseDir));
-            fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+        const takes = new Map<number, SizeResult[]>(sizes.map((n) => [n, []]));
+        for (let round = 0; round < rounds; round++) {
+            for (const replicas of sizes) {
+                progress(`round ${round + 1} of ${rounds}\n`);
+                // The diagnostic pass (-v=9 logs) in the first round only: its logs are of one take.
+                const take = await measureSize(ws, bareDir, memory, replicas, sideOrder(round), round === 0 ? diagnoseDir : undefined);
+                takes.get(replicas)!.push(take);
+                // Written after every take, so a run stopped part-way keeps what it measured.
+                results = withSize(results, medianOfRounds(takes.get(replicas)!));
+                fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+            }
         }
     } finally {
         ws.run("pulumi", ["-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);

@@ -16,7 +16,7 @@ export const SIDE_TITLES: Record<Side, string> = {
 };
 
 /** The figures, in the order the table and the plot show them. */
-export const FIGURES = ["up", "preview", "noop", "grow", "scale", "review", "memory"] as const;
+export const FIGURES = ["up", "preview", "noop", "grow", "scale", "review", "memory", "memoryWarm"] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface FigureInfo {
@@ -31,18 +31,25 @@ export const FIGURE_INFO: Record<Figure, FigureInfo> = {
     preview: { title: "no-op preview (kubectl diff)", unit: "s", sides: SIDES },
     noop: { title: "no-op up", unit: "s", sides: SIDES },
     grow: { title: "storage size grow", unit: "s", sides: SIDES },
-    scale: { title: "scale N -> 3 -> N", unit: "s", sides: SIDES },
+    scale: { title: "scale 3 -> N -> 3", unit: "s", sides: SIDES },
     // The review reads this stack's preview; the other sides have none.
-    review: { title: "review of the grow preview", unit: "s", sides: ["stack"] },
+    review: { title: "review of the biggest preview", unit: "s", sides: ["stack"] },
     // kubectl is not a program that holds the objects; the figure is the Pulumi program's.
     memory: { title: "program peak memory", unit: "MB", sides: ["stack", "bare"] },
+    // The same after the side's first command: ts-node's cache of transpiled files is warm, as on
+    // every run after the first on a machine.
+    memoryWarm: { title: "peak memory, transpile cache warm", unit: "MB", sides: ["stack", "bare"] },
 };
 
-/** One size's figures from one take (all three sides in the same run). */
+/** One size's figures from one take (all three sides in the same run), or the medians of several rounds. */
 export interface SizeResult {
     readonly replicas: number;
-    /** When the take ran (ISO 8601). */
+    /** When the take ran (ISO 8601); of several rounds, when the last ended. */
     readonly takenAt: string;
+    /** Rounds the figures are the medians of (absent: one). */
+    readonly rounds?: number;
+    /** Of several rounds: each figure's lowest and highest round. */
+    readonly spread?: Readonly<Record<Side, Partial<Record<Figure, readonly [number, number]>>>>;
     /** Pods on the real node and on KWOK nodes at `replicas`, as counted after `up` from nothing on each side. */
     readonly pods: Readonly<Record<Side, { readonly real: number; readonly fake: number }>>;
     readonly figures: Readonly<Record<Side, Partial<Record<Figure, number>>>>;
@@ -181,10 +188,14 @@ export function superlinear(results: ScaleResults): { figure: Figure; side: Side
     return found;
 }
 
-const cell = (value: number | undefined, unit: string) => (value === undefined ? "" : unit === "MB" ? `${value.toFixed(0)} MB` : `${value.toFixed(2)} s`);
+const cell = (value: number | undefined, unit: string, spread?: readonly [number, number]) => {
+    if (value === undefined) return "";
+    const shown = (v: number) => (unit === "MB" ? v.toFixed(0) : v.toFixed(2));
+    return `${shown(value)} ${unit}${spread === undefined || spread[0] === spread[1] ? "" : ` (${shown(spread[0])}-${shown(spread[1])})`}`;
+};
 const ratioCell = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "" : `${(a / b).toFixed(2)}x`);
 
-/** The figures as a Markdown table: each figure at each size on the three sides, and the ratios. */
+/** The figures as a Markdown table: each figure at each size on the three sides (of several rounds the median, and the lowest and highest round in brackets), and the ratios. */
 export function figuresTable(results: ScaleResults): string {
     const sizes = [...results.sizes].sort((a, b) => a.replicas - b.replicas);
     const lines = [
@@ -196,8 +207,9 @@ export function figuresTable(results: ScaleResults): string {
         for (const size of sizes) {
             const [stack, bare, kubectl] = SIDES.map((side) => size.figures[side][figure]);
             if (stack === undefined && bare === undefined && kubectl === undefined) continue;
+            const [stackSpread, bareSpread, kubectlSpread] = SIDES.map((side) => size.spread?.[side][figure]);
             lines.push(
-                `| ${title} | ${size.replicas} | ${cell(stack, unit)} | ${cell(bare, unit)} | ${cell(kubectl, unit)} | ` +
+                `| ${title} | ${size.replicas} | ${cell(stack, unit, stackSpread)} | ${cell(bare, unit, bareSpread)} | ${cell(kubectl, unit, kubectlSpread)} | ` +
                     `${ratioCell(stack, bare)} | ${ratioCell(stack, kubectl)} | ${ratioCell(bare, kubectl)} |`,
             );
         }
@@ -310,6 +322,44 @@ export function plotSvg(results: ScaleResults, caption: string): string {
 function formatTick(value: number, step: number): string {
     const decimals = (String(+step.toFixed(6)).split(".")[1] ?? "").length;
     return value.toFixed(decimals);
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function medianOf(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Several rounds of one size as one result: each figure and detail the median of the rounds
+ * that have it, with its lowest and highest round as the spread. Ratios are then ratios of
+ * medians, every side's taken over the same rounds of the same run.
+ */
+export function medianOfRounds(takes: readonly SizeResult[]): SizeResult {
+    if (takes.length === 0) throw new Error("medianOfRounds: no rounds");
+    const replicas = takes[0].replicas;
+    if (takes.some((t) => t.replicas !== replicas)) throw new Error(`medianOfRounds: rounds of different sizes (${takes.map((t) => t.replicas).join(", ")})`);
+    const per = <K extends string>(pick: (take: SizeResult) => Partial<Record<K, number>>) => {
+        const keys = [...new Set(takes.flatMap((t) => Object.keys(pick(t)) as K[]))];
+        const values = (key: K) => takes.map((t) => pick(t)[key]).filter((v): v is number => v !== undefined);
+        return {
+            median: Object.fromEntries(keys.map((key) => [key, medianOf(values(key))])) as Partial<Record<K, number>>,
+            spread: Object.fromEntries(keys.map((key) => [key, [Math.min(...values(key)), Math.max(...values(key))] as const])) as Partial<Record<K, readonly [number, number]>>,
+        };
+    };
+    const bySide = <T>(f: (side: Side) => T) => Object.fromEntries(SIDES.map((side) => [side, f(side)])) as Record<Side, T>;
+    const figures = bySide((side) => per<Figure>((t) => t.figures[side]));
+    return {
+        replicas,
+        takenAt: takes.map((t) => t.takenAt).sort().at(-1)!,
+        rounds: takes.length,
+        // Pods are counted after each up from nothing; the rounds place them alike, the last is kept.
+        pods: takes.at(-1)!.pods,
+        figures: bySide((side) => figures[side].median),
+        spread: bySide((side) => figures[side].spread),
+        details: bySide((side) => per<string>((t) => t.details[side]).median as Record<string, number>),
+    };
 }
 
 /** `results` with `size` in place of any earlier take of the same size. */

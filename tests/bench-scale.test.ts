@@ -10,12 +10,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { bareKey, BARE_OBJECTS_FILE } from "../e2e/bare-program/objects";
 import { bareProgramInput } from "../e2e/bare-program/render";
 import { kubernetesObjects } from "../e2e/kubectl-path";
+import { packageOf } from "../e2e/peak-memory";
 import {
     checkGoals,
     figuresTable,
     FIGURE_INFO,
     FIGURES,
     growth,
+    medianOf,
+    medianOfRounds,
     plotSvg,
     points,
     slope,
@@ -130,6 +133,36 @@ describe("bench:scale figures", () => {
         r = withSize(r, size(100, { stack: { up: [20, 0] } }));
         assert.deepStrictEqual(points(r, "up", "stack"), [[3, 1], [100, 20]]);
         assert.deepStrictEqual(points(r, "up", "kubectl"), []);
+    });
+
+    it("several rounds of a size become each figure's median, with the lowest and highest round", () => {
+        assert.strictEqual(medianOf([3, 1, 2]), 2);
+        assert.strictEqual(medianOf([4, 1, 3, 2]), 2.5);
+        const round = (up: number, grow: number | undefined, at: string): SizeResult => ({
+            ...size(30, {}),
+            takenAt: at,
+            figures: { stack: grow === undefined ? { up } : { up, grow }, bare: { up: up / 2 }, kubectl: {} },
+            details: { stack: { scaleUp: up }, bare: {}, kubectl: {} },
+        });
+        const combined = medianOfRounds([round(9, 1, "2026-12-02T20:03:00Z"), round(3, undefined, "2026-12-02T20:01:00Z"), round(4, 2, "2026-12-02T20:02:00Z")]);
+        assert.strictEqual(combined.rounds, 3);
+        assert.strictEqual(combined.takenAt, "2026-12-02T20:03:00Z", "the last round's end");
+        assert.deepStrictEqual(combined.figures.stack, { up: 4, grow: 1.5 }, "a figure only some rounds have is the median of those");
+        assert.deepStrictEqual(combined.figures.bare, { up: 2 });
+        assert.deepStrictEqual(combined.figures.kubectl, {});
+        assert.deepStrictEqual(combined.spread?.stack.up, [3, 9]);
+        assert.deepStrictEqual(combined.details.stack, { scaleUp: 4 });
+        assert.throws(() => medianOfRounds([size(3, {}), size(30, {})]), /different sizes \(3, 30\)/);
+        assert.throws(() => medianOfRounds([]), /no rounds/);
+        const table = figuresTable({ environment: "test", sizes: [combined] }).split("\n");
+        assert.ok(table.includes("| up from nothing | 30 | 4.00 s (3.00-9.00) | 2.00 s (1.50-4.50) |  | 2.00x |  |  |"), table.join("\n"));
+    });
+
+    it("counts the modules a benchmarked program loads by package", () => {
+        assert.strictEqual(packageOf("/w/node_modules/@pulumi/kubernetes/core/v1/service.js"), "@pulumi/kubernetes");
+        assert.strictEqual(packageOf("/w/node_modules/@pulumi/pulumi/node_modules/semver/index.js"), "semver");
+        assert.strictEqual(packageOf("/w/node_modules/typescript/lib/typescript.js"), "typescript");
+        assert.strictEqual(packageOf("/tmp/ws/components/sticky-app.ts"), "program");
     });
 
     it("tick steps are round", () => {
