@@ -7,7 +7,7 @@
  * never loads @pulumi/aws or @pulumi/eks and needs neither AWS credentials nor their plugins.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { planClaimSize, refuseShrink } from "./components/claim-size";
+import { needsExpansionAnswer, planClaimSize, refuseShrink } from "./components/claim-size";
 import { StickyApp } from "./components/sticky-app";
 import { APP_NAME } from "./components/sticky-app-contract";
 import { projectKey } from "./core/config-keys";
@@ -45,7 +45,10 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     const restoreRequests = restores.map((r) => r.request);
     const environment = await orStopAsync(() => deployEnvironment(definition, environmentSettings, { protect: app.protect, history, restores: restoreRequests }));
     const deployed = await deployedClaims(history, APP_NAME, environment.provider);
-    const expandable = await environment.storageClassAllowsExpansion;
+    // The class's answer is awaited only when the size changes: on every other run the app
+    // registers while the class's read is still in flight (its StatefulSet still waits for the
+    // class's name, so a missing class stops the run before the claims are made).
+    const expandable = needsExpansionAnswer(app.storageSize, deployed) ? await environment.storageClassAllowsExpansion : false;
     const claimSizePlan = orStop(() => planClaimSize(STORAGE_SIZE_KEY, app.storageSize, deployed, expandable));
 
     const sticky = new StickyApp(

@@ -56,6 +56,15 @@ export function refuseShrink(key: string, requested: string, deployedSize: strin
 }
 
 /**
+ * Whether {@link planClaimSize} needs the class's `allowVolumeExpansion` to decide: only when
+ * claims exist and the size changes. Otherwise the program need not wait for the class's read
+ * before it registers the app (a no-op, a scale or an image change does not).
+ */
+export function needsExpansionAnswer(requested: string, deployed: DeployedClaims | undefined): boolean {
+    return deployed !== undefined && bytesOf(requested) !== bytesOf(deployed.size);
+}
+
+/**
  * Decides what happens to the existing claims, or throws `ClaimShrinkError` for a smaller size.
  * `key` is the config key the size came from, for the error message.
  */
@@ -67,7 +76,7 @@ export function planClaimSize(
 ): ClaimSizePlan {
     if (deployed === undefined) return { action: "new", size: requested };
     refuseShrink(key, requested, deployed.size);
-    if (bytesOf(requested) === bytesOf(deployed.size)) return { action: "same", size: requested };
+    if (!needsExpansionAnswer(requested, deployed)) return { action: "same", size: requested };
     const claimNames = [...deployed.claimNames];
     return classAllowsExpansion
         ? { action: "grow", from: deployed.size, size: requested, claimNames }

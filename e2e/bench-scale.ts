@@ -48,6 +48,7 @@ import {
     superlinear,
     withSize,
     FIGURE_INFO,
+    medianOf,
     medianOfRounds,
     SIDE_TITLES,
     type Figure,
@@ -465,12 +466,59 @@ function report(results: ScaleResults): void {
     console.log(`\nplot: ${path.relative(ROOT, PLOT)}; record: ${path.relative(ROOT, RESULTS)}`);
 }
 
+/**
+ * `--await-probe N`: what the provider's StatefulSet await costs an up from nothing of N
+ * replicas. Two rounds of: the kubectl path; the bare program as it is (the provider waits for
+ * every pod, watching each); the bare program with the StatefulSet annotated
+ * `pulumi.com/skipAwait: "true"` (the provider returns once the object is created). Every
+ * figure is until the app is ready, as in the table. Printed, not recorded.
+ */
+async function awaitProbe(ws: Workspace, bareDir: string, replicas: number): Promise<void> {
+    const objects = bareProgramInput(await render({ replicas, size: SIZE_BEFORE }), TEST_CONTEXT);
+    const skipping = {
+        ...objects,
+        objects: objects.objects.map((o) =>
+            o.type === "kubernetes:apps/v1:StatefulSet"
+                ? { ...o, args: { ...o.args, metadata: { ...o.args.metadata, annotations: { ...o.args.metadata.annotations, "pulumi.com/skipAwait": "true" } } } }
+                : o,
+        ),
+    };
+    const full = manifestsOf(await render({ replicas, size: SIZE_BEFORE }));
+    const up = ["-C", BARE_DIR, "up", "--yes", "--skip-preview", "--stack", "dev"];
+    const figures: Record<string, number[]> = { kubectl: [], bare: [], "bare, skipAwait": [] };
+    const timed = async (label: string, run: () => Promise<number>) => {
+        progress(` ${label}`);
+        const started = Date.now();
+        const seconds = await untilReady(ws, replicas, started, await run());
+        figures[label].push(seconds);
+        progress(` ${seconds.toFixed(1)}s`);
+    };
+    for (let round = 0; round < 2; round++) {
+        progress(`await probe, ${replicas} replicas, round ${round + 1}:`);
+        await timed("kubectl", () => kubectlApply(ws, full));
+        await nothingLeft(ws);
+        for (const [label, input] of [["bare", objects], ["bare, skipAwait", skipping]] as const) {
+            fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(input, null, 1));
+            await timed(label, async () => ws.pulumi(...up).seconds);
+            ws.pulumi("-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev");
+            await nothingLeft(ws);
+        }
+        progress("\n");
+    }
+    console.log(`up from nothing at ${replicas} replicas, until ready (2 rounds, median):`);
+    for (const [label, values] of Object.entries(figures)) {
+        console.log(`  ${label}: ${medianOf(values).toFixed(2)} s (${values.map((v) => v.toFixed(2)).join(", ")}); ${(medianOf(values) / medianOf(figures.kubectl)).toFixed(2)}x kubectl`);
+    }
+}
+
 async function main(): Promise<void> {
     if (process.argv.includes("--report")) return report(readResults());
     const sizes = option("sizes", "3,30,100").split(",").map(Number);
     if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) throw new Error(`--sizes ${option("sizes", "")}: replicas from 1 to 100, comma-separated`);
     const rounds = Number(option("rounds", "3"));
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${option("rounds", "")}: a whole number of rounds, 1 or more`);
+    const probe = process.argv.includes("--await-probe") ? Number(option("await-probe", "")) : undefined;
+    if (probe !== undefined && !(Number.isInteger(probe) && probe >= 1 && probe <= 100)) throw new Error(`--await-probe ${option("await-probe", "")}: replicas from 1 to 100`);
     const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
     if (diagnoseDir !== undefined) fs.mkdirSync(diagnoseDir, { recursive: true });
     const ws = await devStackWorkspace("sticky-bench-scale-", { config: stackConfig(SCALED_DOWN, SIZE_BEFORE) });
@@ -478,6 +526,7 @@ async function main(): Promise<void> {
     let results = readResults();
     try {
         const bareDir = bareProject(ws);
+        if (probe !== undefined) return await awaitProbe(ws, bareDir, probe);
         results = { ...results, environment: versions(ws) };
         const takes = new Map<number, SizeResult[]>(sizes.map((n) => [n, []]));
         for (let round = 0; round < rounds; round++) {

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClaimShrinkError, describeClaimSizePlan, planClaimSize, refuseShrink } from "../components/claim-size";
+import { ClaimShrinkError, describeClaimSizePlan, needsExpansionAnswer, planClaimSize, refuseShrink } from "../components/claim-size";
 import { isStorageQuantity, quantityBytes } from "../core/quantity";
 import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, runStack, typeToken, type StackRun } from "./harness";
@@ -53,6 +53,17 @@ describe("claim size: the plan", () => {
     for (const [what, size, before, expandable, plan] of table) {
         it(what, () => assert.deepStrictEqual(planClaimSize(KEY, size, before, expandable), plan));
     }
+
+    it("asks for the class's answer only when claims exist and the size changes (the program waits for it only then)", () => {
+        assert.deepStrictEqual(
+            [needsExpansionAnswer("1Gi", undefined), needsExpansionAnswer("1024Mi", deployed), needsExpansionAnswer("2Gi", deployed), needsExpansionAnswer("500Mi", deployed)],
+            [false, false, true, true],
+        );
+        // Where it is not asked for, the answer does not change the plan.
+        for (const [size, before] of [["5Gi", undefined], ["1024Mi", deployed]] as const) {
+            assert.deepStrictEqual(planClaimSize(KEY, size, before, true), planClaimSize(KEY, size, before, false));
+        }
+    });
 
     it("refuses a smaller size, naming key, value and what is allowed", () => {
         assert.throws(
