@@ -25,8 +25,10 @@
  * cluster; `--results FILE` keeps the record (and the plot) elsewhere; `--diagnose DIR` adds, in
  * the first round after each Pulumi side's figures, an up from nothing, a no-op preview and a
  * grow with `-v=9 --logflow` whose logs go to DIR, with the previews the review read and the
- * modules each program loaded; the record says how many pods were real at each size (all of
- * them up to 100 replicas here: they fit on the test cluster's one real node).
+ * modules each program loaded, and one more no-op preview whose program runs under V8's sampling
+ * heap profiler (allocation-profile.ts: what it allocated, by package and by function); the
+ * record says how many pods were real at each size (all of them up to 100 replicas here: they
+ * fit on the test cluster's one real node).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -366,6 +368,7 @@ async function pulumiSide(
             logged("up", up);
             await untilReady(ws, replicas, Date.now(), 0);
             logged("preview", ["preview", "--expect-no-changes", "--stack", "dev"]);
+            details.allocatedMB = allocationProfile(ws, path.join(diagnose, `${side}-${replicas}-allocations.json`), [...project, "preview", "--expect-no-changes", "--stack", "dev"]);
             await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
             logged("grow", up);
         } catch (error) {
@@ -375,6 +378,29 @@ async function pulumiSide(
         memory.take();
     }
     return { figures, details, pods };
+}
+
+/**
+ * One more no-op preview with the program under V8's sampling heap profiler
+ * (allocation-profile.ts): what it allocated over its life, by package and by function, goes to
+ * `file`; returns the total in MB. Not timed: the profiler slows the program.
+ */
+function allocationProfile(ws: Workspace, file: string, args: string[]): number {
+    const lines = `${file}l`;
+    fs.rmSync(lines, { force: true });
+    const saved = { NODE_OPTIONS: ws.env.NODE_OPTIONS, STICKY_ALLOCATION_FILE: ws.env.STICKY_ALLOCATION_FILE };
+    ws.env.NODE_OPTIONS = `${ws.env.NODE_OPTIONS ?? ""} --require ${path.join(ROOT, "bin", "e2e", "allocation-profile.js")}`.trim();
+    ws.env.STICKY_ALLOCATION_FILE = lines;
+    try {
+        ws.pulumi(...args);
+    } finally {
+        Object.assign(ws.env, saved);
+    }
+    const entries = fs.readFileSync(lines, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    fs.rmSync(lines);
+    if (entries.length !== 1 || entries[0].error !== undefined) throw new Error(`the allocation profile of \`pulumi ${args.join(" ")}\`: ${JSON.stringify(entries).slice(0, 300)}`);
+    fs.writeFileSync(file, `${JSON.stringify(entries[0], null, 1)}\n`);
+    return entries[0].allocatedMB;
 }
 
 function setStackConfig(ws: Workspace, config: Record<string, string>): void {

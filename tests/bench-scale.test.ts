@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bareKey, BARE_OBJECTS_FILE } from "../e2e/bare-program/objects";
 import { bareProgramInput } from "../e2e/bare-program/render";
 import { kubernetesObjects } from "../e2e/kubectl-path";
+import { summarize, type ProfileNode } from "../e2e/allocation-profile";
 import { packageOf } from "../e2e/peak-memory";
 import {
     checkGoals,
@@ -163,6 +164,32 @@ describe("bench:scale figures", () => {
         assert.strictEqual(packageOf("/w/node_modules/@pulumi/pulumi/node_modules/semver/index.js"), "semver");
         assert.strictEqual(packageOf("/w/node_modules/typescript/lib/typescript.js"), "typescript");
         assert.strictEqual(packageOf("/tmp/ws/components/sticky-app.ts"), "program");
+    });
+
+    it("sums a sampled heap profile's allocations by package and by function", () => {
+        const node = (functionName: string, url: string, lineNumber: number, mb: number, children: ProfileNode[] = []): ProfileNode => ({
+            callFrame: { functionName, url, lineNumber },
+            selfSize: mb * 1024 * 1024,
+            children,
+        });
+        const head = node("(root)", "", -1, 0, [
+            node("wrapCallSite", "file:///w/node_modules/@pulumi/pulumi/vendor/ts-node@7.0.1/index.js", 2083, 3, [
+                node("readFileSync", "node:fs", 471, 2),
+                node("StickyApp", "file:///tmp/ws/components/sticky-app.ts", 133, 0.5, [node("wrapCallSite", "file:///w/node_modules/@pulumi/pulumi/vendor/ts-node@7.0.1/index.js", 2083, 1.5)]),
+            ]),
+            node("(garbage collector)", "", -1, 0.25),
+        ]);
+        const summary = summarize(head, 3);
+        assert.strictEqual(summary.allocatedMB, 7.25);
+        // ts-node vendored in @pulumi/pulumi counts as @pulumi/pulumi (packageOf); `top` leaves out the smallest, "(native)".
+        assert.deepStrictEqual(summary.byPackage, { "@pulumi/pulumi": 4.5, "node:": 2, program: 0.5 });
+        // The same function at the same place is one entry wherever it is in the tree; `top` keeps the biggest.
+        assert.deepStrictEqual(Object.keys(summary.byFunction), ["wrapCallSite ts-node@7.0.1/index.js:2084", "readFileSync node:fs:472", "StickyApp components/sticky-app.ts:134"]);
+        assert.strictEqual(summary.byFunction["wrapCallSite ts-node@7.0.1/index.js:2084"], 4.5);
+        // A frame without a file (V8's own work) is named alone.
+        assert.deepStrictEqual(summarize(head).byFunction["(garbage collector)"], 0.25);
+        // Nothing allocated: zeros, no entries.
+        assert.deepStrictEqual(summarize(node("(root)", "", -1, 0)), { allocatedMB: 0, byPackage: {}, byFunction: {} });
     });
 
     it("tick steps are round", () => {
