@@ -28,7 +28,8 @@
  * modules each program loaded, and one more no-op preview whose program runs under V8's sampling
  * heap profiler (allocation-profile.ts: what it allocated, by package and by function); the
  * record says how many pods were real at each size (all of them up to 100 replicas here: they
- * fit on the test cluster's one real node).
+ * fit on the test cluster's one real node). `--paired N` and `--await-probe N` are one-off probes
+ * at N replicas, printed and not recorded (see their functions).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -36,7 +37,7 @@ import * as os from "os";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
 import { renderReview, reviewPreview } from "../tools/review/review";
-import { bareProgramInput } from "./bare-program/render";
+import { bareProgramInput, inNamespace } from "./bare-program/render";
 import { BARE_OBJECTS_FILE } from "./bare-program/objects";
 import { kubectlApply, kubectlDiff, manifestsOf, renderDevStack } from "./kubectl-path";
 import { appReady, devStackWorkspace, localImages, median, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
@@ -537,6 +538,65 @@ async function awaitProbe(ws: Workspace, bareDir: string, replicas: number): Pro
     }
 }
 
+/** Where `--paired` runs its copy of the bare program, and the port of that copy's Service. */
+const PAIRED_NAMESPACE = "sticky-bare";
+const PAIRED_PORT = 3334;
+
+/**
+ * `--paired N [--pairs P]`: the no-op preview and the no-op `up` of this stack and of the bare
+ * program at N replicas with both deployed at once (the bare program's copy in a namespace of its
+ * own, its Service on another port: bare-program/render.ts's `inNamespace`), one command of each
+ * taking turns, P pairs (default 10), which goes first swapped every pair. A ratio is the median
+ * of the pairs' own ratios, so a machine that slows down during the run moves both commands of a
+ * pair alike: the table's sides run minutes apart, and on two cores that drift is bigger than the
+ * 10% the goals check. Printed, not recorded.
+ */
+async function pairedProbe(ws: Workspace, bareDir: string, replicas: number, pairs: number): Promise<void> {
+    const bare = ["-C", BARE_DIR];
+    ws.kubectl("create", "namespace", PAIRED_NAMESPACE);
+    ws.pulumi(...bare, "stack", "init", "paired");
+    try {
+        setStackConfig(ws, stackConfig(replicas, SIZE_BEFORE));
+        ws.pulumi("up", "--yes", "--skip-preview", "--stack", "dev");
+        await untilReady(ws, replicas, Date.now(), 0);
+        const objects = inNamespace(bareProgramInput(await render({ replicas, size: SIZE_BEFORE }), TEST_CONTEXT), PAIRED_NAMESPACE, PAIRED_PORT);
+        fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(objects, null, 1));
+        ws.pulumi(...bare, "up", "--yes", "--skip-preview", "--stack", "paired");
+        await waitFor(`${replicas} ready pods of the bare program's copy`, 600, () => {
+            const pods = ws.get("pods", "-n", PAIRED_NAMESPACE, "-l", "app=sticky").items as any[];
+            return pods.length === replicas && pods.every((p) => (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")) ? true : undefined;
+        });
+        const commands = {
+            "no-op preview": ["preview", "--expect-no-changes"],
+            "no-op up": ["up", "--yes", "--expect-no-changes"],
+        };
+        for (const [label, args] of Object.entries(commands)) {
+            const times = { stack: [] as number[], bare: [] as number[] };
+            const ratios: number[] = [];
+            progress(`paired, ${replicas} replicas, ${label}:`);
+            for (let pair = 0; pair < pairs; pair++) {
+                const run = (side: "stack" | "bare") => (side === "stack" ? ws.pulumi(...args, "--stack", "dev") : ws.pulumi(...bare, ...args, "--stack", "paired")).seconds;
+                const order = pair % 2 === 0 ? (["stack", "bare"] as const) : (["bare", "stack"] as const);
+                const taken = { stack: 0, bare: 0 };
+                for (const side of order) taken[side] = run(side);
+                times.stack.push(taken.stack);
+                times.bare.push(taken.bare);
+                ratios.push(taken.stack / taken.bare);
+                progress(` ${taken.stack.toFixed(2)}/${taken.bare.toFixed(2)}`);
+            }
+            progress("\n");
+            const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+            console.log(
+                `${label} at ${replicas} replicas, ${pairs} pairs: this stack ${medianOf(times.stack).toFixed(2)} s (${spread(times.stack)}), ` +
+                    `bare Pulumi ${medianOf(times.bare).toFixed(2)} s (${spread(times.bare)}); stack / bare ${medianOf(ratios).toFixed(2)}x (pairs ${spread(ratios)})`,
+            );
+        }
+    } finally {
+        ws.run("pulumi", [...bare, "destroy", "--yes", "--skip-preview", "--stack", "paired", "--non-interactive"]);
+        ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "namespace", PAIRED_NAMESPACE, "--wait=true"]);
+    }
+}
+
 async function main(): Promise<void> {
     if (process.argv.includes("--report")) return report(readResults());
     const sizes = option("sizes", "3,30,100").split(",").map(Number);
@@ -545,6 +605,10 @@ async function main(): Promise<void> {
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${option("rounds", "")}: a whole number of rounds, 1 or more`);
     const probe = process.argv.includes("--await-probe") ? Number(option("await-probe", "")) : undefined;
     if (probe !== undefined && !(Number.isInteger(probe) && probe >= 1 && probe <= 100)) throw new Error(`--await-probe ${option("await-probe", "")}: replicas from 1 to 100`);
+    const paired = process.argv.includes("--paired") ? Number(option("paired", "")) : undefined;
+    if (paired !== undefined && !(Number.isInteger(paired) && paired >= 1 && paired <= 100)) throw new Error(`--paired ${option("paired", "")}: replicas from 1 to 100`);
+    const pairs = Number(option("pairs", "10"));
+    if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs ${option("pairs", "")}: a whole number of pairs, 1 or more`);
     const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
     if (diagnoseDir !== undefined) fs.mkdirSync(diagnoseDir, { recursive: true });
     const ws = await devStackWorkspace("sticky-bench-scale-", { config: stackConfig(SCALED_DOWN, SIZE_BEFORE) });
@@ -553,6 +617,7 @@ async function main(): Promise<void> {
     try {
         const bareDir = bareProject(ws);
         if (probe !== undefined) return await awaitProbe(ws, bareDir, probe);
+        if (paired !== undefined) return await pairedProbe(ws, bareDir, paired, pairs);
         results = { ...results, environment: versions(ws) };
         const takes = new Map<number, SizeResult[]>(sizes.map((n) => [n, []]));
         for (let round = 0; round < rounds; round++) {

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { bareKey, BARE_OBJECTS_FILE } from "../e2e/bare-program/objects";
-import { bareProgramInput } from "../e2e/bare-program/render";
+import { bareProgramInput, inNamespace } from "../e2e/bare-program/render";
 import { kubernetesObjects } from "../e2e/kubectl-path";
 import { summarize, type ProfileNode } from "../e2e/allocation-profile";
 import { packageOf } from "../e2e/peak-memory";
@@ -274,5 +274,24 @@ describe("bench:scale's bare program", () => {
         const depsOf = (name: string, type: string) => bare.find((r) => r.name === name && r.type === type)!.dependencies.map((urn) => key(urn, bare));
         assert.ok(depsOf("sticky", "kubernetes:apps/v1:StatefulSet").includes("kubernetes:core/v1:ConfigMap::sticky-lifetime"));
         assert.ok(depsOf("sticky-data-sticky-4", "kubernetes:core/v1:PersistentVolumeClaimPatch").includes("kubernetes:apps/v1:StatefulSet::sticky"));
+    });
+
+    it("moves into a namespace of its own for --paired: every object there, the namespace patch on it, the load balancer on another port", () => {
+        const input = bareProgramInput(stack, "sticky-test");
+        const moved = inNamespace(input, "sticky-bare", 3334);
+        assert.strictEqual(moved.objects.length, input.objects.length);
+        for (const object of moved.objects) {
+            if (object.type === "kubernetes:core/v1:NamespacePatch") assert.strictEqual(object.args.metadata.name, "sticky-bare");
+            else assert.strictEqual(object.args.metadata.namespace, "sticky-bare", `${object.type} ${object.name}`);
+        }
+        const services = moved.objects.filter((o) => o.type === "kubernetes:core/v1:Service");
+        const publicService = services.find((o) => o.args.spec.type === "LoadBalancer")!;
+        assert.deepStrictEqual(publicService.args.spec.ports.map((p: { port: number }) => p.port), [3334]);
+        // Only the load balancer's port moves (the headless Service has no address to clash over), and the input is left as it was.
+        const headless = services.find((o) => o.args.spec.type !== "LoadBalancer")!;
+        assert.deepStrictEqual(headless.args.spec, input.objects.find((o) => o.type === headless.type && o.name === headless.name)!.args.spec);
+        assert.ok(input.objects.every((o) => o.args.metadata.namespace === undefined));
+        // Everything else is the same object: names, options, dependencies, the claim patches.
+        assert.deepStrictEqual(moved.objects.map((o) => [o.type, o.name, o.dependsOn, o.ownerUidFrom]), input.objects.map((o) => [o.type, o.name, o.dependsOn, o.ownerUidFrom]));
     });
 });

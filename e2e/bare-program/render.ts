@@ -49,3 +49,21 @@ export function bareProgramInput(resources: readonly Registered[], kubeContext: 
 function missing(resource: Registered, urn: string): never {
     throw new Error(`${resource.name} is deleted with ${urn}, which is not one of the stack's Kubernetes objects`);
 }
+
+/**
+ * The same objects in namespace `namespace` (the namespace patch patches that namespace instead)
+ * with the LoadBalancer Service on `port`: a copy of the bare program that can run beside the
+ * stack's own deployment, so one command of each can take turns on the same machine at the same
+ * moment (bench:scale's `--paired`).
+ */
+export function inNamespace(input: BareProgramInput, namespace: string, port: number): BareProgramInput {
+    const objects = input.objects.map((object): BareObject => {
+        const metadata = object.type === "kubernetes:core/v1:NamespacePatch" ? { ...object.args.metadata, name: namespace } : { ...object.args.metadata, namespace };
+        const spec =
+            object.type === "kubernetes:core/v1:Service" && object.args.spec?.type === "LoadBalancer"
+                ? { ...object.args.spec, ports: (object.args.spec.ports as { port: number }[]).map((p) => ({ ...p, port })) }
+                : object.args.spec;
+        return { ...object, args: { ...object.args, metadata, ...(spec === undefined ? {} : { spec }) } };
+    });
+    return { ...input, objects };
+}
