@@ -12,7 +12,7 @@ import { StickyApp } from "./components/sticky-app";
 import { APP_NAME } from "./components/sticky-app-contract";
 import { projectKey } from "./core/config-keys";
 import type { EnvironmentRegistry } from "./environments/definition";
-import { deployEnvironment } from "./environments/deployed";
+import { connectEnvironment, deployEnvironment } from "./environments/deployed";
 import { ENVIRONMENTS } from "./environments/registry";
 import { deployedClaims, readDeploymentHistory } from "./stack/deployment-history";
 import { planRestores } from "./stack/restores";
@@ -32,8 +32,15 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
         parseSettings(readConfig, environments, { today, warn: (message) => void pulumi.log.warn(message) }),
     );
 
-    // A smaller claim size is refused before any resource is registered, as soon as the stack's
-    // own outputs say what the claims have.
+    // The environment's provider and reads (its `connect`, when it has one) start while the stack
+    // reads its own outputs: they create nothing, so a run refused below leaves the world as it
+    // was, and the provider's start no longer waits for the read (docs/speed.md). A failure to
+    // connect is reported when it is awaited, after the checks.
+    const connecting = orStopAsync(() => connectEnvironment(definition, environmentSettings));
+    connecting.catch(() => undefined);
+
+    // A smaller claim size is refused before any resource is created, as soon as the stack's own
+    // outputs say what the claims have.
     const history = await readDeploymentHistory();
     const recordedSize = history?.size;
     if (recordedSize !== undefined) orStop(() => refuseShrink(STORAGE_SIZE_KEY, app.storageSize, recordedSize));
@@ -43,7 +50,8 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     const { restores, problems } = planRestores(APP_NAME, app.restoreFrom, app.storageSize, history);
     if (problems.length > 0) orStop(() => { throw new SettingsError(problems); });
     const restoreRequests = restores.map((r) => r.request);
-    const environment = await orStopAsync(() => deployEnvironment(definition, environmentSettings, { protect: app.protect, history, restores: restoreRequests }));
+    const connected = await connecting;
+    const environment = await orStopAsync(() => deployEnvironment(connected, environmentSettings, { protect: app.protect, history, restores: restoreRequests }));
     const deployed = await deployedClaims(history, APP_NAME, environment.provider);
     // The class's answer is awaited only when the size changes: on every other run the app
     // registers while the class's read is still in flight (its StatefulSet still waits for the

@@ -71,8 +71,8 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
     readonly storageRule?: StorageRule;
     /**
      * The absolute path of the module that creates (or reads) the environment's resources,
-     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`
-     * (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
+     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`, and may
+     * export `connect`, a `ConnectEnvironment<S>` (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
      * stack deploys here, and no compiler that reads this definition (the policy pack's, at every
      * policy run) follows it into @pulumi/aws or @pulumi/eks.
      */

@@ -111,29 +111,60 @@ export interface PreviousDeployment {
 }
 
 /**
- * What an environment's resources module exports as `deploy`. It may look at the world first
- * (a source's zone, a PersistentVolume's binding) and throw a `RestoreSourceError` before
- * creating anything, hence the promise.
+ * What an environment's resources module may export as `connect`, besides `deploy`: what can
+ * start while the program reads the stack's own history, before the checks that may refuse the
+ * run (a smaller claim size, a restore into a claim the stack already made). Only its provider
+ * and reads of what already exists (`Resource.get`): nothing that creates or changes anything,
+ * since a refused run must leave the world as it was (tests/claim-growth.test.ts holds the local
+ * environment to that). The provider's start is then no longer behind the history's read.
+ * `deploy` gets back what `connect` returned; an environment whose provider needs resources
+ * first (EKS: its cluster) has no `connect`.
  */
-export type DeployEnvironment<S extends KindSettings> = (settings: S, options: DeployOptions) => DeployedEnvironment | Promise<DeployedEnvironment>;
+export type ConnectEnvironment<S extends KindSettings, C> = (settings: S) => C;
 
 /**
- * Loads the chosen environment's resources module (its definition's `resources`) and deploys it
- * with the settings that definition read.
+ * What an environment's resources module exports as `deploy`. It may look at the world first
+ * (a source's zone, a PersistentVolume's binding) and throw a `RestoreSourceError` before
+ * creating anything, hence the promise. `connection` is what its `connect` returned, when it has
+ * one (`undefined` when a caller skipped it: `deploy` then connects itself).
  */
-export async function deployEnvironment<S extends KindSettings>(
-    definition: EnvironmentDefinition<S["kind"], any, S>,
+export type DeployEnvironment<S extends KindSettings, C = undefined> = (
     settings: S,
     options: DeployOptions,
-): Promise<DeployedEnvironment> {
-    const module = (await import(definition.resources)) as { deploy?: DeployEnvironment<S> };
-    if (typeof module.deploy !== "function") {
+    connection?: C,
+) => DeployedEnvironment | Promise<DeployedEnvironment>;
+
+interface ResourcesModule<S extends KindSettings> {
+    readonly connect?: ConnectEnvironment<S, unknown>;
+    readonly deploy?: DeployEnvironment<S, unknown>;
+}
+
+/** An environment connected (its module loaded, its `connect` run when it has one), not yet deployed. */
+export interface ConnectedEnvironment<S extends KindSettings> {
+    readonly kind: S["kind"];
+    readonly module: ResourcesModule<S> & { readonly deploy: DeployEnvironment<S, unknown> };
+    readonly connection: unknown;
+}
+
+/**
+ * Loads the chosen environment's resources module (its definition's `resources`) and runs its
+ * `connect`, if it has one, with the settings that definition read.
+ */
+export async function connectEnvironment<S extends KindSettings>(definition: EnvironmentDefinition<S["kind"], any, S>, settings: S): Promise<ConnectedEnvironment<S>> {
+    const module = (await import(definition.resources)) as ResourcesModule<S>;
+    const { connect, deploy } = module;
+    if (typeof deploy !== "function") {
         throw new Error(`environment "${definition.kind}": ${definition.resources} must export deploy(settings, options) (environments/deployed.ts)`);
     }
-    const deployed = await module.deploy(settings, options);
+    return { kind: definition.kind, module: { connect, deploy }, connection: connect?.(settings) };
+}
+
+/** Deploys a connected environment with the settings it was connected with. */
+export async function deployEnvironment<S extends KindSettings>(connected: ConnectedEnvironment<S>, settings: S, options: DeployOptions): Promise<DeployedEnvironment> {
+    const deployed = await connected.module.deploy(settings, options, connected.connection);
     // A request left unanswered would be a claim made empty where the stack asked for data.
     const asked = (options.restores ?? []).map((r) => r.claim.name).join(", ");
     const answered = (deployed.restoredClaims ?? []).map((c) => c.claimName).join(", ");
-    if (asked !== answered) throw new Error(`environment "${definition.kind}": asked to restore [${asked}], answered [${answered}]`);
+    if (asked !== answered) throw new Error(`environment "${connected.kind}": asked to restore [${asked}], answered [${answered}]`);
     return deployed;
 }
