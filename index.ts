@@ -51,7 +51,7 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     if (problems.length > 0) orStop(() => { throw new SettingsError(problems); });
     const restoreRequests = restores.map((r) => r.request);
     const connected = await connecting;
-    const environment = await orStopAsync(() => deployEnvironment(connected, environmentSettings, { protect: app.protect, history, restores: restoreRequests }));
+    const environment = await orStopAsync(() => deployEnvironment(connected, { protect: app.protect, history, restores: restoreRequests }));
     const deployed = await deployedClaims(history, APP_NAME, environment.provider);
     // The class's answer is awaited only when the size changes: on every other run the app
     // registers while the class's read is still in flight (its StatefulSet still waits for the

@@ -125,24 +125,20 @@ export type ConnectEnvironment<S extends KindSettings, C> = (settings: S) => C;
 /**
  * What an environment's resources module exports as `deploy`. It may look at the world first
  * (a source's zone, a PersistentVolume's binding) and throw a `RestoreSourceError` before
- * creating anything, hence the promise. `connection` is what its `connect` returned, when it has
- * one (`undefined` when a caller skipped it: `deploy` then connects itself).
+ * creating anything, hence the promise. `connection` is what its `connect` returned
+ * (`undefined` for a module without one).
  */
 export type DeployEnvironment<S extends KindSettings, C = undefined> = (
     settings: S,
     options: DeployOptions,
-    connection?: C,
+    connection: C,
 ) => DeployedEnvironment | Promise<DeployedEnvironment>;
-
-interface ResourcesModule<S extends KindSettings> {
-    readonly connect?: ConnectEnvironment<S, unknown>;
-    readonly deploy?: DeployEnvironment<S, unknown>;
-}
 
 /** An environment connected (its module loaded, its `connect` run when it has one), not yet deployed. */
 export interface ConnectedEnvironment<S extends KindSettings> {
     readonly kind: S["kind"];
-    readonly module: ResourcesModule<S> & { readonly deploy: DeployEnvironment<S, unknown> };
+    readonly settings: S;
+    readonly deploy: DeployEnvironment<S, unknown>;
     readonly connection: unknown;
 }
 
@@ -151,17 +147,16 @@ export interface ConnectedEnvironment<S extends KindSettings> {
  * `connect`, if it has one, with the settings that definition read.
  */
 export async function connectEnvironment<S extends KindSettings>(definition: EnvironmentDefinition<S["kind"], any, S>, settings: S): Promise<ConnectedEnvironment<S>> {
-    const module = (await import(definition.resources)) as ResourcesModule<S>;
-    const { connect, deploy } = module;
+    const { connect, deploy } = (await import(definition.resources)) as { connect?: ConnectEnvironment<S, unknown>; deploy?: DeployEnvironment<S, unknown> };
     if (typeof deploy !== "function") {
         throw new Error(`environment "${definition.kind}": ${definition.resources} must export deploy(settings, options) (environments/deployed.ts)`);
     }
-    return { kind: definition.kind, module: { connect, deploy }, connection: connect?.(settings) };
+    return { kind: definition.kind, settings, deploy, connection: connect?.(settings) };
 }
 
 /** Deploys a connected environment with the settings it was connected with. */
-export async function deployEnvironment<S extends KindSettings>(connected: ConnectedEnvironment<S>, settings: S, options: DeployOptions): Promise<DeployedEnvironment> {
-    const deployed = await connected.module.deploy(settings, options, connected.connection);
+export async function deployEnvironment<S extends KindSettings>(connected: ConnectedEnvironment<S>, options: DeployOptions): Promise<DeployedEnvironment> {
+    const deployed = await connected.deploy(connected.settings, options, connected.connection);
     // A request left unanswered would be a claim made empty where the stack asked for data.
     const asked = (options.restores ?? []).map((r) => r.claim.name).join(", ");
     const answered = (deployed.restoredClaims ?? []).map((c) => c.claimName).join(", ");

@@ -118,8 +118,7 @@ function seen(volume: k8s.core.v1.PersistentVolume): Promise<VolumeSeen> {
  * created or changed) and checked before anything is created, and the claim is bound to it in
  * advance (`volumeName`), which the volume controller honours at once whatever the class's binding mode.
  */
-export const deploy: DeployEnvironment<LocalSettings, DeployedEnvironment> = async (settings, options, connected) => {
-    const environment = connected ?? localEnvironment(settings);
+export const deploy: DeployEnvironment<LocalSettings, DeployedEnvironment> = async (settings, options, environment) => {
     const requests = options.restores ?? [];
     const problems: string[] = [];
     for (const request of requests) {
