@@ -28,7 +28,7 @@
  * modules each program loaded, and one more no-op preview whose program runs under V8's sampling
  * heap profiler (allocation-profile.ts: what it allocated, by package and by function); the
  * record says how many pods were real at each size (all of them up to 100 replicas here: they
- * fit on the test cluster's one real node). `--paired N` and `--await-probe N` are one-off probes
+ * fit on the test cluster's one real node). `--paired N`, `--paired-grow N` and `--await-probe N` are one-off probes
  * at N replicas, printed and not recorded (see their functions).
  */
 import { spawnSync } from "child_process";
@@ -597,6 +597,68 @@ async function pairedProbe(ws: Workspace, bareDir: string, replicas: number, pai
     }
 }
 
+/**
+ * `--paired-grow N [--pairs P] [--diagnose DIR]`: the storage size grow (1Gi to 2Gi, N claim
+ * patches) of this stack and of the bare program at N replicas, P pairs (default 10), which goes
+ * first swapped every pair, each grow timed until the app is ready as in the table. A grow cannot
+ * be undone (a smaller size is refused), so before each grow its side is torn down and deployed at
+ * 1Gi from nothing; both sides use the same namespace, one after the other, seconds apart rather
+ * than the table's minutes. With `--diagnose`, one more grow of each side with `-v=9 --logflow`
+ * (untimed) leaves its log in DIR as paired-grow-<side>-N.log. Printed, not recorded.
+ */
+async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number, pairs: number, diagnose: string | undefined): Promise<void> {
+    const sides = {
+        stack: { project: [] as string[], prepare: async (target: Target) => setStackConfig(ws, stackConfig(target.replicas, target.size)) },
+        bare: {
+            project: ["-C", BARE_DIR],
+            prepare: async (target: Target) => fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1)),
+        },
+    };
+    const up = ["up", "--yes", "--skip-preview", "--stack", "dev"];
+    /** One grow of `side` from a fresh 1Gi deployment; its seconds until ready, or undefined when logged. */
+    const grow = async (side: "stack" | "bare", log?: string): Promise<number | undefined> => {
+        const { project, prepare } = sides[side];
+        await prepare({ replicas, size: SIZE_BEFORE });
+        ws.pulumi(...project, ...up);
+        await untilReady(ws, replicas, Date.now(), 0);
+        await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
+        let seconds: number | undefined;
+        if (log === undefined) {
+            const started = Date.now();
+            seconds = await untilReady(ws, replicas, started, ws.pulumi(...project, ...up).seconds);
+        } else {
+            ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", log, ...project, ...up, "-v=9", "--logflow", "--logtostderr", "--non-interactive"]);
+            await untilReady(ws, replicas, Date.now(), 0);
+        }
+        expectClaims(ws, replicas, SIZE_AFTER, side);
+        ws.pulumi(...project, "destroy", "--yes", "--skip-preview", "--stack", "dev");
+        await nothingLeft(ws);
+        return seconds;
+    };
+    const times = { stack: [] as number[], bare: [] as number[] };
+    const ratios: number[] = [];
+    progress(`paired grow, ${replicas} replicas:`);
+    for (let pair = 0; pair < pairs; pair++) {
+        const order = pair % 2 === 0 ? (["stack", "bare"] as const) : (["bare", "stack"] as const);
+        const taken = { stack: 0, bare: 0 };
+        for (const side of order) taken[side] = (await grow(side))!;
+        times.stack.push(taken.stack);
+        times.bare.push(taken.bare);
+        ratios.push(taken.stack / taken.bare);
+        progress(` ${taken.stack.toFixed(2)}/${taken.bare.toFixed(2)}`);
+    }
+    progress("\n");
+    const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+    console.log(
+        `storage size grow at ${replicas} replicas, ${pairs} pairs: this stack ${medianOf(times.stack).toFixed(2)} s (${spread(times.stack)}), ` +
+            `bare Pulumi ${medianOf(times.bare).toFixed(2)} s (${spread(times.bare)}); stack / bare ${medianOf(ratios).toFixed(2)}x (pairs ${spread(ratios)})`,
+    );
+    if (diagnose !== undefined) {
+        for (const side of ["stack", "bare"] as const) await grow(side, path.join(diagnose, `paired-grow-${side}-${replicas}.log`));
+        console.log(`-v=9 logs of one more grow of each side: ${diagnose}/paired-grow-{stack,bare}-${replicas}.log`);
+    }
+}
+
 async function main(): Promise<void> {
     if (process.argv.includes("--report")) return report(readResults());
     const sizes = option("sizes", "3,30,100").split(",").map(Number);
@@ -607,6 +669,8 @@ async function main(): Promise<void> {
     if (probe !== undefined && !(Number.isInteger(probe) && probe >= 1 && probe <= 100)) throw new Error(`--await-probe ${option("await-probe", "")}: replicas from 1 to 100`);
     const paired = process.argv.includes("--paired") ? Number(option("paired", "")) : undefined;
     if (paired !== undefined && !(Number.isInteger(paired) && paired >= 1 && paired <= 100)) throw new Error(`--paired ${option("paired", "")}: replicas from 1 to 100`);
+    const pairedGrow = process.argv.includes("--paired-grow") ? Number(option("paired-grow", "")) : undefined;
+    if (pairedGrow !== undefined && !(Number.isInteger(pairedGrow) && pairedGrow >= 1 && pairedGrow <= 100)) throw new Error(`--paired-grow ${option("paired-grow", "")}: replicas from 1 to 100`);
     const pairs = Number(option("pairs", "10"));
     if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs ${option("pairs", "")}: a whole number of pairs, 1 or more`);
     const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
@@ -618,6 +682,7 @@ async function main(): Promise<void> {
         const bareDir = bareProject(ws);
         if (probe !== undefined) return await awaitProbe(ws, bareDir, probe);
         if (paired !== undefined) return await pairedProbe(ws, bareDir, paired, pairs);
+        if (pairedGrow !== undefined) return await pairedGrowProbe(ws, bareDir, pairedGrow, pairs, diagnoseDir);
         results = { ...results, environment: versions(ws) };
         const takes = new Map<number, SizeResult[]>(sizes.map((n) => [n, []]));
         for (let round = 0; round < rounds; round++) {
