@@ -32,16 +32,20 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
         parseSettings(readConfig, environments, { today, warn: (message) => void pulumi.log.warn(message) }),
     );
 
-    // The environment's provider and reads (its `connect`, when it has one) start while the stack
-    // reads its own outputs: they create nothing, so a run refused below leaves the world as it
-    // was, and the provider's start no longer waits for the read (docs/speed.md). A failure to
-    // connect is reported when it is awaited, after the checks.
+    // A smaller claim size is refused before any resource is created, as soon as the stack's own
+    // outputs say what the claims have. Nothing else is sent to the engine while they are read:
+    // on a file backend the read loads the state file the engine rewrites after every step, and
+    // a read that meets a write fails the run ("failed to load checkpoint: EOF": the file's
+    // metadata sidecar is rewritten in place, not renamed into place). docs/speed.md has the run
+    // where it happened.
+    const history = await readDeploymentHistory();
+
+    // The environment's provider and reads (its `connect`, when it has one) start now, before the
+    // checks below: they create nothing, so a run refused below leaves the world as it was. A
+    // failure to connect is reported when it is awaited, after the checks.
     const connecting = orStopAsync(() => connectEnvironment(definition, environmentSettings));
     connecting.catch(() => undefined);
 
-    // A smaller claim size is refused before any resource is created, as soon as the stack's own
-    // outputs say what the claims have.
-    const history = await readDeploymentHistory();
     const recordedSize = history?.size;
     if (recordedSize !== undefined) orStop(() => refuseShrink(STORAGE_SIZE_KEY, app.storageSize, recordedSize));
 

@@ -111,14 +111,15 @@ export interface PreviousDeployment {
 }
 
 /**
- * What an environment's resources module may export as `connect`, besides `deploy`: what can
- * start while the program reads the stack's own history, before the checks that may refuse the
- * run (a smaller claim size, a restore into a claim the stack already made). Only its provider
- * and reads of what already exists (`Resource.get`): nothing that creates or changes anything,
- * since a refused run must leave the world as it was (tests/claim-growth.test.ts holds the local
- * environment to that). The provider's start is then no longer behind the history's read.
- * `deploy` gets back what `connect` returned; an environment whose provider needs resources
- * first (EKS: its cluster) has no `connect`.
+ * What an environment's resources module may export as `connect`, besides `deploy`: what
+ * starts as soon as the program has read the stack's own history, before the checks that may
+ * refuse the run (a smaller claim size, a restore into a claim the stack already made). Only its
+ * provider and reads of what already exists (`Resource.get`): nothing that creates or changes
+ * anything, since a refused run must leave the world as it was (tests/claim-growth.test.ts holds
+ * the local environment to that). Not during the history's read: on a file backend that read
+ * fails if the engine writes the state meanwhile (docs/speed.md, "Taken back"). `deploy` gets
+ * back what `connect` returned; an environment whose provider needs resources first (EKS: its
+ * cluster) has no `connect`.
  */
 export type ConnectEnvironment<S extends KindSettings, C> = (settings: S) => C;
 

@@ -203,7 +203,7 @@ describe("claim size: what the program registers", () => {
             assert.ok(error instanceof ProgramFailed);
             assert.ok(pulumi.RunError.isInstance(error.cause), "a RunError: Pulumi prints its message without a stack trace");
             assert.match(error.message, /^sticky:storageSize = "512Mi": must be at least "1Gi", the size the claims have now/);
-            // The local environment connects while the history is read (environments/deployed.ts,
+            // The local environment connects once the history is read (environments/deployed.ts,
             // ConnectEnvironment): its provider and the class's read, nothing that creates anything.
             assert.deepStrictEqual(
                 error.resources.map((r) => `${r.type}${r.read ? " (read)" : ""}`).sort(),
@@ -213,6 +213,21 @@ describe("claim size: what the program registers", () => {
             return true;
         });
     });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: nothing else reaches the engine while the stack's own outputs are read (a file backend rewrites that file after every step)`, async () => {
+            // The engine takes its time over the read, as a real one on a busy machine does.
+            const run = await runStack(stack, {}, { previousOutputs: deployedBefore, historyReadMs: 300 });
+            const answered = run.requests.indexOf("answered pulumi:pulumi:StackReference");
+            assert.ok(answered > 0, `the stack reads its own outputs: ${run.requests.slice(0, 6).join(", ")}`);
+            const sent = run.requests.indexOf("sent pulumi:pulumi:StackReference");
+            // Before the read only the stack itself, whose registration is answered before its
+            // children can be sent; during the read, nothing.
+            assert.deepStrictEqual(run.requests.slice(0, sent), ["sent pulumi:pulumi:Stack", "answered pulumi:pulumi:Stack"]);
+            assert.deepStrictEqual(run.requests.slice(sent + 1, answered), [], "requests sent while the stack's own outputs were being read");
+            assert.ok(run.requests.length > answered + 4, "the program goes on to register its resources after the read");
+        });
+    }
 
     it("the StatefulSet orphans its pods when replaced, and goes with its owner ConfigMap on destroy", async () => {
         const { run } = await runDev({}, {});

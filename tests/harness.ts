@@ -97,6 +97,8 @@ export interface StackRun {
     readonly rawOutputs: Record<string, any>;
     /** Provider function calls, e.g. `aws:index/getAvailabilityZones:getAvailabilityZones`. */
     readonly calls: string[];
+    /** Registrations and reads as sent to the engine and answered, in order (`Recording.requests`). */
+    readonly requests: string[];
 }
 
 /** The project's declared config keys with their defaults, as fully qualified `sticky:key`. */
@@ -119,6 +121,8 @@ export const mockedCalls: Record<string, (inputs: Record<string, any>) => Record
 export interface MockWorld {
     /** The stack's outputs from its previous deployment (what a stack reference to itself reads). */
     readonly previousOutputs?: Record<string, unknown>;
+    /** Milliseconds the engine takes to answer that read (default 0): a slow read shows what the program sends meanwhile. */
+    readonly historyReadMs?: number;
     /** Local-cluster classes (read with `.get`) that allow volume expansion. */
     readonly expandableClasses?: readonly string[];
     /** The claim template size of the live StatefulSet, for a read of it (`.get`). */
@@ -225,6 +229,8 @@ export interface Recording {
     readonly resources: Registered[];
     readonly calls: string[];
     rawOutputs: Record<string, any>;
+    /** Every registration and read as it reached the engine and as it was answered, in order: "sent <type>", "answered <type>". */
+    readonly requests: string[];
 }
 
 /**
@@ -232,7 +238,7 @@ export interface Recording {
  * every resource registered or read from then on. Call before loading the program.
  */
 export async function installMocks(stack: string, config: Record<string, string>, world: MockWorld = {}): Promise<Recording> {
-    const recording: Recording = { resources: [], calls: [], rawOutputs: {} };
+    const recording: Recording = { resources: [], calls: [], rawOutputs: {}, requests: [] };
 
     await pulumi.runtime.setMocks(
         {
@@ -263,8 +269,12 @@ export async function installMocks(stack: string, config: Record<string, string>
     const monitor = (pulumi.runtime as any).getMonitor();
     const record = (method: "registerResource" | "readResource") => {
         const original = monitor[method].bind(monitor);
-        monitor[method] = (req: any, callback: (err: unknown, res: any) => void) =>
-            original(req, (err: unknown, res: any) => {
+        monitor[method] = (req: any, callback: (err: unknown, res: any) => void) => {
+            recording.requests.push(`sent ${req.getType()}`);
+            const slow = method === "readResource" && req.getType() === "pulumi:pulumi:StackReference" ? (world.historyReadMs ?? 0) : 0;
+            const send = (answer: (err: unknown, res: any) => void) => (slow > 0 ? setTimeout(() => original(req, answer), slow) : original(req, answer));
+            return send((err: unknown, res: any) => {
+                recording.requests.push(`answered ${req.getType()}`);
                 if (!err) {
                     const read = method === "readResource";
                     recording.resources.push({
@@ -286,6 +296,7 @@ export async function installMocks(stack: string, config: Record<string, string>
                 }
                 callback(err, res);
             });
+        };
     };
     record("registerResource");
     record("readResource");
@@ -305,7 +316,7 @@ export async function installMocks(stack: string, config: Record<string, string>
  */
 export async function runProgram(stack: string, config: Record<string, string>, world: MockWorld = {}, environments?: EnvironmentRegistry): Promise<StackRun> {
     const recording = await installMocks(stack, config, world);
-    const { resources, calls } = recording;
+    const { resources, calls, requests } = recording;
     const program: (environments?: EnvironmentRegistry, now?: Date) => Promise<Record<string, unknown>> = require("../index");
     const now = new Date(`${world.today ?? TEST_DAY}T12:00:00Z`);
     let outputs: Record<string, any>;
@@ -316,7 +327,7 @@ export async function runProgram(stack: string, config: Record<string, string>, 
         throw new ProgramFailed(error as Error, resources);
     }
     await waitForRPCs();
-    return { resources, outputs, rawOutputs: recording.rawOutputs, calls };
+    return { resources, outputs, rawOutputs: recording.rawOutputs, calls, requests };
 }
 
 /** Runs the program with a committed stack file, as `pulumi up --stack <stack>` would. */

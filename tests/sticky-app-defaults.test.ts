@@ -22,7 +22,7 @@ describe("StickyApp constructed directly, given only its StorageClass", () => {
             app = new StickyApp("sticky", { storageClassName: "hostpath" });
         });
         await waitForRPCs();
-        direct = { resources: recording.resources, outputs: {}, rawOutputs: {}, calls: recording.calls };
+        direct = { resources: recording.resources, outputs: {}, rawOutputs: {}, calls: recording.calls, requests: recording.requests };
     });
 
     it("registers its own defaults: replicas, image, claim size and port", () => {

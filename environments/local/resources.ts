@@ -27,8 +27,8 @@ function allowsExpansion(storageClass: k8s.storage.v1.StorageClass): Promise<boo
  * own built-in class: it is read, never created, so a stack on a cluster without that class
  * fails at preview with the class's name instead of leaving pods Pending.
  *
- * All of it is a provider and a read, so it is also the environment's `connect`: it starts while
- * the program reads the stack's history, and creates nothing if the program then refuses the run.
+ * All of it is a provider and a read, so it is also the environment's `connect`: it starts once
+ * the program has read the stack's history, and creates nothing if the program then refuses the run.
  */
 export function localEnvironment(settings: LocalSettings): DeployedEnvironment {
     const provider = new k8s.Provider("local", { context: settings.kubeContext });
