@@ -311,6 +311,7 @@ async function pulumiSide(
     const pods = podPlacement(ws);
     progress(" preview");
     figures.preview = pulumi("preview", "--expect-no-changes", "--stack", "dev").seconds;
+    progress(` ${figures.preview.toFixed(1)}s`);
     figures.noop = await step("no-op up", replicas, ["up", "--yes", "--expect-no-changes", "--stack", "dev"]);
     await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
     /** The review CLI on a preview of this side's (`pulumi preview --json`), kept in the diagnose folder or the workspace. */
@@ -597,65 +598,87 @@ async function pairedProbe(ws: Workspace, bareDir: string, replicas: number, pai
     }
 }
 
+/** One side of a `--paired-grow` probe: its project, how it is pointed at a target, and what its commands add to the environment. */
+interface GrowContender {
+    readonly label: string;
+    readonly project: string[];
+    readonly prepare: (target: Target) => Promise<void>;
+    readonly env?: Record<string, string>;
+}
+
 /**
- * `--paired-grow N [--pairs P] [--diagnose DIR]`: the storage size grow (1Gi to 2Gi, N claim
- * patches) of this stack and of the bare program at N replicas, P pairs (default 10), which goes
- * first swapped every pair, each grow timed until the app is ready as in the table. A grow cannot
- * be undone (a smaller size is refused), so before each grow its side is torn down and deployed at
- * 1Gi from nothing; both sides use the same namespace, one after the other, seconds apart rather
- * than the table's minutes. With `--diagnose`, one more grow of each side with `-v=9 --logflow`
- * (untimed) leaves its log in DIR as paired-grow-<side>-N.log. Printed, not recorded.
+ * `--paired-grow N [--pairs P] [--diagnose DIR] [--skip-checkpoints]`: the storage size grow
+ * (1Gi to 2Gi, N claim patches) of this stack and of the bare program at N replicas, P pairs
+ * (default 10), which goes first swapped every pair, each grow timed until the app is ready as in
+ * the table. A grow cannot be undone (a smaller size is refused), so before each grow its side is
+ * torn down and deployed at 1Gi from nothing; both sides use the same namespace, one after the
+ * other, seconds apart rather than the table's minutes. With `--skip-checkpoints` the pair is the
+ * bare program against itself with `PULUMI_SKIP_CHECKPOINTS=true` on its grow: what the engine's
+ * state writes cost per claim patch (pulumi/pulumi#10960). With `--diagnose`, one more grow of
+ * each side with `-v=9 --logflow` (untimed) leaves its log in DIR as paired-grow-<side>-N.log.
+ * Printed, not recorded.
  */
-async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number, pairs: number, diagnose: string | undefined): Promise<void> {
-    const sides = {
-        stack: { project: [] as string[], prepare: async (target: Target) => setStackConfig(ws, stackConfig(target.replicas, target.size)) },
-        bare: {
-            project: ["-C", BARE_DIR],
-            prepare: async (target: Target) => fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1)),
-        },
+async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number, pairs: number, diagnose: string | undefined, skipCheckpoints: boolean): Promise<void> {
+    const stack: GrowContender = { label: "stack", project: [], prepare: async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)) };
+    const bare: GrowContender = {
+        label: "bare",
+        project: ["-C", BARE_DIR],
+        prepare: async (target) => fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1)),
     };
+    const contenders: [GrowContender, GrowContender] = skipCheckpoints ? [bare, { ...bare, label: "bare-skip-checkpoints", env: { PULUMI_SKIP_CHECKPOINTS: "true" } }] : [stack, bare];
     const up = ["up", "--yes", "--skip-preview", "--stack", "dev"];
-    /** One grow of `side` from a fresh 1Gi deployment; its seconds until ready, or undefined when logged. */
-    const grow = async (side: "stack" | "bare", log?: string): Promise<number | undefined> => {
-        const { project, prepare } = sides[side];
+    /** Runs `command` with the contender's additions to the environment. */
+    const withEnv = <T>(contender: GrowContender, command: () => T): T => {
+        const saved = Object.fromEntries(Object.keys(contender.env ?? {}).map((key) => [key, ws.env[key]]));
+        Object.assign(ws.env, contender.env);
+        try {
+            return command();
+        } finally {
+            for (const [key, value] of Object.entries(saved)) {
+                if (value === undefined) delete ws.env[key];
+                else ws.env[key] = value;
+            }
+        }
+    };
+    /** One grow of `contender` from a fresh 1Gi deployment; its seconds until ready (when `log` is given, untimed: 0). */
+    const grow = async (contender: GrowContender, log?: string): Promise<number> => {
+        const { project, prepare } = contender;
         await prepare({ replicas, size: SIZE_BEFORE });
         ws.pulumi(...project, ...up);
         await untilReady(ws, replicas, Date.now(), 0);
         await prepare({ replicas, size: SIZE_AFTER, grownFrom: SIZE_BEFORE });
-        let seconds: number | undefined;
-        if (log === undefined) {
-            const started = Date.now();
-            seconds = await untilReady(ws, replicas, started, ws.pulumi(...project, ...up).seconds);
-        } else {
-            ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", log, ...project, ...up, "-v=9", "--logflow", "--logtostderr", "--non-interactive"]);
-            await untilReady(ws, replicas, Date.now(), 0);
-        }
-        expectClaims(ws, replicas, SIZE_AFTER, side);
+        const started = Date.now();
+        const ran =
+            log === undefined
+                ? withEnv(contender, () => ws.pulumi(...project, ...up))
+                : withEnv(contender, () => ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", log, ...project, ...up, "-v=9", "--logflow", "--logtostderr", "--non-interactive"]));
+        const seconds = await untilReady(ws, replicas, started, ran.seconds);
+        expectClaims(ws, replicas, SIZE_AFTER, contender.project.length === 0 ? "stack" : "bare");
         ws.pulumi(...project, "destroy", "--yes", "--skip-preview", "--stack", "dev");
         await nothingLeft(ws);
-        return seconds;
+        return log === undefined ? seconds : 0;
     };
-    const times = { stack: [] as number[], bare: [] as number[] };
+    const [first, second] = contenders;
+    const times = new Map<GrowContender, number[]>(contenders.map((c) => [c, []]));
     const ratios: number[] = [];
-    progress(`paired grow, ${replicas} replicas:`);
+    progress(`paired grow, ${replicas} replicas, ${first.label} / ${second.label}:`);
     for (let pair = 0; pair < pairs; pair++) {
-        const order = pair % 2 === 0 ? (["stack", "bare"] as const) : (["bare", "stack"] as const);
-        const taken = { stack: 0, bare: 0 };
-        for (const side of order) taken[side] = (await grow(side))!;
-        times.stack.push(taken.stack);
-        times.bare.push(taken.bare);
-        ratios.push(taken.stack / taken.bare);
-        progress(` ${taken.stack.toFixed(2)}/${taken.bare.toFixed(2)}`);
+        const taken = new Map<GrowContender, number>();
+        for (const contender of pair % 2 === 0 ? [first, second] : [second, first]) taken.set(contender, await grow(contender));
+        for (const contender of contenders) times.get(contender)!.push(taken.get(contender)!);
+        ratios.push(taken.get(first)! / taken.get(second)!);
+        progress(` ${taken.get(first)!.toFixed(2)}/${taken.get(second)!.toFixed(2)}`);
     }
     progress("\n");
     const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+    const figure = (c: GrowContender) => `${c.label} ${medianOf(times.get(c)!).toFixed(2)} s (${spread(times.get(c)!)})`;
     console.log(
-        `storage size grow at ${replicas} replicas, ${pairs} pairs: this stack ${medianOf(times.stack).toFixed(2)} s (${spread(times.stack)}), ` +
-            `bare Pulumi ${medianOf(times.bare).toFixed(2)} s (${spread(times.bare)}); stack / bare ${medianOf(ratios).toFixed(2)}x (pairs ${spread(ratios)})`,
+        `storage size grow at ${replicas} replicas, ${pairs} pairs: ${figure(first)}, ${figure(second)}; ` +
+            `${first.label} / ${second.label} ${medianOf(ratios).toFixed(2)}x (pairs ${spread(ratios)})`,
     );
     if (diagnose !== undefined) {
-        for (const side of ["stack", "bare"] as const) await grow(side, path.join(diagnose, `paired-grow-${side}-${replicas}.log`));
-        console.log(`-v=9 logs of one more grow of each side: ${diagnose}/paired-grow-{stack,bare}-${replicas}.log`);
+        for (const contender of contenders) await grow(contender, path.join(diagnose, `paired-grow-${contender.label}-${replicas}.log`));
+        console.log(`-v=9 logs of one more grow of each side: ${contenders.map((c) => path.join(diagnose, `paired-grow-${c.label}-${replicas}.log`)).join(", ")}`);
     }
 }
 
@@ -682,7 +705,7 @@ async function main(): Promise<void> {
         const bareDir = bareProject(ws);
         if (probe !== undefined) return await awaitProbe(ws, bareDir, probe);
         if (paired !== undefined) return await pairedProbe(ws, bareDir, paired, pairs);
-        if (pairedGrow !== undefined) return await pairedGrowProbe(ws, bareDir, pairedGrow, pairs, diagnoseDir);
+        if (pairedGrow !== undefined) return await pairedGrowProbe(ws, bareDir, pairedGrow, pairs, diagnoseDir, process.argv.includes("--skip-checkpoints"));
         results = { ...results, environment: versions(ws) };
         const takes = new Map<number, SizeResult[]>(sizes.map((n) => [n, []]));
         for (let round = 0; round < rounds; round++) {
