@@ -360,10 +360,7 @@ async function pulumiSide(
     }
     if (diagnose !== undefined) {
         progress(" diagnostic logs");
-        const verbose = ["-v=9", "--logflow", "--logtostderr"];
-        // Straight into a file: a -v=9 log of a hundred claim patches is far more than a pipe buffer.
-        const logged = (name: string, args: string[]) =>
-            ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", path.join(diagnose, `${side}-${replicas}-${name}.log`), ...project, ...args, ...verbose, "--non-interactive"]);
+        const logged = (name: string, args: string[]) => pulumiLogged(ws, path.join(diagnose, `${side}-${replicas}-${name}.log`), [...project, ...args]);
         try {
             await fromNothing();
             await prepare({ replicas, size: SIZE_BEFORE });
@@ -409,6 +406,19 @@ function setStackConfig(ws: Workspace, config: Record<string, string>): void {
     ws.pulumi("config", "set-all", ...Object.entries(config).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]), "--stack", "dev");
 }
 
+/** Points the bare program in `bareDir` at `target`: the objects the stack registers for it. */
+async function writeBareObjects(bareDir: string, target: Target): Promise<void> {
+    fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1));
+}
+
+/** `pulumi ...args -v=9 --logflow` with its log written straight into `log` (a -v=9 log of a hundred claim patches is far more than a pipe buffer). */
+function pulumiLogged(ws: Workspace, log: string, args: string[]) {
+    return ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", log, ...args, "-v=9", "--logflow", "--logtostderr", "--non-interactive"]);
+}
+
+/** The lowest and highest of `values`, as "min-max". */
+const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+
 /** The bare program's project beside the stack's, in the same workspace and state backend. */
 function bareProject(ws: Workspace): string {
     const dir = path.join(ws.dir, BARE_DIR);
@@ -441,10 +451,7 @@ async function measureSize(ws: Workspace, bareDir: string, memory: PeakMemory, r
             return run;
         },
         bare: async () => {
-            const write = async (target: Target) => {
-                fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1));
-            };
-            const run = await pulumiSide(ws, replicas, memory, write, ["-C", BARE_DIR], "bare", diagnoseDir);
+            const run = await pulumiSide(ws, replicas, memory, (target) => writeBareObjects(bareDir, target), ["-C", BARE_DIR], "bare", diagnoseDir);
             ws.pulumi("-C", BARE_DIR, "destroy", "--yes", "--skip-preview", "--stack", "dev");
             await nothingLeft(ws);
             return run;
@@ -586,7 +593,6 @@ async function pairedProbe(ws: Workspace, bareDir: string, replicas: number, pai
                 progress(` ${taken.stack.toFixed(2)}/${taken.bare.toFixed(2)}`);
             }
             progress("\n");
-            const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
             console.log(
                 `${label} at ${replicas} replicas, ${pairs} pairs: this stack ${medianOf(times.stack).toFixed(2)} s (${spread(times.stack)}), ` +
                     `bare Pulumi ${medianOf(times.bare).toFixed(2)} s (${spread(times.bare)}); stack / bare ${medianOf(ratios).toFixed(2)}x (pairs ${spread(ratios)})`,
@@ -601,6 +607,7 @@ async function pairedProbe(ws: Workspace, bareDir: string, replicas: number, pai
 /** One side of a `--paired-grow` probe: its project, how it is pointed at a target, and what its commands add to the environment. */
 interface GrowContender {
     readonly label: string;
+    readonly side: "stack" | "bare";
     readonly project: string[];
     readonly prepare: (target: Target) => Promise<void>;
     readonly env?: Record<string, string>;
@@ -619,12 +626,8 @@ interface GrowContender {
  * Printed, not recorded.
  */
 async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number, pairs: number, diagnose: string | undefined, skipCheckpoints: boolean): Promise<void> {
-    const stack: GrowContender = { label: "stack", project: [], prepare: async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)) };
-    const bare: GrowContender = {
-        label: "bare",
-        project: ["-C", BARE_DIR],
-        prepare: async (target) => fs.writeFileSync(path.join(bareDir, BARE_OBJECTS_FILE), JSON.stringify(bareProgramInput(await render(target), TEST_CONTEXT), null, 1)),
-    };
+    const stack: GrowContender = { label: "stack", side: "stack", project: [], prepare: async (target) => setStackConfig(ws, stackConfig(target.replicas, target.size)) };
+    const bare: GrowContender = { label: "bare", side: "bare", project: ["-C", BARE_DIR], prepare: (target) => writeBareObjects(bareDir, target) };
     const contenders: [GrowContender, GrowContender] = skipCheckpoints ? [bare, { ...bare, label: "bare-skip-checkpoints", env: { PULUMI_SKIP_CHECKPOINTS: "true" } }] : [stack, bare];
     const up = ["up", "--yes", "--skip-preview", "--stack", "dev"];
     /** Runs `command` with the contender's additions to the environment. */
@@ -651,9 +654,9 @@ async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number,
         const ran =
             log === undefined
                 ? withEnv(contender, () => ws.pulumi(...project, ...up))
-                : withEnv(contender, () => ws.ok("bash", ["-c", 'log="$1"; shift; exec pulumi "$@" 2>"$log"', "bash", log, ...project, ...up, "-v=9", "--logflow", "--logtostderr", "--non-interactive"]));
+                : withEnv(contender, () => pulumiLogged(ws, log, [...project, ...up]));
         const seconds = await untilReady(ws, replicas, started, ran.seconds);
-        expectClaims(ws, replicas, SIZE_AFTER, contender.project.length === 0 ? "stack" : "bare");
+        expectClaims(ws, replicas, SIZE_AFTER, contender.side);
         ws.pulumi(...project, "destroy", "--yes", "--skip-preview", "--stack", "dev");
         await nothingLeft(ws);
         return log === undefined ? seconds : 0;
@@ -670,7 +673,6 @@ async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number,
         progress(` ${taken.get(first)!.toFixed(2)}/${taken.get(second)!.toFixed(2)}`);
     }
     progress("\n");
-    const spread = (values: number[]) => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
     const figure = (c: GrowContender) => `${c.label} ${medianOf(times.get(c)!).toFixed(2)} s (${spread(times.get(c)!)})`;
     console.log(
         `storage size grow at ${replicas} replicas, ${pairs} pairs: ${figure(first)}, ${figure(second)}; ` +
@@ -682,18 +684,23 @@ async function pairedGrowProbe(ws: Workspace, bareDir: string, replicas: number,
     }
 }
 
+/** A probe's `--name N`: replicas from 1 to 100, or undefined when the option is not given. */
+function replicasOption(name: string): number | undefined {
+    if (!process.argv.includes(`--${name}`)) return undefined;
+    const replicas = Number(option(name, ""));
+    if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 100)) throw new Error(`--${name} ${option(name, "")}: replicas from 1 to 100`);
+    return replicas;
+}
+
 async function main(): Promise<void> {
     if (process.argv.includes("--report")) return report(readResults());
     const sizes = option("sizes", "3,30,100").split(",").map(Number);
     if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) throw new Error(`--sizes ${option("sizes", "")}: replicas from 1 to 100, comma-separated`);
     const rounds = Number(option("rounds", "3"));
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${option("rounds", "")}: a whole number of rounds, 1 or more`);
-    const probe = process.argv.includes("--await-probe") ? Number(option("await-probe", "")) : undefined;
-    if (probe !== undefined && !(Number.isInteger(probe) && probe >= 1 && probe <= 100)) throw new Error(`--await-probe ${option("await-probe", "")}: replicas from 1 to 100`);
-    const paired = process.argv.includes("--paired") ? Number(option("paired", "")) : undefined;
-    if (paired !== undefined && !(Number.isInteger(paired) && paired >= 1 && paired <= 100)) throw new Error(`--paired ${option("paired", "")}: replicas from 1 to 100`);
-    const pairedGrow = process.argv.includes("--paired-grow") ? Number(option("paired-grow", "")) : undefined;
-    if (pairedGrow !== undefined && !(Number.isInteger(pairedGrow) && pairedGrow >= 1 && pairedGrow <= 100)) throw new Error(`--paired-grow ${option("paired-grow", "")}: replicas from 1 to 100`);
+    const probe = replicasOption("await-probe");
+    const paired = replicasOption("paired");
+    const pairedGrow = replicasOption("paired-grow");
     const pairs = Number(option("pairs", "10"));
     if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs ${option("pairs", "")}: a whole number of pairs, 1 or more`);
     const diagnoseDir = process.argv.includes("--diagnose") ? path.resolve(option("diagnose", "")) : undefined;
