@@ -9,9 +9,9 @@
 import * as assert from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { type Answer, httpGet, requestFigures, type RequestFigures, requestsDuring, type RequestTarget, show, tally, type TimedAnswer, type WitnessSources } from "./requests";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
@@ -307,28 +307,6 @@ export function localImages(): Record<"nginx" | "nginx-previous" | "pause", stri
     return refs;
 }
 
-export interface Answer {
-    /** HTTP status, or 0 when the connection failed. */
-    readonly status: number;
-    /** The body, trimmed; or the connection error's code. */
-    readonly body: string;
-}
-
-/** One GET on a new connection (no keep-alive), so a Service spreads requests over its pods. */
-export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<Answer> {
-    return new Promise((resolve) => {
-        const request = http.get({ host, port, path: "/", agent: false, timeout: timeoutMs }, (response) => {
-            let body = "";
-            response.setEncoding("utf8");
-            response.on("data", (chunk) => (body += chunk));
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: body.trim() }));
-            response.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
-        });
-        request.on("timeout", () => request.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-        request.on("error", (error: NodeJS.ErrnoException) => resolve({ status: 0, body: error.code ?? error.message }));
-    });
-}
-
 /** One of the app's pods, as the e2e files look at it. */
 export interface AppPod {
     readonly name: string;
@@ -371,17 +349,6 @@ export async function sample(count = SAMPLE): Promise<Answer[]> {
     for (let i = 0; i < count; i++) answers.push(await httpGet(LB_HOST, LB_PORT));
     return answers;
 }
-
-/** The answers counted: "403 x60, 200 hello x30", most frequent first. */
-export function tally(answers: Answer[]): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const a of answers) {
-        const key = a.status === 200 ? `200 ${a.body}` : a.status === 0 ? `failed (${a.body})` : String(a.status);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return new Map([...counts].sort((a, b) => b[1] - a[1]));
-}
-export const show = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k} x${n}`).join(", ");
 
 /**
  * One pod in three holds `text`, so the count of `text` in SAMPLE new connections is
@@ -478,87 +445,25 @@ export function plannedChanges(previewJson: string): string[] {
         .sort();
 }
 
-/** One answer of a {@link RequestLoop}, with when it was asked (ms since the loop started). */
-export interface TimedAnswer extends Answer {
-    readonly at: number;
-    /** How long the answer (or the failure) took, in ms. */
-    readonly ms: number;
+export * from "./requests";
+
+/** Where the test cluster's witness reads: its kubeconfig, kube-proxy's and the load balancer's logs. */
+function clusterWitness(): WitnessSources {
+    const logs = path.join(ROOT, ".cluster", "node", "logs");
+    return { kubeconfig: KUBECONFIG, logs: { "kube-proxy": path.join(logs, "kube-proxy.log"), "local-cloud": path.join(logs, "local-cloud.log") } };
 }
 
 /**
- * Asks `host:port` every `intervalMs` on a new connection until stopped, and keeps every answer:
- * what a user of the service saw while something changed behind it.
- */
-export class RequestLoop {
-    private readonly answers: TimedAnswer[] = [];
-    private running = true;
-    private readonly done: Promise<void>;
-
-    constructor(host: string, port: number, intervalMs = 50) {
-        const started = Date.now();
-        this.done = (async () => {
-            while (this.running) {
-                const at = Date.now() - started;
-                const answer = await httpGet(host, port, 2000);
-                this.answers.push({ ...answer, at, ms: Date.now() - started - at });
-                await new Promise((resolve) => setTimeout(resolve, intervalMs));
-            }
-        })();
-    }
-
-    async stop(): Promise<TimedAnswer[]> {
-        this.running = false;
-        await this.done;
-        return this.answers;
-    }
-}
-
-/**
- * `pulumi up` of the dev stack (no preview) while a {@link RequestLoop} asks the load balancer
- * every 50 ms; the loop goes on `lingerMs` after up returns (to cover what happens after it, a
- * claim's resize say). Up must succeed; returns its result and every answer.
+ * `pulumi up` of the dev stack (no preview) while requests ask the load balancer every 50 ms
+ * ({@link requestsDuring}); they go on `lingerMs` after up returns (to cover what happens after
+ * it, a claim's resize say). Up must succeed; returns its result and every answer.
  */
 export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ up: Result; answers: TimedAnswer[] }> {
-    const loop = new RequestLoop(LB_HOST, LB_PORT, 50);
-    const up = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
-    if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
-    const answers = await loop.stop();
+    const target = { name: "load balancer", host: LB_HOST, port: LB_PORT };
+    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]), lingerMs, clusterWitness());
+    stories.forEach(say);
     assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
-    return { up, answers };
-}
-
-/**
- * A request the service failed: no HTTP answer at all (refused, reset, timed out) or a 5xx. The
- * app's own answers are 200 or, for an empty volume, nginx's 403: both come from a pod.
- */
-export const failedRequest = (answer: Answer): boolean => answer.status === 0 || answer.status >= 500;
-
-/** What the requests sent during one change saw. */
-export interface RequestFigures {
-    readonly sent: number;
-    readonly failed: number;
-    /** The longest time between two answers (from one answer's arrival to the next), in ms. */
-    readonly longestGapMs: number;
-    /** The failures by kind ("ECONNREFUSED x3, ETIMEDOUT x1"), empty when none. */
-    readonly failures: string;
-}
-
-export function requestFigures(answers: readonly TimedAnswer[]): RequestFigures {
-    const answered = answers.filter((a) => !failedRequest(a)).map((a) => a.at + a.ms);
-    const gaps = answered.slice(1).map((t, i) => t - answered[i]);
-    const failed = answers.filter(failedRequest);
-    return { sent: answers.length, failed: failed.length, longestGapMs: Math.max(0, ...gaps), failures: show(tally(failed)) };
-}
-
-/** "212 sent, 0 failed, longest gap 0.31 s" (and the failures by kind, when there are any). */
-export const showFigures = (f: RequestFigures): string =>
-    `${f.sent} sent, ${f.failed} failed, longest gap ${(f.longestGapMs / 1000).toFixed(2)} s${f.failed > 0 ? ` (${f.failures})` : ""}`;
-
-/** Where a change's requests go: the load balancer, and the Service's cluster IP behind it. */
-export interface RequestTarget {
-    readonly name: string;
-    readonly host: string;
-    readonly port: number;
+    return { up, answers: answers.get(target.name)! };
 }
 
 /**
@@ -576,28 +481,18 @@ export function requestTargets(ws: Workspace): RequestTarget[] {
 }
 
 /**
- * Runs `change` (which returns once the change has settled) while a {@link RequestLoop} asks each
- * target every 50 ms, and `lingerMs` after; returns each target's figures and how long the
- * change took.
+ * Runs `change` (which returns once the change has settled) with requests to each target
+ * throughout ({@link requestsDuring}) and `lingerMs` after; returns each target's figures and
+ * how long the change took.
  */
 export async function whileRequesting(
     targets: readonly RequestTarget[],
     change: () => Promise<unknown>,
     lingerMs = 2000,
 ): Promise<{ seconds: number; figures: Map<string, RequestFigures> }> {
-    const loops = targets.map((target) => [target.name, new RequestLoop(target.host, target.port, 50)] as const);
-    const started = Date.now();
-    // The loops stop whatever the change does, so a failed change leaves nothing running.
-    const outcome = await change().then(
-        () => undefined,
-        (error: unknown) => ({ error }),
-    );
-    const seconds = (Date.now() - started) / 1000;
-    await new Promise((resolve) => setTimeout(resolve, lingerMs));
-    const figures = new Map<string, RequestFigures>();
-    for (const [name, loop] of loops) figures.set(name, requestFigures(await loop.stop()));
-    if (outcome) throw outcome.error;
-    return { seconds, figures };
+    const { seconds, answers, stories } = await requestsDuring(targets, change, lingerMs, clusterWitness());
+    stories.forEach(say);
+    return { seconds, figures: new Map([...answers].map(([name, list]) => [name, requestFigures(list)])) };
 }
 
 /** The median of some figures (the upper one of the middle two for an even count). */

@@ -232,7 +232,8 @@ node_up() {
   fi
   if ! node_pid kube-proxy >/dev/null; then
     log "starting kube-proxy"
-    node_spawn kube-proxy "$TOOLBIN/kube-proxy" --config "$NODE_DIR/kube-proxy.yaml" --v 1
+    # --v 2: a line per rules sync with its time, which a failed request's story in the e2e reads.
+    node_spawn kube-proxy "$TOOLBIN/kube-proxy" --config "$NODE_DIR/kube-proxy.yaml" --v 2
   fi
   if ! node_pid local-cloud >/dev/null; then
     log "starting local-cloud (LoadBalancers on 127.0.0.1, hostpath volumes in $VOLUMES_DIR)"
