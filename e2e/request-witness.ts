@@ -34,6 +34,12 @@ export interface RequestRecord {
     readonly heldMs: number;
 }
 
+/** A request sent this much later than its loop's interval says its own thread was held up. */
+const HELD_MS = 20;
+
+/** Log lines that say nothing about a failure: kube-proxy's start of each sync, its topology notes. */
+const LOG_NOISE = /"Syncing iptables rules"|topology hints/;
+
 /** A line of the timeline: when it was seen, and what. */
 interface Seen {
     readonly at: number;
@@ -105,7 +111,7 @@ async function logExcerpt(name: string, file: string, from: number, to: number):
         .split("\n")
         .filter((line) => {
             const at = logLineTime(line);
-            return at !== undefined && at >= from && at <= to;
+            return at !== undefined && at >= from && at <= to && !LOG_NOISE.test(line);
         })
         .map((line) => `${name}: ${line}`);
 }
@@ -202,7 +208,7 @@ export class ClusterWitness {
     async explainFailure(target: string, record: RequestRecord, beforeMs = 25_000): Promise<string[]> {
         const failedAt = record.sentAt + record.ms;
         const connected = record.connectedMs === undefined ? "TCP never connected" : `TCP connected after ${record.connectedMs.toFixed(0)} ms`;
-        const held = record.heldMs > 0 ? `, sent ${record.heldMs} ms late (the test's event loop was busy)` : "";
+        const held = record.heldMs >= HELD_MS ? `, sent ${record.heldMs} ms late (the request loop's thread was busy)` : "";
         const snapshot = await this.snapshots.get(record);
         const from = record.sentAt - beforeMs;
         const logLines = (await Promise.all(Object.entries(this.logs).map(([name, file]) => logExcerpt(name, file, record.sentAt - 5000, failedAt + 2000)))).flat();
