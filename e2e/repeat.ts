@@ -2,7 +2,7 @@
  * Runs one e2e file several times in a row on the test cluster, each run a fresh mocha process,
  * and prints the tally: runs passed, and the requests sent and failed over every step that
  * counts them. A flaky e2e shows here as a failed run (its failed requests' stories are in its
- * output, which is kept in full for a failed run).
+ * output, which is printed in full for a failed run and kept in a file for every run).
  *
  *   npm run e2e:repeat -- zero-downtime            # ten runs
  *   npm run e2e:repeat -- zero-downtime --times 3
@@ -12,6 +12,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { ROOT } from "./lib";
@@ -35,12 +36,15 @@ const requestCounts = (output: string) => [...output.matchAll(/(\d+) sent, (\d+)
 const runs: { passed: boolean; seconds: number; sent: number; failed: number }[] = [];
 for (let run = 1; run <= times; run++) {
     const started = Date.now();
+    // Each run's output goes to a file as it comes, so a long run can be followed (tail -f).
+    const logFile = path.join(os.tmpdir(), `e2e-repeat-${name}-${run}.log`);
+    const log = fs.openSync(logFile, "w");
     const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"), "--config", path.join(ROOT, ".mocharc.e2e.json"), file], {
         cwd: ROOT,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
+        stdio: ["ignore", log, log],
     });
-    const output = `${result.stdout}${result.stderr}`;
+    fs.closeSync(log);
+    const output = fs.readFileSync(logFile, "utf8");
     const counts = requestCounts(output);
     const outcome = {
         passed: result.status === 0,
@@ -49,7 +53,7 @@ for (let run = 1; run <= times; run++) {
         failed: counts.reduce((sum, c) => sum + c.failed, 0),
     };
     runs.push(outcome);
-    console.log(`run ${run}/${times}: ${outcome.passed ? "passed" : "FAILED"} in ${outcome.seconds.toFixed(0)} s, ${outcome.sent} requests sent, ${outcome.failed} failed (${new Date().toISOString()})`);
+    console.log(`run ${run}/${times}: ${outcome.passed ? "passed" : "FAILED"} in ${outcome.seconds.toFixed(0)} s, ${outcome.sent} requests sent, ${outcome.failed} failed (${new Date().toISOString()}, output: ${logFile})`);
     if (!outcome.passed) console.log(output);
 }
 const passed = runs.filter((r) => r.passed).length;
