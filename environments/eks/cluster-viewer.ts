@@ -8,8 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 export const CLUSTER_VIEWER_GROUP = "sticky-cluster-viewers";
 
 /**
- * What the viewers may touch: the kinds this stack manages (tests/eks.test.ts fails when the
- * stack registers a kind that is missing here). They may read them (`preview
+ * What the viewers may touch: the kinds this stack makes in its cluster (tests/eks.test.ts fails
+ * when the stack registers a kind that is missing here; nothing it installs makes objects of its
+ * own: no chart, and the one add-on is EKS's, outside Pulumi's state). They may read them (`preview
  * --refresh`) and send them changes (`get`, `list`, `watch`, `create`, `patch`, `update`),
  * because Pulumi previews a Kubernetes change as a server-side dry run and RBAC checks a dry run
  * exactly like the real write. The admission policy below turns every one of those writes away
@@ -28,6 +29,9 @@ const WRITABLE_KINDS = [
     // a restore (sticky:restoreFrom) makes a claim, a PersistentVolume or snapshot objects.
     { apiGroups: [""], resources: ["persistentvolumeclaims", "persistentvolumes"] },
     { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses", "volumesnapshots", "volumesnapshotcontents"] },
+    // The stack's own compute (node-pool.ts).
+    { apiGroups: ["karpenter.sh"], resources: ["nodepools"] },
+    { apiGroups: ["eks.amazonaws.com"], resources: ["nodeclasses"] },
 ];
 const READABLE_KINDS = [
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },

@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksSettings } from "./definition";
-import type { AddonVersions } from "./addon-versions";
 import { CLUSTER_VIEWER_GROUP } from "./cluster-viewer";
 import { clusterLogGroup } from "./log-group";
 import type { Network } from "./network";
@@ -71,39 +70,78 @@ export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns"
 /** The cluster's fixed name, `<project>-<stack>`. */
 export const eksClusterName = (): string => `${pulumi.getProject()}-${pulumi.getStack()}`;
 
+/** AWS's managed policies for an Auto Mode cluster role, as @pulumi/eks 4.3 attaches them (cluster/cluster.ts) and AWS's "Cluster IAM role" page lists them. */
+export const CLUSTER_POLICY_ARNS = ["AmazonEKSClusterPolicy", "AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy", "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy"].map(
+    (name) => `arn:aws:iam::aws:policy/${name}`,
+);
+
+/**
+ * What the cluster role needs beyond AWS's managed policies:
+ * - tagging what Auto Mode makes for this cluster with the stack's own tags (the volumes'
+ *   incarnation tag that AWS Backup selects by, the NLB's tags): the managed policies allow only
+ *   AWS's own tags ("Custom AWS tags for EKS Auto resources", AWS's Auto Mode IAM page). Scoped,
+ *   as there, to requests that carry this cluster's `eks:eks-cluster-name` tag;
+ * - with `sticky:ebsKmsKeyArn`, the customer managed key: grants for EBS (only for an AWS
+ *   resource) and the data-key calls ("Create a storage class", self-managed KMS key).
+ */
+export function clusterRolePolicy(kmsKeyArn: string): Record<string, unknown> {
+    const sameCluster = { StringEquals: { "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}" } };
+    const kms = kmsKeyArn === "" ? [] : [
+        { Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: [kmsKeyArn], Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+        { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: [kmsKeyArn] },
+    ];
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "StorageTags", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:CreateSnapshot"], Resource: ["arn:aws:ec2:*:*:volume/*", "arn:aws:ec2:*:*:snapshot/*"], Condition: sameCluster },
+            {
+                Sid: "LoadBalancerTags",
+                Effect: "Allow",
+                Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateRule", "ec2:CreateSecurityGroup"],
+                Resource: "*",
+                Condition: sameCluster,
+            },
+            ...kms,
+        ],
+    };
+}
+
 export interface ControlPlane {
     readonly cluster: eks.Cluster;
     readonly clusterName: pulumi.Output<string>;
     readonly logGroup: aws.cloudwatch.LogGroup;
+    /** The role EKS works as; the stack's tags and the volumes' key need its inline policy first. */
+    readonly clusterRolePolicy: aws.iam.RolePolicy;
 }
 
 /**
- * The EKS control plane and who may reach it:
+ * The EKS control plane, on Auto Mode, and who may reach it:
  * - a fixed cluster name (`<project>-<stack>`), so the stack can own the log group EKS writes to
- *   (`/aws/eks/<name>/cluster`), with a retention: otherwise EKS creates it and keeps the logs
- *   forever; the stack keeps it on destroy and adopts it on the next create (log-group.ts);
+ *   (`/aws/eks/<name>/cluster`), with a retention (log-group.ts);
+ * - Auto Mode (`autoMode`, @pulumi/eks 4.3): EKS runs the nodes, block storage, load balancing,
+ *   CoreDNS, kube-proxy, the VPC CNI and the Pod Identity agent. @pulumi/eks then makes no
+ *   default node group, no default security groups, no kube-proxy or vpc-cni add-on, and the
+ *   node role (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly), which EKS
+ *   gives an access entry; its CoreDNS add-on is turned off (Auto Mode runs CoreDNS). Of the
+ *   built-in pools only `system` stays (for add-ons, the snapshot controller among them): the app
+ *   runs on the stack's own pool (node-pool.ts);
+ * - the cluster role made here, with AWS's Auto Mode policies and {@link clusterRolePolicy};
  * - API authentication mode, access entries for admins and viewers;
  * - STANDARD support: with the default (EXTENDED), a version that leaves standard support
  *   silently costs six times as much per hour instead of being upgraded;
- * - deletion protection tied to `sticky:protect`, so neither Pulumi nor the console nor the
- *   CLI deletes the cluster by mistake;
- * - the public endpoint limited to `sticky:publicAccessCidrs`; nodes use the private one;
- * - kube-proxy and vpc-cni (made by pulumi-eks) pinned to the table's versions; no default
- *   node group, no default security groups (nothing would use them: managed nodes use the
- *   cluster security group EKS creates), no pulumi-eks CoreDNS (made after the nodes instead,
- *   in addons.ts), no OIDC provider (Pod Identity replaces IRSA).
+ * - deletion protection tied to `sticky:protect`;
+ * - the public endpoint limited to `sticky:publicAccessCidrs`; nodes use the private one.
  */
 export function eksControlPlane(
     settings: EksSettings,
     network: Network,
-    addonVersions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; logGroupExists: boolean },
+    options: { protect: boolean; tags: Record<string, string>; parent: pulumi.Resource; logGroupExists: boolean },
 ): ControlPlane {
-    const { protect, tags, child } = options;
+    const { protect, tags, parent } = options;
     const clusterName = eksClusterName();
 
     // Kept by destroy and adopted when it exists: log-group.ts.
-    const logGroup = clusterLogGroup(clusterName, settings.clusterLogRetentionDays, { exists: options.logGroupExists, tags, child });
+    const logGroup = clusterLogGroup(clusterName, settings.clusterLogRetentionDays, { exists: options.logGroupExists, tags, child: { parent } });
 
     const breakGlass = breakGlassWarning(settings);
     if (breakGlass !== undefined) void pulumi.log.warn(breakGlass);
@@ -123,6 +161,14 @@ export function eksControlPlane(
         });
     }
 
+    const clusterRole = new aws.iam.Role("sticky-cluster", {
+        // EKS tags its sessions with the cluster's name (sts:TagSession), which the policies' conditions read.
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }] }),
+        tags,
+    }, { parent });
+    const attachments = CLUSTER_POLICY_ARNS.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`sticky-cluster-${i}`, { role: clusterRole.name, policyArn }, { parent }));
+    const rolePolicy = new aws.iam.RolePolicy("sticky-cluster", { role: clusterRole.name, policy: JSON.stringify(clusterRolePolicy(settings.ebsKmsKeyArn)) }, { parent });
+
     const cluster = new eks.Cluster(
         "sticky",
         {
@@ -138,19 +184,15 @@ export function eksControlPlane(
             accessEntries: entries,
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: protect,
-            skipDefaultNodeGroup: true,
-            skipDefaultSecurityGroups: true,
-            createOidcProvider: false,
-            kubeProxyAddonOptions: { version: addonVersions["kube-proxy"] },
-            // The VPC CNI's network policy agent: without it the app's NetworkPolicy (web port in,
-            // nothing out) is accepted and enforced by nothing.
-            vpcCniOptions: { addonVersion: addonVersions["vpc-cni"], enableNetworkPolicy: true },
+            serviceRole: clusterRole,
+            autoMode: { enabled: true, computeConfig: { nodePools: ["system"] } },
             corednsAddonOptions: { enabled: false },
+            createOidcProvider: false,
             enabledClusterLogTypes: CLUSTER_LOG_TYPES,
             tags,
         },
-        { ...child, protect, dependsOn: [logGroup] },
+        { parent, protect, dependsOn: [logGroup, rolePolicy, ...attachments] },
     );
 
-    return { cluster, clusterName: cluster.eksCluster.name, logGroup };
+    return { cluster, clusterName: cluster.eksCluster.name, logGroup, clusterRolePolicy: rolePolicy };
 }

@@ -1,6 +1,6 @@
 /**
  * The EKS environment's definition: its kind, its keys with their validation, the checks across
- * them, and its storage rule. The resources (VPC, cluster, nodes, add-ons, gp3 class) are in
+ * them, and its storage rule. The resources (VPC, cluster, node pool, gp3 class) are in
  * resources.ts and the files it wires, loaded only when a stack deploys here, so neither a
  * dev stack, settings.ts nor the policy pack ever loads @pulumi/aws or @pulumi/eks.
  */
@@ -10,8 +10,10 @@ import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
 import { BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, isBackupSchedule, isEbsSource } from "./backup-rules";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
-import { gp3StorageRule } from "./storage-rule";
+import { GP3_MAX_GIB, gp3StorageRule } from "./storage-rule";
+import { INSTANCE_FAMILY, isDriftWindow, isNodeLifetime, MAX_NODE_LIFETIME_HOURS, NODE_DRAIN_LIMIT_HOURS } from "./nodes";
 import { isRegionZone } from "./zones";
+import { quantityBytes } from "../../core/quantity";
 import { allowedVersionsShown, EKS_VERSION_SUPPORT, endShown, nextMinor, supportStatus, WARNING_DAYS } from "./versions";
 
 /** A new EKS cluster in its own VPC. */
@@ -21,8 +23,16 @@ export interface EksSettings {
     /** The name of the encrypted gp3 StorageClass the stack creates for the claims. */
     readonly storageClassName: string;
     readonly kubernetesVersion: string;
-    readonly nodeInstanceType: string;
-    readonly nodeCount: number;
+    /** The EC2 instance families the stack's NodePool may launch (`m7i`, ...). */
+    readonly nodeInstanceFamilies: readonly string[];
+    /** How long a node lives before Auto Mode replaces it (`"336h"`). */
+    readonly nodeExpireAfter: string;
+    /** The daily UTC window drift replacements wait for (`"02:00-05:00"`); "" for any time. */
+    readonly nodeDriftWindow: string;
+    /** vCPUs the NodePool may launch in all. */
+    readonly nodeCpuLimit: number;
+    /** Memory the NodePool may launch in all (`"64Gi"`). */
+    readonly nodeMemoryLimit: string;
     readonly availabilityZoneCount: number;
     readonly vpcCidr: string;
     /** IAM roles or users made cluster-admin through access entries. */
@@ -44,7 +54,7 @@ export interface EksSettings {
 }
 
 /**
- * The EKS versions a stack may ask for: exactly those with a row of release pins in
+ * The EKS versions a stack may ask for: exactly those with a snapshot-controller pin in
  * addon-versions.ts, and only until their end of standard support (versions.ts).
  */
 const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
@@ -74,7 +84,7 @@ function checkVersionWindow(context: SettingsContext, version: string): void {
     }
     if (!EKS_VERSIONS.includes(version)) {
         context.problem(
-            `${key} = "${version}": has no release pins in environments/eks/addon-versions.ts; must be one of ${EKS_VERSIONS.join(", ")}`,
+            `${key} = "${version}": has no snapshot-controller pin in environments/eks/addon-versions.ts; must be one of ${EKS_VERSIONS.join(", ")}`,
         );
         return;
     }
@@ -82,7 +92,7 @@ function checkVersionWindow(context: SettingsContext, version: string): void {
         context.warn(
             `${key} = "${version}" leaves EKS standard support on ${endShown(status.support)}, in ${status.daysLeft} days: ` +
                 `set ${nextMinor(version)} and deploy before then (${VERSION_RUNBOOK}). From that day EKS upgrades ` +
-                `this cluster's control plane by itself, leaving the node groups and add-ons behind.`,
+                `this cluster's control plane by itself, and Auto Mode its nodes, leaving the snapshot-controller add-on behind.`,
         );
     }
 }
@@ -215,28 +225,49 @@ export const eksDefinition = defineEnvironment({
             type: "string",
             default: "1.35",
             description:
-                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those with release pins in environments/eks/addon-versions.ts; ` +
+                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those with a snapshot-controller pin in environments/eks/addon-versions.ts; ` +
                 `each is refused from its end of standard support and warned about ${WARNING_DAYS} days before). ` +
-                "Changing it upgrades the control plane, then the node groups one zone at a time, then the add-ons.",
+                "Changing it upgrades the control plane; Auto Mode then replaces the nodes, one at a time (the NodePool's budget).",
             check: (value: string) => KNOWN_VERSIONS.includes(value),
             allowed:
-                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions with release pins in environments/eks/addon-versions.ts ` +
+                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions with a snapshot-controller pin in environments/eks/addon-versions.ts ` +
                 "(add a row there, and its dates to environments/eks/versions.ts, to allow another)",
         },
-        nodeInstanceType: {
-            type: "string",
-            default: "t3.medium",
-            description: "EC2 instance type of the managed nodes.",
-            check: (value: string) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value),
-            allowed: 'must be an EC2 instance type such as "t3.medium" or "m7i.large"',
+        nodeInstanceFamilies: {
+            type: "array",
+            default: ["m7i", "m7a", "m6i", "m6a"],
+            description: "the EC2 instance families the stack's NodePool may launch, on demand (Auto Mode picks the size and the cheapest family that fits the pods).",
+            check: (value: string) => INSTANCE_FAMILY.test(value),
+            allowed: 'each must be an EC2 instance family such as "m7i", "c7g" or "m7i-flex" (no size: Auto Mode picks it)',
         },
-        nodeCount: {
+        nodeExpireAfter: {
+            type: "string",
+            default: "336h",
+            description: `how long a node lives before Auto Mode replaces it, in hours (Auto Mode's cap is ${MAX_NODE_LIFETIME_HOURS}h; a drain may take ${NODE_DRAIN_LIMIT_HOURS}h more).`,
+            check: isNodeLifetime,
+            allowed: `must be whole hours from "24h" to "${MAX_NODE_LIFETIME_HOURS - NODE_DRAIN_LIMIT_HOURS}h" (21 days, Auto Mode's cap, less a day for the drain)`,
+        },
+        nodeDriftWindow: {
+            type: "string",
+            default: "",
+            description: 'a daily window in UTC when drift may replace nodes ("02:00-05:00"); empty: at any time. One node at a time either way.',
+            check: (value: string) => value === "" || isDriftWindow(value),
+            allowed: 'must be empty or a daily UTC window "HH:MM-HH:MM" such as "02:00-05:00" (it may cross midnight)',
+        },
+        nodeCpuLimit: {
             type: "integer",
-            default: 3,
+            default: 16,
             min: 2,
-            max: 100,
-            description: "managed nodes in all, spread evenly over one node group per zone (at least one per zone, up to 100).",
-            allowed: "must be an integer from 2 to 100 (nodes in at least two zones)",
+            max: 1000,
+            description: "the vCPUs the NodePool may launch in all: a bug cannot buy more.",
+            allowed: "must be an integer from 2 to 1000 (vCPUs)",
+        },
+        nodeMemoryLimit: {
+            type: "string",
+            default: "64Gi",
+            description: "the memory the NodePool may launch in all, a Kubernetes quantity.",
+            check: (value: string) => (quantityBytes(value) ?? 0) >= 2 ** 30,
+            allowed: 'must be a Kubernetes quantity of at least 1Gi, such as "64Gi"',
         },
         availabilityZoneCount: {
             type: "integer",
@@ -281,7 +312,7 @@ export const eksDefinition = defineEnvironment({
             type: "array",
             default: [],
             description:
-                "the zones of the cluster's subnets and node groups, one node group each (empty: the region's first availabilityZoneCount zones, looked up once). " +
+                "the zones of the cluster's subnets and nodes (empty: the region's first availabilityZoneCount zones, looked up once). " +
                 "Fixed at creation: the stack keeps them in its availabilityZones output, and a change that removes or adds a zone is refused.",
             check: (value: string) => AVAILABILITY_ZONE.test(value),
             allowed: 'each must be an availability zone of aws:region, such as "eu-west-1a"',
@@ -290,7 +321,7 @@ export const eksDefinition = defineEnvironment({
             type: "string",
             default: "",
             description:
-                "the ARN of a customer managed KMS key that encrypts the volumes (empty: the account's default EBS key). The EBS CSI driver's role gets the grants it needs on it.",
+                "the ARN of a customer managed KMS key that encrypts the volumes (empty: the account's default EBS key). The cluster role gets the grants Auto Mode's block storage needs on it.",
             check: (value: string) => value === "" || KMS_KEY_ARN.test(value),
             allowed: 'must be empty or a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (a key, not an alias)',
         },
@@ -332,12 +363,6 @@ export const eksDefinition = defineEnvironment({
         } else if (settings.publicAccessCidrs.length > MAX_PUBLIC_ACCESS_CIDRS) {
             context.problem(`${cidrs}: ${settings.publicAccessCidrs.length} blocks; EKS allows at most ${MAX_PUBLIC_ACCESS_CIDRS}`);
         }
-        if (settings.nodeCount < settings.availabilityZoneCount) {
-            context.problem(
-                `${context.key("nodeCount")} = "${settings.nodeCount}": must be at least ${context.key("availabilityZoneCount")} ` +
-                    `(${settings.availabilityZoneCount}); each zone gets its own node group of at least one node, so a pod can always follow its volume`,
-            );
-        }
         checkZones(context, settings);
         checkKmsKey(context, settings);
         checkVersionWindow(context, settings.kubernetesVersion);
@@ -354,5 +379,29 @@ export const eksDefinition = defineEnvironment({
         allowed: 'the source must be an EBS volume id ("vol-" and 17 hexadecimal digits) or snapshot id ("snap-" and 17), e.g. "2=vol-0123456789abcdef0"',
     },
     storageRule: gp3StorageRule,
+    // Keys earlier commits read, each with what replaced it: a stack that still sets one is refused.
+    retiredKeys: {
+        nodeCount: "Auto Mode launches as many nodes as the pods need; sticky:nodeCpuLimit and sticky:nodeMemoryLimit cap them",
+        nodeInstanceType: "Auto Mode picks each node's type (and its AMI) from sticky:nodeInstanceFamilies",
+    },
+    review: {
+        kinds: {
+            "kubernetes:karpenter.sh/v1:NodePool": {
+                what: "NodePool",
+                update:
+                    "Karpenter finds the pool's nodes drifted and replaces them, one node at a time (the pool's disruption budget; only inside sticky:nodeDriftWindow when it is set): " +
+                    "a new node first, then the old one drained under the app's PodDisruptionBudget; each pod restarts on a node in its volume's zone",
+                harmless: { paths: /^spec\.(limits|disruption)(\.|$)/, update: "Karpenter applies it to what the pool does next; no node is replaced" },
+                removal: "Karpenter drains and removes every node of the pool: the app's pods stay Pending until a pool exists again",
+            },
+            "kubernetes:eks.amazonaws.com/v1:NodeClass": {
+                what: "NodeClass",
+                update: "every node launched from it drifts: Karpenter replaces them one node at a time, as the NodePool's budget allows, each drained under the app's PodDisruptionBudget",
+                removal: "the NodePool has no NodeClass: no node can be launched, and pods that move stay Pending",
+            },
+        },
+        clusterTypes: ["eks:index:Cluster"],
+    },
+    maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (16 TiB)" },
     resources: `${__dirname}/resources`,
 });

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PreviousDeployment } from "../deployed";
-import { releasePinsFor } from "./addon-versions";
+import { snapshotControllerVersion } from "./addon-versions";
 import type { EksSettings } from "./definition";
 import { compareVersions } from "./versions";
 import { planZones, ZoneChangeError, type ZonePlan } from "./zones";
@@ -60,15 +60,15 @@ export class LiveVersionAheadError extends pulumi.RunError {
     constructor(clusterName: string, live: string, configured: string) {
         let pins = "";
         try {
-            releasePinsFor(live);
+            snapshotControllerVersion(live);
         } catch {
-            pins = ` ${live} has no release pins yet: add its row to environments/eks/addon-versions.ts and its dates to versions.ts first.`;
+            pins = ` ${live} has no snapshot-controller pin yet: add its row to environments/eks/addon-versions.ts and its dates to versions.ts first.`;
         }
         super(
             `sticky:kubernetesVersion = "${configured}": cluster ${clusterName} runs Kubernetes ${live} (EKS upgrades the control plane by itself at the end of ` +
-                `standard support), and EKS never downgrades one, so this run would fail or leave the node groups and add-ons on ${configured}. ` +
-                `Set it: \`pulumi config set sticky:kubernetesVersion ${live}\`, then \`pulumi refresh\` and \`pulumi up\`: the node groups and add-ons follow, ` +
-                `one zone at a time (docs/prod-on-eks.md#when-aws-upgraded-the-cluster).${pins}`,
+                `standard support), and EKS never downgrades one, so this run would fail or leave the snapshot-controller add-on on ${configured}. ` +
+                `Set it: \`pulumi config set sticky:kubernetesVersion ${live}\`, then \`pulumi refresh\` and \`pulumi up\`: the add-on follows ` +
+                `(Auto Mode has replaced the nodes already; docs/prod-on-eks.md#when-aws-upgraded-the-cluster).${pins}`,
         );
         this.name = "LiveVersionAheadError";
     }

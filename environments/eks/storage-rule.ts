@@ -7,8 +7,11 @@
 import { shown, type StorageClass } from "../../core/kubernetes";
 import type { StorageRule } from "../definition";
 
-/** The provisioner of the EKS EBS CSI driver, the only one that provisions gp3. */
-export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
+/** The provisioner of Auto Mode's block storage (not the EBS CSI add-on's `ebs.csi.aws.com`). */
+export const EBS_CSI_PROVISIONER = "ebs.csi.eks.amazonaws.com";
+
+/** gp3's largest volume: 16 TiB (Amazon EBS User Guide, "Amazon EBS volume types", gp3). */
+export const GP3_MAX_GIB = 16 * 1024;
 
 /** What is wrong with an EBS StorageClass, one phrase per field; [] when it is right. */
 export function ebsStorageClassProblems(storageClass: StorageClass): string[] {
