@@ -49,6 +49,8 @@ export interface Registered {
     readonly importId: string;
     /** URNs this resource depends on, explicitly (`dependsOn`) or through its inputs. */
     readonly dependencies: readonly string[];
+    /** The `customTimeouts` option (`{ create, update }`, each "" when unset); undefined for a read. */
+    readonly customTimeouts?: { readonly create: string; readonly update: string };
     /** True for a resource read from the cluster (`Resource.get`), never created. */
     readonly read: boolean;
     /**
@@ -280,6 +282,7 @@ export async function installMocks(stack: string, config: Record<string, string>
                         importId: read ? "" : req.getImportid(),
                         dependencies: req.getDependenciesList(),
                         read,
+                        customTimeouts: read ? undefined : { create: req.getCustomtimeouts()?.getCreate() ?? "", update: req.getCustomtimeouts()?.getUpdate() ?? "" },
                         aliases: read ? [] : req.getAliasesList().map((a: any) => aliasUrn(a, req.getType(), req.getName(), req.getParent(), stack)),
                     });
                 }
