@@ -509,7 +509,7 @@ describe("EKS environment on Auto Mode (stack prod)", () => {
             }
         });
 
-        it("looks the zones up once more for a stack deployed before the output existed, and records them", async () => {
+        it("looks the zones up when the previous run recorded none, and records them", async () => {
             const older = await runStack("prod", {}, { previousOutputs: { storageSize: "1Gi", claimNames: CLAIMS } });
             assert.ok(older.calls.includes(GET_ZONES));
             assert.deepStrictEqual(older.outputs.availabilityZones, ZONES);

@@ -1,14 +1,8 @@
 /**
- * The one EKS add-on the stack installs itself, pinned per Kubernetes version: the CSI snapshot
- * controller (Auto Mode runs CoreDNS, kube-proxy, the VPC CNI, the Pod Identity agent and the
- * EBS CSI driver itself, and keeps them current; it does not run the snapshot controller). Pure
- * data: settings.ts validates `sticky:kubernetesVersion` against the keys of this table, so the
- * table is also the version window's list (with versions.ts's dates).
- *
- * Pinned so the add-on moves only when this table does (a reviewed diff). These machines have no
- * AWS access: no row was checked against the EKS API. `npm run release-pins` (AWS credentials
- * needed) checks each pin against `aws eks describe-addon-versions` and exits non-zero on a
- * build AWS does not offer for the row's version.
+ * The one add-on the stack installs itself, pinned per Kubernetes version: the CSI snapshot
+ * controller, which Auto Mode does not run (it runs and updates CoreDNS, kube-proxy, the VPC CNI,
+ * Pod Identity and the EBS CSI driver). Pure data; its keys are the versions settings.ts accepts.
+ * No row was checked against AWS (no access here): `npm run release-pins` does.
  */
 
 export interface SnapshotControllerPin {

@@ -12,12 +12,7 @@ const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonE
 /** The control plane's log types: API calls, the audit trail, and who authenticated. */
 const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"];
 
-/**
- * The access entries of `sticky:clusterAdminArns` (cluster-admin through EKS's access policy)
- * and `sticky:clusterViewerArns` (the viewers' Kubernetes group, whose rights come from
- * ClusterViewerAccess), keyed by the principal, never by its place in a list. settings.ts has
- * rejected malformed ARNs and a principal listed twice.
- */
+/** Access entries: admins get EKS's cluster-admin policy, viewers the viewers' group (ClusterViewerAccess); keyed by principal. */
 export function accessEntries(settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): Record<string, eks.types.input.AccessEntryArgs> {
     const entries: Record<string, eks.types.input.AccessEntryArgs> = {};
     for (const principalArn of settings.clusterAdminArns) {
@@ -36,11 +31,9 @@ export function accessEntries(settings: Pick<EksSettings, "clusterAdminArns" | "
 }
 
 /**
- * The listed principal that is the identity running this deployment, if any. EKS makes the
- * identity that creates the cluster its admin (pulumi-eks always sets
- * `bootstrapClusterCreatorAdminPermissions`), so an access entry for it fails with 409 while the
- * cluster is being created. Once the cluster exists, listing the deploying identity is fine if
- * someone else created it; hence a warning, not an error.
+ * The listed principal that is the identity running this deployment, if any: EKS makes the
+ * creator admin (pulumi-eks always bootstraps it), so its access entry would fail with 409 on a
+ * create; a warning, since listing it is fine when someone else created the cluster.
  */
 export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): string | undefined {
     const caller = callerIdentity(callerArn);
@@ -49,15 +42,10 @@ export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clu
 }
 
 /**
- * Break-glass access. @pulumi/eks always bootstraps the identity that creates the cluster as its
- * admin (`bootstrapClusterCreatorAdminPermissions`), outside Pulumi and outside every access
- * entry the stack lists; if that role is deleted and created again (even under the same ARN),
- * its access stops, and an access entry for it through `clusterAdminArns` fails with 409 while
- * the bootstrapped one exists. With no other admin nobody can then reach the cluster through
- * Kubernetes. A warning at every run, not an error: a first try-out with one role should not be
- * refused, and recovery through the EKS API stays possible for whoever holds
- * `eks:CreateAccessEntry` (docs/prod-on-eks.md, "Break-glass access"). Not a settings warning:
- * those mean "act before a date" to the drift workflow (tools/eks-version-window.ts).
+ * Break-glass access: with no admin listed, only the bootstrapped creator is admin, outside
+ * Pulumi, and a re-created role loses it. Warned at every run, not refused (a first try-out with
+ * one role is fine; docs/prod-on-eks.md#break-glass-access). Not a settings warning: those mean
+ * "act before a date" to the drift workflow.
  */
 export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns">): string | undefined {
     if (settings.clusterAdminArns.length > 0) return undefined;
@@ -75,14 +63,13 @@ export const CLUSTER_POLICY_ARNS = ["AmazonEKSClusterPolicy", "AmazonEKSComputeP
     (name) => `arn:aws:iam::aws:policy/${name}`,
 );
 
+const LOAD_BALANCER_CREATES = ["CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule"].map((action) => `elasticloadbalancing:${action}`);
+
 /**
- * What the cluster role needs beyond AWS's managed policies:
- * - tagging what Auto Mode makes for this cluster with the stack's own tags (the volumes'
- *   incarnation tag that AWS Backup selects by, the NLB's tags): the managed policies allow only
- *   AWS's own tags ("Custom AWS tags for EKS Auto resources", AWS's Auto Mode IAM page). Scoped,
- *   as there, to requests that carry this cluster's `eks:eks-cluster-name` tag;
- * - with `sticky:ebsKmsKeyArn`, the customer managed key: grants for EBS (only for an AWS
- *   resource) and the data-key calls ("Create a storage class", self-managed KMS key).
+ * What the cluster role needs beyond AWS's managed policies: the stack's own tags on what Auto
+ * Mode makes (the volumes' incarnation tag, the NLB's), which the managed policies do not allow
+ * (AWS's Auto Mode IAM page, "Custom AWS tags"), scoped to this cluster's requests; and, with
+ * `sticky:ebsKmsKeyArn`, the key's grants and data-key calls ("Create a storage class").
  */
 export function clusterRolePolicy(kmsKeyArn: string): Record<string, unknown> {
     const sameCluster = { StringEquals: { "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}" } };
@@ -94,13 +81,7 @@ export function clusterRolePolicy(kmsKeyArn: string): Record<string, unknown> {
         Version: "2012-10-17",
         Statement: [
             { Sid: "StorageTags", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:CreateSnapshot"], Resource: ["arn:aws:ec2:*:*:volume/*", "arn:aws:ec2:*:*:snapshot/*"], Condition: sameCluster },
-            {
-                Sid: "LoadBalancerTags",
-                Effect: "Allow",
-                Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateRule", "ec2:CreateSecurityGroup"],
-                Resource: "*",
-                Condition: sameCluster,
-            },
+            { Sid: "LoadBalancerTags", Effect: "Allow", Action: [...LOAD_BALANCER_CREATES, "ec2:CreateSecurityGroup"], Resource: "*", Condition: sameCluster },
             ...kms,
         ],
     };
@@ -115,22 +96,17 @@ export interface ControlPlane {
 }
 
 /**
- * The EKS control plane, on Auto Mode, and who may reach it:
- * - a fixed cluster name (`<project>-<stack>`), so the stack can own the log group EKS writes to
- *   (`/aws/eks/<name>/cluster`), with a retention (log-group.ts);
- * - Auto Mode (`autoMode`, @pulumi/eks 4.3): EKS runs the nodes, block storage, load balancing,
- *   CoreDNS, kube-proxy, the VPC CNI and the Pod Identity agent. @pulumi/eks then makes no
- *   default node group, no default security groups, no kube-proxy or vpc-cni add-on, and the
- *   node role (AmazonEKSWorkerNodeMinimalPolicy, AmazonEC2ContainerRegistryPullOnly), which EKS
- *   gives an access entry; its CoreDNS add-on is turned off (Auto Mode runs CoreDNS). Of the
- *   built-in pools only `system` stays (for add-ons, the snapshot controller among them): the app
- *   runs on the stack's own pool (node-pool.ts);
- * - the cluster role made here, with AWS's Auto Mode policies and {@link clusterRolePolicy};
- * - API authentication mode, access entries for admins and viewers;
- * - STANDARD support: with the default (EXTENDED), a version that leaves standard support
- *   silently costs six times as much per hour instead of being upgraded;
- * - deletion protection tied to `sticky:protect`;
- * - the public endpoint limited to `sticky:publicAccessCidrs`; nodes use the private one.
+ * The EKS control plane on Auto Mode, and who may reach it:
+ * - a fixed name (`<project>-<stack>`), so the stack owns its log group (log-group.ts);
+ * - Auto Mode (@pulumi/eks 4.3 `autoMode`): EKS runs nodes, block storage, load balancing,
+ *   CoreDNS, kube-proxy, the VPC CNI and Pod Identity. @pulumi/eks then makes no default node
+ *   group, security groups, kube-proxy or vpc-cni add-on, and makes the node role (which EKS gives
+ *   an access entry); its CoreDNS add-on is turned off here. Of the built-in pools only `system`
+ *   stays (add-ons); the app runs on the stack's own pool (node-pool.ts);
+ * - the cluster role made here: AWS's Auto Mode policies and {@link clusterRolePolicy};
+ * - API authentication with access entries; STANDARD support (EXTENDED would silently cost six
+ *   times as much); deletion protection with `sticky:protect`; the public endpoint limited to
+ *   `sticky:publicAccessCidrs`.
  */
 export function eksControlPlane(
     settings: EksSettings,

@@ -1,14 +1,13 @@
 /**
- * Prod's in-cluster half: everything the EKS environment makes inside its cluster, which needs
- * only a Kubernetes provider and a few facts about the cluster, never AWS. resources.ts calls it
- * with the new EKS cluster's provider and facts; any other cluster with the same CRDs (Karpenter's
- * NodePool, Auto Mode's NodeClass, the VolumeSnapshot kinds) can take it with its own provider
- * and plain strings, as @pulumi/eks keeps making a cluster apart from what it installs in it.
+ * Prod's in-cluster half: what the EKS environment makes inside its cluster, from a Kubernetes
+ * provider and a few facts, never AWS (as @pulumi/eks keeps a cluster apart from what it installs
+ * in it). Any cluster with the same CRDs (NodePool, NodeClass, VolumeSnapshot kinds) takes it.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { RestoredClaim } from "../deployed";
 import { ClusterViewerAccess } from "./cluster-viewer";
+import type { EksSettings } from "./definition";
 import { nodePool, type NodeFacts, type NodePoolSettings } from "./node-pool";
 import type { EbsSource } from "./restore";
 import { restoredClaimObjects } from "./restore";
@@ -16,13 +15,8 @@ import { volumeSnapshotClass } from "./snapshots";
 import { gp3StorageClass } from "./storage";
 import { INCARNATION_TAG } from "./backup";
 
-/** The settings the in-cluster half reads (a subset of EksSettings). */
-export interface InClusterSettings extends NodePoolSettings {
-    readonly storageClassName: string;
-    readonly ebsKmsKeyArn: string;
-    /** Any viewer makes the viewers' RBAC and admission policy. */
-    readonly clusterViewerArns: readonly string[];
-}
+/** The settings the in-cluster half reads; any viewer ARN makes the viewers' RBAC and admission policy. */
+export type InClusterSettings = NodePoolSettings & Pick<EksSettings, "storageClassName" | "ebsKmsKeyArn" | "clusterViewerArns">;
 
 /** What the in-cluster half must know about its cluster: plain strings will do. */
 export interface ClusterFacts extends NodeFacts {
@@ -40,7 +34,7 @@ export interface InClusterArgs {
 export interface InClusterOptions {
     readonly provider: k8s.Provider;
     readonly parent?: pulumi.Resource;
-    /** Protect the storage class (claims name it) from deletion and replacement. */
+    /** Protect the storage class (claims name it). @default false */
     readonly protect?: boolean;
     /** What must exist first (on EKS: the snapshot controller, the cluster role's tag rights, a restored volume's tags). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];

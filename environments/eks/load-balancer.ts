@@ -8,14 +8,10 @@ import { LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS, LOAD_BALANCER_HEALTH_CHECK 
 export const NLB_LOAD_BALANCER_CLASS = "eks.amazonaws.com/nlb";
 
 /**
- * An internet-facing NLB whose targets are the nodes (`instance`), behind the Service's
- * `externalTrafficPolicy: Cluster` (the app's): every node forwards to any ready pod, so a pod
- * rollout never waits on the NLB registering a pod (Auto Mode has no pod readiness gates, and
- * a new IP target can take minutes: docs/prod-on-eks.md#the-load-balancer). A node leaves the
- * NLB when Karpenter starts draining it (it labels the node
- * `node.kubernetes.io/exclude-from-external-load-balancers`). Health checks over TCP on the
- * traffic port and the deregistration delay come from core/drain.ts, which the pods' preStop
- * sleep also follows; the stack's tags go on the NLB and its target groups.
+ * An internet-facing NLB with node (`instance`) targets behind `externalTrafficPolicy: Cluster`:
+ * a pod rollout never waits on the NLB registering a pod (no readiness gates in Auto Mode;
+ * docs/prod-on-eks.md#the-load-balancer). Health checks and deregistration delay from
+ * core/drain.ts; the stack's tags on the NLB.
  */
 export function nlbServiceAnnotations(tags: Readonly<Record<string, string>>): Record<string, string> {
     const prefix = "service.beta.kubernetes.io/aws-load-balancer";

@@ -1,15 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { EksSettings } from "./definition";
 import { disruptionBudgets, NODE_DRAIN_LIMIT_HOURS } from "./nodes";
 
 /** What the stack's NodePool is made from (`sticky:node*`, checked by definition.ts). */
-export interface NodePoolSettings {
-    readonly nodeInstanceFamilies: readonly string[];
-    readonly nodeExpireAfter: string;
-    readonly nodeDriftWindow: string;
-    readonly nodeCpuLimit: number;
-    readonly nodeMemoryLimit: string;
-}
+export type NodePoolSettings = Pick<EksSettings, "nodeInstanceFamilies" | "nodeExpireAfter" | "nodeDriftWindow" | "nodeCpuLimit" | "nodeMemoryLimit">;
 
 /** Where the nodes go and who they are (AWS facts, strings on a test cluster). */
 export interface NodeFacts {
@@ -27,19 +22,15 @@ export interface NodeFacts {
 export const NODE_POOL = "sticky";
 
 /**
- * The stack's own compute on Auto Mode: an Auto Mode NodeClass (`eks.amazonaws.com/v1`, fields
- * as AWS's "Create a Node Class" documents them) and a Karpenter NodePool (`karpenter.sh/v1`,
- * fields as Karpenter v1.1.0's CRD has them). The built-in `general-purpose` pool is off
- * (cluster.ts): its families and budget cannot be changed.
- * - NodeClass: the private subnets and the cluster security group, the node role EKS made an
- *   access entry for, and network policies enforced (`DefaultAllow`: pods no policy selects
- *   keep all traffic; with the ConfigMap below, the app's NetworkPolicy is enforced).
- * - NodePool: on-demand only (a stateful pod should not be interrupted by a spot reclaim), the
- *   chosen instance families, the cluster's zones; at most one node disrupted at a time, drift
- *   only in the drift window when there is one; a node lives `expireAfter`, and a drain held up
- *   by the app's PodDisruptionBudget ends after a day (`terminationGracePeriod`); nodes are
- *   removed when empty, never to repack pods (each move restarts a pod and moves its volume);
- *   CPU and memory limits stop a bug from buying a fleet.
+ * The stack's own compute (the built-in `general-purpose` pool's families and budget are fixed):
+ * - an Auto Mode NodeClass (`eks.amazonaws.com/v1`, fields per AWS's "Create a Node Class"): the
+ *   private subnets, the cluster security group, the node role EKS gave an access entry, network
+ *   policies enforced (`DefaultAllow` for pods no policy selects; with the ConfigMap below);
+ * - a NodePool (`karpenter.sh/v1`, fields per Karpenter v1.1.0's CRD): on demand (no spot
+ *   reclaim under a stateful pod), the chosen families, the cluster's zones; one node disrupted
+ *   at a time, drift only in the window; `expireAfter`, and a drain the app's budget holds up
+ *   ends after a day; nodes removed only when empty (repacking would move pods and volumes);
+ *   CPU and memory limits so a bug cannot buy a fleet.
  */
 export function nodePool(
     settings: NodePoolSettings,
@@ -48,11 +39,10 @@ export function nodePool(
 ): { nodeClass: k8s.apiextensions.CustomResource; nodePool: k8s.apiextensions.CustomResource; networkPolicyController: k8s.core.v1.ConfigMap } {
     const opts = { provider: options.provider, parent: options.parent, dependsOn: options.dependsOn };
     // Auto Mode's network policy controller reads this ConfigMap (AWS, "Use Network Policies with EKS Auto Mode").
-    const networkPolicyController = new k8s.core.v1.ConfigMap(
-        "amazon-vpc-cni",
-        { metadata: { name: "amazon-vpc-cni", namespace: "kube-system" }, data: { "enable-network-policy-controller": "true" } },
-        opts,
-    );
+    const networkPolicyController = new k8s.core.v1.ConfigMap("amazon-vpc-cni", {
+        metadata: { name: "amazon-vpc-cni", namespace: "kube-system" },
+        data: { "enable-network-policy-controller": "true" },
+    }, opts);
     const nodeClass = new k8s.apiextensions.CustomResource(
         `${NODE_POOL}-nodes`,
         {

@@ -1,9 +1,6 @@
 /**
- * The rules of the stack's own NodePool, as pure data and checks: which instance families, how
- * long a node lives, when drift may replace nodes, and the limits. Pure (no Pulumi import):
- * definition.ts validates the keys with it, node-pool.ts builds the NodePool from it. Field
- * forms were checked against Karpenter's NodePool CRD (`karpenter.sh_nodepools.yaml` of
- * sigs.k8s.io/karpenter v1.1.0, the version AWS's Auto Mode docs name).
+ * The stack's NodePool rules as pure checks (definition.ts) and data (node-pool.ts). Forms as
+ * Karpenter v1.1.0's CRD has them (`karpenter.sh_nodepools.yaml`; AWS's Auto Mode docs name 1.1).
  */
 
 /** An EC2 instance family: letters, a generation digit, options (`m7i`, `c7gn`, `m7i-flex`). */
@@ -12,11 +9,7 @@ export const INSTANCE_FAMILY = /^[a-z]+[0-9][a-z0-9]*(-flex)?$/;
 /** Auto Mode replaces every node within 21 days whatever the pool says. */
 export const MAX_NODE_LIFETIME_HOURS = 21 * 24;
 
-/**
- * How long Karpenter may take to drain an expired or drifted node before it deletes the pods
- * still on it (`terminationGracePeriod`): a drain the app's PodDisruptionBudget holds up ends
- * within a day, so a node always leaves before Auto Mode's 21-day cap.
- */
+/** `terminationGracePeriod`: a drain the app's PodDisruptionBudget holds up ends within a day, inside Auto Mode's 21-day cap. */
 export const NODE_DRAIN_LIMIT_HOURS = 24;
 
 /** `sticky:nodeExpireAfter`: whole hours, `"336h"`. */
@@ -51,11 +44,9 @@ export interface DisruptionBudget {
 }
 
 /**
- * The pool's budgets: at most one node disrupted at a time, whatever the reason. With a drift
- * window, a second budget allows no drift replacement from the window's end until its next
- * start: a cron at the end (Karpenter reads schedules in UTC) lasting the rest of the day.
- * Karpenter applies the most restrictive active budget. Expiry (`expireAfter`) is not a budget
- * reason in Karpenter v1: an expired node is drained at once, pod by pod under the app's budget.
+ * One node disrupted at a time; with a drift window, no drift from its end (a UTC cron) for the
+ * rest of the day (the most restrictive active budget wins). Expiry is no budget reason in
+ * Karpenter v1: an expired node drains at once, pod by pod under the app's budget.
  */
 export function disruptionBudgets(driftWindow: string): DisruptionBudget[] {
     const oneAtATime: DisruptionBudget = { nodes: "1" };

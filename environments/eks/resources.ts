@@ -20,46 +20,36 @@ const TAGS: Readonly<Record<string, string>> = { project: "sticky", "managed-by"
 /** The EKS environment's Pulumi type token, the parent in its resources' URNs. */
 export const EKS_ENVIRONMENT_TYPE = "sticky:eks:EksEnvironment";
 
-/** Arguments of {@link EksEnvironment}: the EKS settings, and whether to protect what holds data. */
+/** Arguments of {@link EksEnvironment}. */
 export interface EksEnvironmentArgs {
-    /** What `sticky:*` and `aws:region` say (environments/eks/definition.ts, already validated). */
+    /** What `sticky:*` and `aws:region` say (definition.ts, already validated). */
     readonly settings: EksSettings;
-    /** The zones, decided before any resource (zones.ts): the recorded ones on a stack that has them. */
+    /** The zones, decided before any resource (zones.ts). */
     readonly zones: readonly string[];
-    /**
-     * Protect the cluster and the gp3 class from deletion and replacement.
-     * @default false
-     */
+    /** Protect the cluster and the gp3 class from deletion and replacement. @default false */
     readonly protect?: boolean;
-    /** Whether the control plane's log group exists already (log-group.ts): then it is adopted. */
+    /** Whether the control plane's log group exists already (then it is adopted). @default false */
     readonly logGroupExists?: boolean;
-    /** `sticky:restoreFrom`'s sources, as AWS described them (restore.ts). */
+    /** `sticky:restoreFrom`'s sources, as AWS described them (restore.ts). @default [] */
     readonly restores?: readonly EbsSource[];
 }
 
 /**
- * A new EKS Auto Mode cluster for the app, in a VPC of its own, under one component. Two halves:
- * the AWS side here (network.ts: VPC and subnets; cluster.ts: control plane, roles, access
- * entries, log group; backup.ts: AWS Backup; snapshots.ts: the snapshot-controller add-on; the
- * tags a restored volume needs), and the in-cluster side (in-cluster.ts: storage and snapshot
- * classes, NodePool and NodeClass, viewers, restore objects), which needs only the cluster's
- * Kubernetes provider and a few facts about it.
- *
- * The Kubernetes provider the app deploys with stays at the stack's root: it is what the
- * environment hands the app.
+ * A new EKS Auto Mode cluster for the app, in a VPC of its own, in two halves: the AWS side here
+ * (network.ts, cluster.ts, backup.ts, the snapshot-controller add-on, a restored volume's tags)
+ * and the in-cluster side (in-cluster.ts), which needs only the cluster's Kubernetes provider and
+ * a few facts about it. The provider stays at the stack's root: it is what the app deploys with.
  */
 export class EksEnvironment extends pulumi.ComponentResource {
-    /** The Kubernetes provider for the new cluster (a secret kubeconfig). */
     readonly provider: k8s.Provider;
-    /** The gp3 class the app's claims name. */
     readonly storageClass: k8s.storage.v1.StorageClass;
     /** The NodePool the app's pods run on: they wait for it. */
     readonly nodePool: pulumi.Resource;
     readonly clusterName: pulumi.Output<string>;
-    /** The kubeconfig of the cluster, a secret. */
+    /** A secret. */
     readonly kubeconfig: pulumi.Output<unknown>;
     readonly vpcId: pulumi.Output<string>;
-    /** This lifetime of the cluster, the value of the `sticky-incarnation` tag (backup.ts). */
+    /** The `sticky-incarnation` tag's value (backup.ts). */
     readonly incarnation: pulumi.Output<string>;
     /** What backs each restored claim, in `restores`' order. */
     readonly restoredClaims: RestoredClaim[];
@@ -83,20 +73,14 @@ export class EksEnvironment extends pulumi.ComponentResource {
             // The kubeconfig carries the cluster's endpoint and CA; keep it out of plain-text state.
             kubeconfig: pulumi.secret(cluster.kubeconfigJson),
         });
-        const inCluster = eksInCluster(
-            {
-                settings,
-                facts: {
-                    incarnation: this.incarnation,
-                    nodeRoleName: cluster.autoModeNodeRoleName,
-                    subnetIds: network.zones.map((zone) => zone.privateSubnet.id),
-                    securityGroupIds: [cluster.eksCluster.vpcConfig.clusterSecurityGroupId],
-                    zones: args.zones,
-                },
-                restores: args.restores,
-            },
-            { provider: this.provider, parent: this, protect, dependsOn: [controller, clusterRolePolicy, ...volumeTags] },
-        );
+        const facts = {
+            incarnation: this.incarnation,
+            nodeRoleName: cluster.autoModeNodeRoleName,
+            subnetIds: network.zones.map((zone) => zone.privateSubnet.id),
+            securityGroupIds: [cluster.eksCluster.vpcConfig.clusterSecurityGroupId],
+            zones: args.zones,
+        };
+        const inCluster = eksInCluster({ settings, facts, restores: args.restores }, { provider: this.provider, parent: this, protect, dependsOn: [controller, clusterRolePolicy, ...volumeTags] });
         this.storageClass = inCluster.storageClass;
         this.nodePool = inCluster.nodePool;
         this.restoredClaims = inCluster.restoredClaims;
@@ -109,10 +93,8 @@ export class EksEnvironment extends pulumi.ComponentResource {
 }
 
 /**
- * What the EKS environment hands the app. Before anything is created it reads the zones and the
- * live version (history.ts), asks AWS about every `sticky:restoreFrom` source (refused with every
- * problem at once, restore.ts) and whether the control plane's log group is there from an
- * earlier cluster (log-group.ts).
+ * What the EKS environment hands the app. First, before any resource, it reads the zones and the
+ * live version (history.ts), the restore sources (restore.ts) and the log group (log-group.ts).
  */
 export async function eksEnvironment(settings: EksSettings, options: DeployOptions): Promise<DeployedEnvironment> {
     // Each refuses a run before any resource exists.

@@ -39,11 +39,7 @@ export interface SnapshotFacts {
 const at = (request: RestoreRequest) => `sticky:restoreFrom = ${JSON.stringify(request.entry)}`;
 const claimGiB = (request: RestoreRequest) => (quantityBytes(request.size) ?? 0) / GiB;
 
-/**
- * Why a volume cannot back the claim: missing in the region, in a zone the cluster has no nodes
- * in (an EBS volume attaches only in its own zone), attached to an instance (another cluster's
- * node still holds it: it is bound elsewhere), or smaller than the claim.
- */
+/** Why a volume cannot back the claim: missing, in another zone, attached, tagged for another Auto Mode cluster, or too small. */
 export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | undefined, region: string, zones: readonly string[] | undefined, clusterName: string): string[] {
     if (facts === undefined) return [`${at(request)}: no EBS volume ${request.source} in ${region} (aws ec2 describe-volumes --volume-ids ${request.source})`];
     const problems: string[] = [];
@@ -103,11 +99,7 @@ async function snapshotFacts(id: string): Promise<SnapshotFacts | undefined> {
     return { sizeGiB: snapshot.volumeSize, state: snapshot.state };
 }
 
-/**
- * Asks AWS about every `sticky:restoreFrom` source before anything is created, and throws a
- * `RestoreSourceError` with every problem, or returns what was found. `zones` are the cluster's,
- * decided before any resource (zones.ts, history.ts).
- */
+/** Asks AWS about every `sticky:restoreFrom` source before anything is created; a `RestoreSourceError` lists every problem. */
 export async function checkEbsSources(requests: readonly RestoreRequest[], settings: EksSettings, zones: readonly string[], clusterName: string): Promise<EbsSource[]> {
     if (requests.length === 0) return [];
     const problems: string[] = [];
@@ -130,11 +122,9 @@ export async function checkEbsSources(requests: readonly RestoreRequest[], setti
 }
 
 /**
- * The AWS side of restoring a volume by id: the tags it needs, kept after a destroy
- * (retainOnDelete). `eks:eks-cluster-name` = this cluster, without which Auto Mode's driver does
- * not attach a volume it did not make (AWS, "Create a storage class", static provisioning;
- * checkEbsSources has refused one tagged for another cluster); the incarnation's tag, so this
- * cluster's backups take it in.
+ * The AWS side of restoring a volume by id, kept after a destroy: `eks:eks-cluster-name`, without
+ * which Auto Mode does not attach a volume it did not make (AWS, "Create a storage class",
+ * static provisioning), and the incarnation's tag, so this cluster's backups take it in.
  */
 export function restoredVolumeTags(sources: readonly EbsSource[], facts: { clusterName: pulumi.Input<string>; incarnation: pulumi.Input<string> }, parent: pulumi.Resource): aws.ec2.Tag[] {
     return sources
@@ -148,15 +138,10 @@ export function restoredVolumeTags(sources: readonly EbsSource[], facts: { clust
 }
 
 /**
- * The Kubernetes objects behind each restored claim, all named `restored-<claim>`, on Auto
- * Mode's driver:
- * - an EBS volume: a static PersistentVolume over it (`csi.volumeHandle`), pinned to its zone
- *   (node affinity, so its pod is scheduled where it can attach), reserved for the claim
- *   (`claimRef`), of the gp3 class, Retain, kept by `pulumi destroy` like its claim;
- * - an EBS snapshot: a pre-provisioned VolumeSnapshotContent over it (Retain) and the
- *   VolumeSnapshot bound to it, which the claim names as its `dataSource`: the driver makes a
- *   new gp3 volume from the snapshot in the pod's zone, tagged by the class like any other.
- * The claims themselves are the app's (StickyApp's `restoredClaims`).
+ * The objects behind each restored claim (the claim is the app's), named `restored-<claim>`:
+ * for a volume, a static PersistentVolume pinned to its zone and reserved for the claim, Retain,
+ * kept by destroy; for a snapshot, a pre-provisioned VolumeSnapshotContent (Retain) and its
+ * VolumeSnapshot, the claim's `dataSource`.
  */
 export function restoredClaimObjects(
     sources: readonly EbsSource[],
@@ -174,50 +159,38 @@ export function restoredClaimObjects(
         const name = `restored-${claim.name}`;
         const labels = { "app.kubernetes.io/managed-by": "pulumi", "sticky/restored-from": source.request.source };
         if (source.kind === "volume") {
-            const volume = new k8s.core.v1.PersistentVolume(
-                name,
-                {
-                    metadata: { name, labels },
-                    spec: {
-                        capacity: { storage: `${source.sizeGiB}Gi` },
-                        accessModes: ["ReadWriteOnce"],
-                        persistentVolumeReclaimPolicy: "Retain",
-                        storageClassName: options.storageClassName,
-                        claimRef: { namespace: claim.namespace, name: claim.name },
-                        csi: { driver: EBS_CSI_PROVISIONER, volumeHandle: source.request.source, fsType: "ext4" },
-                        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [source.zone] }] }] } },
-                    },
-                },
-                { parent, provider, dependsOn, retainOnDelete: true },
-            );
-            return { claimName: claim.name, volumeName: volume.metadata.name, dependsOn: [volume] };
-        }
-        const content = new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "snapshot.storage.k8s.io/v1",
-                kind: "VolumeSnapshotContent",
+            const volume = new k8s.core.v1.PersistentVolume(name, {
                 metadata: { name, labels },
                 spec: {
-                    deletionPolicy: "Retain",
-                    driver: EBS_CSI_PROVISIONER,
-                    source: { snapshotHandle: source.request.source },
-                    volumeSnapshotClassName: options.snapshotClassName,
-                    volumeSnapshotRef: { namespace: claim.namespace, name },
+                    capacity: { storage: `${source.sizeGiB}Gi` },
+                    accessModes: ["ReadWriteOnce"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: options.storageClassName,
+                    claimRef: { namespace: claim.namespace, name: claim.name },
+                    csi: { driver: EBS_CSI_PROVISIONER, volumeHandle: source.request.source, fsType: "ext4" },
+                    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [source.zone] }] }] } },
                 },
+            }, { parent, provider, dependsOn, retainOnDelete: true });
+            return { claimName: claim.name, volumeName: volume.metadata.name, dependsOn: [volume] };
+        }
+        const content = new k8s.apiextensions.CustomResource(name, {
+            apiVersion: "snapshot.storage.k8s.io/v1",
+            kind: "VolumeSnapshotContent",
+            metadata: { name, labels },
+            spec: {
+                deletionPolicy: "Retain",
+                driver: EBS_CSI_PROVISIONER,
+                source: { snapshotHandle: source.request.source },
+                volumeSnapshotClassName: options.snapshotClassName,
+                volumeSnapshotRef: { namespace: claim.namespace, name },
             },
-            { parent, provider, dependsOn },
-        );
-        const snapshot = new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "snapshot.storage.k8s.io/v1",
-                kind: "VolumeSnapshot",
-                metadata: { name, namespace: claim.namespace, labels },
-                spec: { volumeSnapshotClassName: options.snapshotClassName, source: { volumeSnapshotContentName: content.metadata.name } },
-            },
-            { parent, provider, dependsOn: [content] },
-        );
+        }, { parent, provider, dependsOn });
+        const snapshot = new k8s.apiextensions.CustomResource(name, {
+            apiVersion: "snapshot.storage.k8s.io/v1",
+            kind: "VolumeSnapshot",
+            metadata: { name, namespace: claim.namespace, labels },
+            spec: { volumeSnapshotClassName: options.snapshotClassName, source: { volumeSnapshotContentName: content.metadata.name } },
+        }, { parent, provider, dependsOn: [content] });
         return {
             claimName: claim.name,
             dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot.metadata.name },

@@ -11,31 +11,17 @@ export const VOLUME_SNAPSHOT_CLASS = "ebs-retain";
  * does not run it. Pinned (addon-versions.ts); it runs on the nodes Auto Mode launches for it.
  */
 export function snapshotController(clusterName: pulumi.Input<string>, version: string, options: { tags: Record<string, string>; parent: pulumi.Resource; dependsOn: pulumi.Resource[] }): aws.eks.Addon {
-    return new aws.eks.Addon(
-        "snapshot-controller",
-        { clusterName, addonName: "snapshot-controller", addonVersion: version, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags: options.tags },
-        { parent: options.parent, dependsOn: options.dependsOn },
-    );
+    const addon = { clusterName, addonName: "snapshot-controller", addonVersion: version, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags: options.tags };
+    return new aws.eks.Addon("snapshot-controller", addon, { parent: options.parent, dependsOn: options.dependsOn });
 }
 
-/**
- * The cluster's default VolumeSnapshotClass, on Auto Mode's driver, `deletionPolicy: Retain`:
- * deleting a VolumeSnapshot (or the cluster) leaves the EBS snapshot. Its kind is a CRD the
- * snapshot controller installs. An on-demand snapshot:
- *
- *   kubectl apply -f - <<<'{"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot",
- *     "metadata":{"name":"before-change-2"},"spec":{"source":{"persistentVolumeClaimName":"sticky-data-sticky-2"}}}'
- */
+/** The default VolumeSnapshotClass on Auto Mode's driver, Retain: a deleted VolumeSnapshot leaves its EBS snapshot (docs/prod-on-eks.md#snapshots-on-demand). */
 export function volumeSnapshotClass(options: { provider: k8s.Provider; parent?: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] }): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
-        VOLUME_SNAPSHOT_CLASS,
-        {
-            apiVersion: "snapshot.storage.k8s.io/v1",
-            kind: "VolumeSnapshotClass",
-            metadata: { name: VOLUME_SNAPSHOT_CLASS, annotations: { "snapshot.storage.kubernetes.io/is-default-class": "true" } },
-            driver: EBS_CSI_PROVISIONER,
-            deletionPolicy: "Retain",
-        },
-        options,
-    );
+    return new k8s.apiextensions.CustomResource(VOLUME_SNAPSHOT_CLASS, {
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshotClass",
+        metadata: { name: VOLUME_SNAPSHOT_CLASS, annotations: { "snapshot.storage.kubernetes.io/is-default-class": "true" } },
+        driver: EBS_CSI_PROVISIONER,
+        deletionPolicy: "Retain",
+    }, options);
 }
