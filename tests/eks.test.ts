@@ -596,21 +596,23 @@ describe("EKS environment on Auto Mode (stack prod)", () => {
             assert.strictEqual(policy.Version, "2012-10-17");
             const statement = (action: string) => policy.Statement.find((st: { Action: string | string[] }) => [st.Action].flat().includes(action));
             const linked = statement("iam:CreateServiceLinkedRole");
-            assert.deepStrictEqual(linked.Condition.StringEquals["iam:AWSServiceName"].sort(), [
-                "autoscaling.amazonaws.com", "eks-nodegroup.amazonaws.com", "eks.amazonaws.com", "elasticloadbalancing.amazonaws.com",
-            ]);
-            assert.ok(statement("iam:PassRole").Condition.StringEquals["iam:PassedToService"].includes("pods.eks.amazonaws.com"), "the Pod Identity associations pass their roles");
-            // Every AWS call the program makes itself before registering anything.
-            assert.ok(statement("iam:PassRole").Condition.StringEquals["iam:PassedToService"].includes("backup.amazonaws.com"), "the backup selection passes its role");
-            // The restore checks (volumes, snapshots, the log group) and the backups (issue 21) among them.
+            // EKS's own (Auto Mode launches the nodes and the NLB with the cluster role); no node groups, no Auto Scaling.
+            assert.deepStrictEqual(linked.Condition.StringEquals["iam:AWSServiceName"].sort(), ["eks.amazonaws.com", "elasticloadbalancing.amazonaws.com"]);
+            // The cluster role to EKS, Auto Mode's node role (made by pulumi-eks), the backup selection's role; no Pod Identity any more.
+            assert.deepStrictEqual(statement("iam:PassRole").Condition.StringEquals["iam:PassedToService"], ["eks.amazonaws.com", "ec2.amazonaws.com", "backup.amazonaws.com"]);
+            const granted = (action: string) =>
+                policy.Statement.some((st: { Action: string | string[] }) => [st.Action].flat().some((a) => a === action || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))));
+            // The AWS calls the program makes: reads before any resource (zones, restore sources, the
+            // log group, the live version), the cluster and its add-on, tags on a restored volume, and
+            // the backup vault, whose creation AWS documents as needing the three KMS actions.
             for (const action of [
-                "eks:CreatePodIdentityAssociation", "eks:CreateNodegroup", "ec2:CreateLaunchTemplate", "eks:DescribeCluster", "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateTags", "logs:DescribeLogGroups", "backup:CreateBackupVault", "backup:CreateBackupPlan", "backup:CreateBackupSelection",
+                "eks:CreateCluster", "eks:UpdateClusterConfig", "eks:CreateAddon", "eks:CreateAccessEntry", "eks:DescribeCluster", "ec2:DescribeAvailabilityZones",
+                "ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateTags", "logs:DescribeLogGroups", "backup:CreateBackupVault", "backup:CreateBackupPlan",
+                "backup:CreateBackupSelection", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:CreateGrant",
             ]) {
-                const granted = policy.Statement.some((st: { Action: string | string[] }) =>
-                    [st.Action].flat().some((a) => a === action || (a.endsWith("*") && action.startsWith(a.slice(0, -1)))));
-                assert.ok(granted, action);
+                assert.ok(granted(action), action);
             }
+            for (const gone of ["eks:CreateNodegroup", "ec2:CreateLaunchTemplate", "ec2:RunInstances", "eks:CreatePodIdentityAssociation"]) assert.ok(!granted(gone), `${gone}: Auto Mode's, not the deploy role's`);
             const doc = fs.readFileSync(path.join(ROOT, "docs", "prod-on-eks.md"), "utf8");
             assert.ok(doc.includes("](deploy-role-policy.json)"));
         });
