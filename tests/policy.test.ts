@@ -186,6 +186,13 @@ describe("policy pack: production storage", () => {
             ]);
         });
 
+        it("checks a class of the EBS CSI add-on's driver (a cluster without Auto Mode) the same way", async () => {
+            const addonClass = gp3Class({ provisioner: "ebs.csi.aws.com", parameters: { type: "gp3" } });
+            assert.deepStrictEqual(await check(ebsStorageClassEncryptedGp3, storageClass(addonClass)), [
+                'StorageClass "gp3" (ebs.csi.aws.com): parameters.encrypted is unset, must be "true" (otherwise volumes are encrypted only if the account enforces it).',
+            ]);
+        });
+
         it("rejects the removed in-tree EBS provisioner", async () => {
             const inTree = { metadata: { name: "gp2" }, provisioner: "kubernetes.io/aws-ebs", parameters: { type: "gp2" } };
             assert.deepStrictEqual(await check(ebsStorageClassEncryptedGp3, storageClass(inTree)), [

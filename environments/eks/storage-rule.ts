@@ -10,6 +10,9 @@ import type { StorageRule } from "../definition";
 /** The provisioner of Auto Mode's block storage (not the EBS CSI add-on's `ebs.csi.aws.com`). */
 export const EBS_CSI_PROVISIONER = "ebs.csi.eks.amazonaws.com";
 
+/** Both EBS CSI drivers: Auto Mode's and the add-on's (a cluster without Auto Mode); the policy pack checks classes of either. */
+export const EBS_CSI_PROVISIONERS: readonly string[] = [EBS_CSI_PROVISIONER, "ebs.csi.aws.com"];
+
 /** gp3's largest volume: 16 TiB (Amazon EBS User Guide, "Amazon EBS volume types", gp3). */
 export const GP3_MAX_GIB = 16 * 1024;
 
