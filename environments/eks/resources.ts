@@ -46,8 +46,7 @@ export class EksEnvironment extends pulumi.ComponentResource {
     /** The NodePool the app's pods run on: they wait for it. */
     readonly nodePool: pulumi.Resource;
     readonly clusterName: pulumi.Output<string>;
-    /** A secret. */
-    readonly kubeconfig: pulumi.Output<unknown>;
+    readonly kubeconfig: pulumi.Output<unknown>; // a secret
     readonly vpcId: pulumi.Output<string>;
     /** The `sticky-incarnation` tag's value (backup.ts). */
     readonly incarnation: pulumi.Output<string>;

@@ -1,8 +1,6 @@
 /**
- * What an EBS StorageClass must be for data that has to last: encrypted gp3 on the EBS CSI
- * driver, volumes retained, bound where the pod lands. Pure (no Pulumi import): the policy pack
- * checks every EBS class against it (`ebs-storage-class-encrypted-gp3`) and, through the EKS
- * environment's storage rule, the class claims outside dev stacks use.
+ * What an EBS StorageClass must be for data that has to last: encrypted gp3, Retain, bound where
+ * the pod lands. Pure: the policy pack checks every EBS class, and prod's claims, against it.
  */
 import { shown, type StorageClass } from "../../core/kubernetes";
 import type { StorageRule } from "../definition";
