@@ -158,6 +158,8 @@ describe("backups and a way back (issue 21)", () => {
             const controller = find(run, ADDON, "snapshot-controller");
             assert.strictEqual(controller.inputs.addonVersion, SNAPSHOT_CONTROLLER_PINS["1.35"].version);
             assert.ok(controller.dependencies.includes(find(run, "eks:index:Cluster").urn));
+            // On Auto Mode's `system` pool, as AWS's "Create a storage class" suggests: the stack's own pool waits for the add-on.
+            assert.deepStrictEqual(JSON.parse(controller.inputs.configurationValues), { nodeSelector: { "karpenter.sh/nodepool": "system" } });
         });
 
         it("a default VolumeSnapshotClass for Auto Mode's ebs.csi.eks.amazonaws.com with deletionPolicy Retain, made once the add-on has installed its CRDs", () => {

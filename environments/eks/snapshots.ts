@@ -8,10 +8,13 @@ export const VOLUME_SNAPSHOT_CLASS = "ebs-retain";
 
 /**
  * The EKS `snapshot-controller` add-on, which also installs the VolumeSnapshot CRDs: Auto Mode
- * does not run it. Pinned (addon-versions.ts); it runs on the nodes Auto Mode launches for it.
+ * does not run it. Pinned (addon-versions.ts); on the built-in `system` pool, as AWS suggests
+ * ("Create a storage class"; it tolerates that pool's CriticalAddonsOnly taint), so it never
+ * waits for the stack's own pool, which waits for it.
  */
 export function snapshotController(clusterName: pulumi.Input<string>, version: string, options: { tags: Record<string, string>; parent: pulumi.Resource; dependsOn: pulumi.Resource[] }): aws.eks.Addon {
-    const addon = { clusterName, addonName: "snapshot-controller", addonVersion: version, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags: options.tags };
+    const configurationValues = JSON.stringify({ nodeSelector: { "karpenter.sh/nodepool": "system" } });
+    const addon = { clusterName, addonName: "snapshot-controller", addonVersion: version, configurationValues, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags: options.tags };
     return new aws.eks.Addon("snapshot-controller", addon, { parent: options.parent, dependsOn: options.dependsOn });
 }
 
