@@ -22,7 +22,10 @@ import { isRegionZone, planZones, ZoneChangeError } from "../environments/eks/zo
 import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
 import { LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS, LOAD_BALANCER_HEALTH_CHECK, POD_DRAIN } from "../core/drain";
 import { TYPES } from "../core/kubernetes";
-import { find, mockedCalls, ProgramFailed, ROOT, runStack, typeToken, type StackRun } from "./harness";
+import * as pulumi from "@pulumi/pulumi";
+import { eksInCluster } from "../environments/eks/in-cluster";
+import { eksDefinition } from "../environments/eks/definition";
+import { find, installMocks, mockedCalls, ProgramFailed, ROOT, runStack, typeToken, waitForRPCs, type StackRun } from "./harness";
 
 const ADDON = typeToken(aws.eks.Addon);
 const CLUSTER = typeToken(eks.Cluster);
@@ -191,6 +194,33 @@ describe("EKS environment on Auto Mode (stack prod)", () => {
             const app = find(run, "sticky:app:StickyApp");
             assert.ok(app.dependencies.includes(custom(run, CUSTOM).urn));
             assert.ok(app.dependencies.includes(find(run, TYPES.storageClass).urn));
+        });
+    });
+
+    describe("2b. the in-cluster half stands alone (issue 36's seam)", () => {
+        it("makes every in-cluster object from any Kubernetes provider and plain strings, and nothing in AWS", async () => {
+            const recording = await installMocks("seam", {});
+            const defaults = Object.fromEntries(Object.entries(eksDefinition.keys).map(([name, key]) => [name, (key as { default?: unknown }).default]));
+            await pulumi.runtime.runInPulumiStack(async () => {
+                const provider = new k8s.Provider("test-cluster", { kubeconfig: "{}", context: "sticky-test" });
+                eksInCluster(
+                    {
+                        settings: { ...(defaults as any), clusterViewerArns: [PREVIEW] },
+                        facts: { incarnation: "sticky-test-1", nodeRoleName: "node-role", subnetIds: ["subnet-a"], securityGroupIds: ["sg-a"], zones: ["eu-west-1a"] },
+                    },
+                    { provider },
+                );
+            });
+            await waitForRPCs();
+            const made = recording.resources.filter((r) => !r.type.startsWith("pulumi:"));
+            assert.deepStrictEqual([...new Set(made.map((r) => r.type))].filter((t) => !t.startsWith("kubernetes:") && t !== "sticky:eks:ClusterViewerAccess"), [], "no AWS resource");
+            assert.ok(made.filter((r) => r.type.startsWith("kubernetes:")).every((r) => r.provider.includes("::test-cluster::")), "every object on the given provider");
+            assert.deepStrictEqual(made.map((r) => r.type.split(":").pop()).sort(), [
+                "ClusterRole", "ClusterRoleBinding", "ClusterViewerAccess", "ConfigMap", "NodeClass", "NodePool", "StorageClass",
+                "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "VolumeSnapshotClass",
+            ]);
+            assert.deepStrictEqual(find({ resources: made } as StackRun, NODE_CLASS).inputs.spec.subnetSelectorTerms, [{ id: "subnet-a" }]);
+            assert.strictEqual(find({ resources: made } as StackRun, TYPES.storageClass).inputs.parameters.tagSpecification_1, `${INCARNATION_TAG}=sticky-test-1`);
         });
     });
 
