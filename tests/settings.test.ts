@@ -328,8 +328,8 @@ describe("settings", () => {
             },
             {
                 name: "a claim size above gp3's largest volume",
-                config: { ...eks, "sticky:storageSize": "17Ti" },
-                problem: 'sticky:storageSize = "17Ti": more than 16384Gi, gp3\'s largest volume (16 TiB); choose 16384Gi or less',
+                config: { ...eks, "sticky:storageSize": "65Ti" },
+                problem: 'sticky:storageSize = "65Ti": more than 65536Gi, gp3\'s largest volume (64 TiB); choose 65536Gi or less',
             },
             {
                 name: "an instance type where a family belongs",

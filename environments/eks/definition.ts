@@ -350,6 +350,6 @@ export const eksDefinition = defineEnvironment({
         },
         clusterTypes: ["eks:index:Cluster"],
     },
-    maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (16 TiB)" },
+    maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (64 TiB)" },
     resources: `${__dirname}/resources`,
 });

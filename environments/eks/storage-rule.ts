@@ -11,8 +11,8 @@ export const EBS_CSI_PROVISIONER = "ebs.csi.eks.amazonaws.com";
 /** Both EBS CSI drivers: Auto Mode's and the add-on's (a cluster without Auto Mode); the policy pack checks classes of either. */
 export const EBS_CSI_PROVISIONERS: readonly string[] = [EBS_CSI_PROVISIONER, "ebs.csi.aws.com"];
 
-/** gp3's largest volume: 16 TiB (Amazon EBS User Guide, "Amazon EBS volume types", gp3). */
-export const GP3_MAX_GIB = 16 * 1024;
+/** gp3's largest volume: 64 TiB since AWS raised it from 16 TiB in 2025 (re:Invent 2025 STG320; docs/prod-on-eks.md#what-was-verified-and-what-was-not). */
+export const GP3_MAX_GIB = 64 * 1024;
 
 /** What is wrong with an EBS StorageClass, one phrase per field; [] when it is right. */
 export function ebsStorageClassProblems(storageClass: StorageClass): string[] {
