@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { POD_DRAIN } from "../core/drain";
+import { POD_DRAIN, rolloutTimeoutMinutes } from "../core/drain";
 import { isObjectName } from "../core/kubernetes";
 import { isStorageQuantity } from "../core/quantity";
 import { ClaimGrowth } from "./claim-growth";
@@ -244,6 +244,7 @@ export class StickyApp extends pulumi.ComponentResource {
         this.restoredClaims = (args.restoredClaims ?? []).map((restored) =>
             restoredClaim(appName, { labels, storageClassName: args.storageClassName, size: this.claimSizePlan.size }, restored, this),
         );
+        const rolloutTimeout = `${rolloutTimeoutMinutes(typeof replicas === "number" ? replicas : 100)}m`;
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             appName,
             {
@@ -302,6 +303,8 @@ export class StickyApp extends pulumi.ComponentResource {
                 deletedWith: this.lifetime,
                 // A restored claim exists first, so the StatefulSet adopts it instead of making an empty one.
                 dependsOn: this.restoredClaims,
+                // A whole rollout, one pod at a time (core/drain.ts); 100 pods while the count is unknown.
+                customTimeouts: { create: rolloutTimeout, update: rolloutTimeout },
                 // Never protected (see `protect`): its replacement touches neither pods nor
                 // claims, and must not block a size change.
             },

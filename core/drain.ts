@@ -68,3 +68,20 @@ export const LOAD_BALANCER_HEALTH_CHECK = {
  * it, so long-lived connections get all of that time.
  */
 export const LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS = POD_DRAIN.preStopSeconds;
+
+/**
+ * What one pod of a rolling update may take, in seconds: stopped (the grace above), started
+ * (measured about 35 s a pod for all of it on the test cluster, docs/architecture.md) and
+ * `minReadySeconds`, with a minute's margin for what a cloud adds when a pod moves node (an
+ * image pull, an EBS detach and attach, which AWS does not bound). A budget, not a measurement.
+ */
+export const ROLLOUT_SECONDS_PER_POD = TERMINATION_GRACE_SECONDS + 60 + POD_DRAIN.minReadySeconds + 15;
+
+/**
+ * How long `pulumi up` waits for a StatefulSet's rollout: the provider's own 10 minutes (which
+ * covers a new node being launched for the first pod) plus a pod's budget for each replica, so a
+ * rollout that is merely long (one pod at a time, 100 pods) is never cut off as failed.
+ */
+export function rolloutTimeoutMinutes(replicas: number): number {
+    return 10 + Math.ceil((replicas * ROLLOUT_SECONDS_PER_POD) / 60);
+}

@@ -219,7 +219,7 @@ describe("an environment added through the registry alone, on the real engine (s
         assert.match(preview.stdout, /\[mandatory\]\s+production-storage-is-encrypted-gp3/);
         const violation =
             `StatefulSet "sticky": claim template "sticky-data" uses class "${className}", which is not an encrypted, retained gp3 EBS class; ` +
-            `claims in stack "${STACK}" must use the stack's encrypted gp3 class (ebs.csi.aws.com, Retain).`;
+            `claims in stack "${STACK}" must use the stack's encrypted gp3 class (ebs.csi.eks.amazonaws.com, Retain).`;
         assert.ok(oneLine(preview.stdout).includes(violation), preview.stdout);
         say(`committed pack: [mandatory] production-storage-is-encrypted-gp3: ${violation}`);
         expectNothingDeployed();

@@ -37,6 +37,28 @@ export interface RestoreSourceRule {
     readonly allowed: string;
 }
 
+/** One kind an environment makes, as the pull-request review explains a change to it. */
+export interface ReviewedKind {
+    /** What to call it ("NodePool"). */
+    readonly what: string;
+    /** What an in-place update does. */
+    readonly update: string;
+    /** Fields whose update does nothing to what runs (`spec.limits`), and what to say then. */
+    readonly harmless?: { readonly paths: RegExp; readonly update: string };
+    /** What a delete or replace does (the review marks it as downtime). */
+    readonly removal: string;
+}
+
+/** What the review must know of an environment: its kinds by type token, and what makes a new cluster. */
+export interface ReviewNotes {
+    readonly kinds?: Readonly<Record<string, ReviewedKind>>;
+    /**
+     * Types whose creation makes a new cluster: a preview that creates one has no API server to
+     * ask about what goes inside it, and the review says so.
+     */
+    readonly clusterTypes?: readonly string[];
+}
+
 /** Every environment's settings carry the kind that chose them (`sticky:environment`). */
 export interface KindSettings<Kind extends string = string> {
     readonly kind: Kind;
@@ -69,6 +91,15 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
     readonly restoreSource?: RestoreSourceRule;
     /** What claims outside dev stacks may use here; none: a dev-only environment. */
     readonly storageRule?: StorageRule;
+    /**
+     * Keys this environment read in earlier commits, by name, each with what replaced it: a stack
+     * that still sets one is refused with that sentence, not left to believe it does something.
+     */
+    readonly retiredKeys?: Readonly<Record<string, string>>;
+    /** What the pull-request review (tools/review) must know of the kinds this environment makes. */
+    readonly review?: ReviewNotes;
+    /** The largest claim its storage can make (`sticky:storageSize` above it is refused), and why. */
+    readonly maxClaimSize?: { readonly size: string; readonly why: string };
     /**
      * The absolute path of the module that creates (or reads) the environment's resources,
      * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`, and may

@@ -38,7 +38,7 @@ import {
     type StorageClass,
 } from "../core/kubernetes";
 import type { EnvironmentRegistry } from "../environments/definition";
-import { EBS_CSI_PROVISIONER, ebsStorageClassProblems } from "../environments/eks/storage-rule";
+import { EBS_CSI_PROVISIONER, EBS_CSI_PROVISIONERS, ebsStorageClassProblems } from "../environments/eks/storage-rule";
 import { ENVIRONMENTS } from "../environments/registry";
 
 /**
@@ -183,9 +183,9 @@ export const ebsStorageClassEncryptedGp3: ResourceValidationPolicy = {
             report(`${subject} uses the in-tree provisioner kubernetes.io/aws-ebs, which EKS no longer ships; use ${EBS_CSI_PROVISIONER}.`);
             return;
         }
-        if (storageClass.provisioner !== EBS_CSI_PROVISIONER) return;
+        if (!EBS_CSI_PROVISIONERS.includes(storageClass.provisioner ?? "")) return;
         for (const problem of ebsStorageClassProblems(storageClass)) {
-            report(`${subject} (${EBS_CSI_PROVISIONER}): ${problem}.`);
+            report(`${subject} (${storageClass.provisioner}): ${problem}.`);
         }
     },
 };
@@ -197,9 +197,9 @@ export const ebsStorageClassExpandable: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         if (args.type !== TYPES.storageClass) return;
         const storageClass = args.props as StorageClass;
-        if (storageClass.provisioner !== EBS_CSI_PROVISIONER || storageClass.allowVolumeExpansion === true) return;
+        if (!EBS_CSI_PROVISIONERS.includes(storageClass.provisioner ?? "") || storageClass.allowVolumeExpansion === true) return;
         report(
-            `${describeObject(args.type, storageClass, args.name)} (${EBS_CSI_PROVISIONER}): allowVolumeExpansion is ` +
+            `${describeObject(args.type, storageClass, args.name)} (${storageClass.provisioner}): allowVolumeExpansion is ` +
                 `${shown(storageClass.allowVolumeExpansion)}, should be true so a full volume can be grown by editing its claim.`,
         );
     },

@@ -16,7 +16,7 @@
  */
 import { ConfigParser, configProblemsMessage, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
 import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
-import { isStorageQuantity } from "../core/quantity";
+import { isStorageQuantity, quantityBytes } from "../core/quantity";
 import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "../environments/definition";
 import { ENVIRONMENTS } from "../environments/registry";
 
@@ -191,6 +191,23 @@ function checkForeignKeys(parser: ConfigParser, chosen: EnvironmentDefinition, e
 }
 
 /**
+ * What the chosen environment says of keys it no longer reads (each refused with what replaced
+ * it) and of the largest claim its storage can make.
+ */
+function checkEnvironmentLimits(parser: ConfigParser, chosen: EnvironmentDefinition, storageSize: string): void {
+    for (const [name, replacement] of Object.entries(chosen.retiredKeys ?? {})) {
+        const fullKey = projectKey(name);
+        const raw = parser.raw(fullKey);
+        if (raw !== undefined) parser.problem(`${fullKey} = ${JSON.stringify(raw)}: no longer read (${replacement}); remove it (\`pulumi config rm ${fullKey}\`)`);
+    }
+    const max = chosen.maxClaimSize;
+    const bytes = quantityBytes(storageSize);
+    if (max !== undefined && bytes !== undefined && bytes > (quantityBytes(max.size) ?? Infinity) && !parser.hasProblem(projectKey("storageSize"))) {
+        parser.problem(`${projectKey("storageSize")} = ${JSON.stringify(storageSize)}: more than ${max.size}, ${max.why}; choose ${max.size} or less`);
+    }
+}
+
+/**
  * Names several environments declare with defaults of their own are declared in Pulumi.yaml
  * with `default: ""` (the CLI requires a declared key without a default on every stack), and
  * an empty value of such a key reads as unset: the environment's own default.
@@ -273,6 +290,7 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
     };
     const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
     checkForeignKeys(parser, definition, environments);
+    checkEnvironmentLimits(parser, definition, appValues.storageSize);
     const app: AppSettings = { ...appValues, restoreFrom: parser.hasProblem(RESTORE_KEY) ? [] : restoreEntries(parser, restoreFrom, appValues.replicas, definition) };
 
     if (parser.problems.length > 0) throw new SettingsError(parser.problems);

@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { TYPES } from "../core/kubernetes";
-import { RELEASE_PINS } from "../environments/eks/addon-versions";
+import { SNAPSHOT_CONTROLLER_PINS } from "../environments/eks/addon-versions";
 import { INCARNATION_TAG } from "../environments/eks/backup";
 import { isBackupSchedule } from "../environments/eks/backup-rules";
 import { volumeProblems as localVolumeProblems } from "../environments/local/resources";
@@ -34,7 +34,7 @@ const SNAPSHOT = "snap-0fedcba9876543210";
 
 /** What the mocked AWS holds: volumes (zone, GiB, attached or not) and snapshots (GiB, state). */
 interface Cloud {
-    volumes?: Record<string, { zone: string; size: number; attached?: boolean }>;
+    volumes?: Record<string, { zone: string; size: number; attached?: boolean; tags?: Record<string, string> }>;
     snapshots?: Record<string, { size: number; state: string }>;
     logGroups?: string[];
 }
@@ -59,7 +59,7 @@ async function withCloud<T>(cloud: Cloud, run: () => Promise<T>): Promise<T> {
     };
     mockedCalls[TOKENS.volume] = (inputs) => {
         const id = filterValue(inputs, "volume-id")![0];
-        return { volumeId: id, availabilityZone: cloud.volumes![id].zone, size: cloud.volumes![id].size };
+        return { volumeId: id, availabilityZone: cloud.volumes![id].zone, size: cloud.volumes![id].size, tags: cloud.volumes![id].tags ?? {} };
     };
     mockedCalls[TOKENS.snapshotIds] = (inputs) => ({ ids: (filterValue(inputs, "snapshot-id") ?? []).filter((id) => id in (cloud.snapshots ?? {})) });
     mockedCalls[TOKENS.snapshot] = (inputs) => {
@@ -114,15 +114,14 @@ describe("backups and a way back (issue 21)", () => {
             assert.strictEqual(rule.recoveryPointTags[INCARNATION_TAG], INCARNATION);
         });
 
-        it("selects the EBS volumes tagged with this incarnation, which the EBS CSI driver puts on every volume it makes", () => {
+        it("selects the EBS volumes tagged with this incarnation, which the gp3 class puts on every volume it makes", () => {
             const selection = find(run, SELECTION);
             // Volumes AND the tag (conditions); selectionTags would be ORed with the volumes: every volume of the account.
             assert.deepStrictEqual(selection.inputs.conditions, [{ stringEquals: [{ key: `aws:ResourceTag/${INCARNATION_TAG}`, value: INCARNATION }] }]);
             assert.deepStrictEqual(selection.inputs.resources, ["arn:aws:ec2:*:*:volume/*"]);
             assert.strictEqual(selection.inputs.selectionTags, undefined);
             assert.strictEqual(selection.inputs.iamRoleArn, "arn:aws:iam::123456789012:role/sticky-backup");
-            const driver = find(run, ADDON, "aws-ebs-csi-driver");
-            assert.strictEqual(JSON.parse(driver.inputs.configurationValues).controller.extraVolumeTags[INCARNATION_TAG], INCARNATION);
+            assert.strictEqual(find(run, TYPES.storageClass).inputs.parameters.tagSpecification_1, `${INCARNATION_TAG}=${INCARNATION}`);
         });
 
         it("takes sticky:backupSchedule and sticky:backupRetentionDays", async () => {
@@ -155,15 +154,17 @@ describe("backups and a way back (issue 21)", () => {
             run = await withCloud({}, () => runStack("prod"));
         });
 
-        it("the snapshot-controller add-on, pinned like the others, after the EBS CSI driver (so after the nodes)", () => {
+        it("the snapshot-controller add-on (Auto Mode does not run one), pinned, after the cluster", () => {
             const controller = find(run, ADDON, "snapshot-controller");
-            assert.strictEqual(controller.inputs.addonVersion, RELEASE_PINS["1.35"]["snapshot-controller"]);
-            assert.ok(controller.dependencies.includes(find(run, ADDON, "aws-ebs-csi-driver").urn));
+            assert.strictEqual(controller.inputs.addonVersion, SNAPSHOT_CONTROLLER_PINS["1.35"].version);
+            assert.ok(controller.dependencies.includes(find(run, "eks:index:Cluster").urn));
+            // On Auto Mode's `system` pool, as AWS's "Create a storage class" suggests: the stack's own pool waits for the add-on.
+            assert.deepStrictEqual(JSON.parse(controller.inputs.configurationValues), { nodeSelector: { "karpenter.sh/nodepool": "system" } });
         });
 
-        it("a default VolumeSnapshotClass for ebs.csi.aws.com with deletionPolicy Retain, made once the add-on has installed its CRDs", () => {
+        it("a default VolumeSnapshotClass for Auto Mode's ebs.csi.eks.amazonaws.com with deletionPolicy Retain, made once the add-on has installed its CRDs", () => {
             const volumeSnapshotClass = find(run, VOLUME_SNAPSHOT_CLASS);
-            assert.strictEqual(volumeSnapshotClass.inputs.driver, "ebs.csi.aws.com");
+            assert.strictEqual(volumeSnapshotClass.inputs.driver, "ebs.csi.eks.amazonaws.com");
             assert.strictEqual(volumeSnapshotClass.inputs.deletionPolicy, "Retain");
             assert.strictEqual(volumeSnapshotClass.inputs.metadata.annotations["snapshot.storage.kubernetes.io/is-default-class"], "true");
             assert.ok(volumeSnapshotClass.dependencies.includes(find(run, ADDON, "snapshot-controller").urn));
@@ -205,12 +206,17 @@ describe("backups and a way back (issue 21)", () => {
                 persistentVolumeReclaimPolicy: "Retain",
                 storageClassName: "gp3",
                 claimRef: { namespace: "default", name: "sticky-data-sticky-2" },
-                csi: { driver: "ebs.csi.aws.com", volumeHandle: VOLUME, fsType: "ext4" },
+                csi: { driver: "ebs.csi.eks.amazonaws.com", volumeHandle: VOLUME, fsType: "ext4" },
                 nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["eu-west-1b"] }] }] } },
             });
             assert.strictEqual(pv.retainOnDelete, true);
             const tag = find(run, EC2_TAG, "restored-sticky-data-sticky-2");
             assert.deepStrictEqual(tag.inputs, { resourceId: VOLUME, key: INCARNATION_TAG, value: INCARNATION }, "the volume joins this cluster's backups");
+            // Auto Mode's driver attaches a volume it did not make only when it names the cluster.
+            const clusterTag = find(run, EC2_TAG, "restored-sticky-data-sticky-2-cluster");
+            assert.deepStrictEqual(clusterTag.inputs, { resourceId: VOLUME, key: "eks:eks-cluster-name", value: "sticky-prod" });
+            assert.ok(clusterTag.retainOnDelete && tag.retainOnDelete);
+            assert.ok(pv.dependencies.includes(clusterTag.urn), "tagged before Kubernetes may attach it");
         });
 
         it("and the claim bound to it in advance, at the claim-size plan's size, made before the StatefulSet", () => {
@@ -234,7 +240,7 @@ describe("backups and a way back (issue 21)", () => {
             const content = find(run, VOLUME_SNAPSHOT_CONTENT, "restored-sticky-data-sticky-0");
             assert.deepStrictEqual(content.inputs.spec, {
                 deletionPolicy: "Retain",
-                driver: "ebs.csi.aws.com",
+                driver: "ebs.csi.eks.amazonaws.com",
                 source: { snapshotHandle: SNAPSHOT },
                 volumeSnapshotClassName: "ebs-retain",
                 volumeSnapshotRef: { namespace: "default", name: "restored-sticky-data-sticky-0" },
@@ -263,7 +269,7 @@ describe("backups and a way back (issue 21)", () => {
             },
             {
                 name: "a volume in a zone the cluster has no nodes in",
-                config: { ...restoring(`2=${VOLUME}`), "sticky:availabilityZoneCount": "2", "sticky:nodeCount": "2" },
+                config: { ...restoring(`2=${VOLUME}`), "sticky:availabilityZoneCount": "2" },
                 cloud: { volumes: { [VOLUME]: { zone: "eu-west-1c", size: 8 } } },
                 problems: [
                     `sticky:restoreFrom = "2=${VOLUME}": volume ${VOLUME} is in eu-west-1c, and this cluster's zones are eu-west-1a, eu-west-1b; ` +
@@ -278,6 +284,15 @@ describe("backups and a way back (issue 21)", () => {
                 problems: [
                     `sticky:restoreFrom = "2=${VOLUME}": volume ${VOLUME} is not available (in use, being made or deleted): attached to an instance, ` +
                         "another cluster's pod may still use it; restore only a detached volume: stop what uses it, or restore a snapshot of it",
+                ],
+            },
+            {
+                name: "a volume Auto Mode attaches only to another cluster (its eks:eks-cluster-name tag)",
+                config: restoring(`2=${VOLUME}`),
+                cloud: { volumes: { [VOLUME]: { zone: "eu-west-1a", size: 8, tags: { "eks:eks-cluster-name": "sticky-staging" } } } },
+                problems: [
+                    `sticky:restoreFrom = "2=${VOLUME}": volume ${VOLUME} is tagged eks:eks-cluster-name=sticky-staging, and Auto Mode's driver attaches it only to that cluster; ` +
+                        `if sticky-staging no longer uses it, give it to this one: aws ec2 create-tags --resources ${VOLUME} --tags Key=eks:eks-cluster-name,Value=sticky-prod`,
                 ],
             },
             {

@@ -4,9 +4,20 @@
  * fails here rather than on a rollout.
  */
 import * as assert from "assert";
-import { LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS, LOAD_BALANCER_HEALTH_CHECK, POD_DRAIN, TERMINATION_GRACE_SECONDS } from "../core/drain";
+import { LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS, LOAD_BALANCER_HEALTH_CHECK, POD_DRAIN, ROLLOUT_SECONDS_PER_POD, rolloutTimeoutMinutes, TERMINATION_GRACE_SECONDS } from "../core/drain";
+import { TYPES } from "../core/kubernetes";
+import { find, runStack } from "./harness";
 
 describe("drain timing", () => {
+    it("gives a StatefulSet rollout a pod's stop, start and minReadySeconds per replica, beyond the provider's 10 minutes", async () => {
+        assert.ok(ROLLOUT_SECONDS_PER_POD >= TERMINATION_GRACE_SECONDS + POD_DRAIN.minReadySeconds + 35, "the measured 35 s a pod, and more");
+        assert.deepStrictEqual([1, 3, 100].map(rolloutTimeoutMinutes), [12, 16, 210]);
+        const prod = find(await runStack("prod"), TYPES.statefulSet);
+        assert.deepStrictEqual(prod.customTimeouts, { create: "16m", update: "16m" });
+        const many = find(await runStack("dev", { "sticky:replicas": "40" }), TYPES.statefulSet);
+        assert.deepStrictEqual(many.customTimeouts, { create: "90m", update: "90m" });
+    });
+
     it("the termination grace covers the preStop sleep and nginx's graceful stop", () => {
         assert.ok(TERMINATION_GRACE_SECONDS >= POD_DRAIN.preStopSeconds + POD_DRAIN.gracefulStopSeconds, `${TERMINATION_GRACE_SECONDS} s`);
     });

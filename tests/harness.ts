@@ -12,7 +12,6 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import type { EnvironmentRegistry } from "../environments/definition";
 import { TYPES } from "../core/kubernetes";
 import { projectDefaults as readProjectDefaults, stackConfig as readStackConfig } from "../tools/stack-files";
@@ -50,6 +49,8 @@ export interface Registered {
     readonly importId: string;
     /** URNs this resource depends on, explicitly (`dependsOn`) or through its inputs. */
     readonly dependencies: readonly string[];
+    /** The `customTimeouts` option (`{ create, update }`, each "" when unset); undefined for a read. */
+    readonly customTimeouts?: { readonly create: string; readonly update: string };
     /** True for a resource read from the cluster (`Resource.get`), never created. */
     readonly read: boolean;
     /**
@@ -165,18 +166,6 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
             return (world.expandableClasses ?? []).includes(id)
                 ? { metadata: { name: id }, provisioner: "docker.io/hostpath", allowVolumeExpansion: true }
                 : { metadata: { name: id }, provisioner: "docker.io/hostpath" };
-        // What the TLS provider computes: PEM text, here a stand-in naming the resource.
-        case typeToken(tls.PrivateKey):
-            return { ...inputs, privateKeyPem: `private key ${name}` };
-        case typeToken(tls.CertRequest):
-            return { ...inputs, certRequestPem: `certificate request ${name}` };
-        case typeToken(tls.SelfSignedCert):
-        case typeToken(tls.LocallySignedCert):
-            return { ...inputs, certPem: `certificate ${name}` };
-        case typeToken(aws.ec2.LaunchTemplate):
-            // EC2 makes a new version whenever the template's content changes: stand for it with
-            // a number drawn from the content, so a node group sees a new version exactly then.
-            return { ...inputs, latestVersion: 1 + [...JSON.stringify(inputs)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 7) };
         case typeToken(k8s.core.v1.PersistentVolume):
             return id !== undefined ? { metadata: { name: id }, ...(world.persistentVolumes?.[id] ?? {}) } : inputs;
         case typeToken(aws.iam.Role):
@@ -188,7 +177,9 @@ function mockState(type: string, name: string, inputs: Record<string, any>, id: 
                 kubeconfigJson: JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name }] }),
                 // pulumi-eks names the cluster `name` when given, else `<name>-eksCluster-<random>`.
                 // createdAt: the cluster's incarnation (environments/eks/backup.ts) is made from it.
-                eksCluster: { name: inputs.name ?? `${name}-eksCluster-1234567`, createdAt: "2026-12-02T16:31:05.123Z" },
+                eksCluster: { name: inputs.name ?? `${name}-eksCluster-1234567`, createdAt: "2026-12-02T16:31:05.123Z", vpcConfig: { clusterSecurityGroupId: "sg-cluster-1234567" } },
+                // The node role pulumi-eks makes with `autoMode` (its name: `<name>-nodeRole-<random>`).
+                autoModeNodeRoleName: `${name}-nodeRole-1234567`,
                 core: {},
             };
         default:
@@ -291,6 +282,7 @@ export async function installMocks(stack: string, config: Record<string, string>
                         importId: read ? "" : req.getImportid(),
                         dependencies: req.getDependenciesList(),
                         read,
+                        customTimeouts: read ? undefined : { create: req.getCustomtimeouts()?.getCreate() ?? "", update: req.getCustomtimeouts()?.getUpdate() ?? "" },
                         aliases: read ? [] : req.getAliasesList().map((a: any) => aliasUrn(a, req.getType(), req.getName(), req.getParent(), stack)),
                     });
                 }

@@ -39,7 +39,7 @@ const PURE = [
     /^core\//,
     /^components\/(sticky-app-contract|claim-size)\.ts$/,
     /^environments\/(definition|registry)\.ts$/,
-    /^environments\/[^/]+\/(definition|storage-rule|addon-versions|principals|versions|ami-types|zones|load-balancer-policy|backup-rules)\.ts$/,
+    /^environments\/[^/]+\/(definition|storage-rule|addon-versions|principals|versions|nodes|zones|load-balancer|backup-rules)\.ts$/,
     /^stack\/settings\.ts$/,
     /^policy\//,
     /^tools\/review\//,

@@ -64,11 +64,12 @@ const state = (r: Registered) => ({
     deletedWith: r.deletedWith || undefined,
 });
 
-export async function mockPreview(stack: string, overrides: Record<string, string>): Promise<Record<string, unknown>> {
+export async function mockPreview(stack: string, overrides: Record<string, string>, fresh = false): Promise<Record<string, unknown>> {
     // The stack as deployed: a first deployment's outputs are what the second one reads back.
+    // `fresh`: a stack never deployed, whose preview creates everything.
     const first = await runStack(stack);
-    const deployed = await runStack(stack, {}, { previousOutputs: first.outputs });
-    const changed = await runStack(stack, overrides, { previousOutputs: deployed.outputs });
+    const deployed = fresh ? { resources: [], outputs: {} } : await runStack(stack, {}, { previousOutputs: first.outputs });
+    const changed = fresh ? first : await runStack(stack, overrides, { previousOutputs: deployed.outputs });
     const before = deployed.resources.filter((r) => !r.read);
     const after = changed.resources.filter((r) => !r.read);
     const old = new Map(before.map((r) => [r.urn, r]));
@@ -129,6 +130,10 @@ export async function mockPreview(stack: string, overrides: Record<string, strin
 /** The prod fixtures: name -> config change. */
 export const PROD_MOCK_FIXTURES: Record<string, Record<string, string>> = {
     "prod-storage-size": { "sticky:storageSize": "20Gi" },
-    "prod-node-instance-type": { "sticky:nodeInstanceType": "m7i.large" },
+    "prod-node-families": { "sticky:nodeInstanceFamilies": '["m7i","c7i"]' },
+    "prod-node-limits": { "sticky:nodeCpuLimit": "32" },
     "prod-kubernetes-version": { "sticky:kubernetesVersion": "1.36" },
 };
+
+/** The prod fixture of a first preview, which creates the cluster and everything in it. */
+export const PROD_NEW_CLUSTER_FIXTURE = "prod-new-cluster";

@@ -97,7 +97,7 @@ const stickySet = (options: StatefulSetOptions = {}, stack = "prod"): FakeResour
 function gp3Class(overrides: Partial<StorageClass> = {}): StorageClass {
     return {
         metadata: { name: "gp3" },
-        provisioner: "ebs.csi.aws.com",
+        provisioner: "ebs.csi.eks.amazonaws.com",
         parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
         reclaimPolicy: "Retain",
         volumeBindingMode: "WaitForFirstConsumer",
@@ -179,17 +179,24 @@ describe("policy pack: production storage", () => {
         it("rejects every wrong field of an EBS class, one message each", async () => {
             const weak = gp3Class({ parameters: { type: "gp2" }, reclaimPolicy: undefined, volumeBindingMode: "Immediate" });
             assert.deepStrictEqual(await check(ebsStorageClassEncryptedGp3, storageClass(weak)), [
-                'StorageClass "gp3" (ebs.csi.aws.com): parameters.type is "gp2", must be "gp3".',
+                'StorageClass "gp3" (ebs.csi.eks.amazonaws.com): parameters.type is "gp2", must be "gp3".',
+                'StorageClass "gp3" (ebs.csi.eks.amazonaws.com): parameters.encrypted is unset, must be "true" (otherwise volumes are encrypted only if the account enforces it).',
+                'StorageClass "gp3" (ebs.csi.eks.amazonaws.com): reclaimPolicy is unset (Kubernetes defaults to "Delete"), must be "Retain" so deleting a claim does not delete its volume.',
+                'StorageClass "gp3" (ebs.csi.eks.amazonaws.com): volumeBindingMode is "Immediate", must be "WaitForFirstConsumer" (EBS volumes are zonal: create each in the zone its pod was scheduled to).',
+            ]);
+        });
+
+        it("checks a class of the EBS CSI add-on's driver (a cluster without Auto Mode) the same way", async () => {
+            const addonClass = gp3Class({ provisioner: "ebs.csi.aws.com", parameters: { type: "gp3" } });
+            assert.deepStrictEqual(await check(ebsStorageClassEncryptedGp3, storageClass(addonClass)), [
                 'StorageClass "gp3" (ebs.csi.aws.com): parameters.encrypted is unset, must be "true" (otherwise volumes are encrypted only if the account enforces it).',
-                'StorageClass "gp3" (ebs.csi.aws.com): reclaimPolicy is unset (Kubernetes defaults to "Delete"), must be "Retain" so deleting a claim does not delete its volume.',
-                'StorageClass "gp3" (ebs.csi.aws.com): volumeBindingMode is "Immediate", must be "WaitForFirstConsumer" (EBS volumes are zonal: create each in the zone its pod was scheduled to).',
             ]);
         });
 
         it("rejects the removed in-tree EBS provisioner", async () => {
             const inTree = { metadata: { name: "gp2" }, provisioner: "kubernetes.io/aws-ebs", parameters: { type: "gp2" } };
             assert.deepStrictEqual(await check(ebsStorageClassEncryptedGp3, storageClass(inTree)), [
-                'StorageClass "gp2" uses the in-tree provisioner kubernetes.io/aws-ebs, which EKS no longer ships; use ebs.csi.aws.com.',
+                'StorageClass "gp2" uses the in-tree provisioner kubernetes.io/aws-ebs, which EKS no longer ships; use ebs.csi.eks.amazonaws.com.',
             ]);
         });
     });
@@ -201,7 +208,7 @@ describe("policy pack: production storage", () => {
 
         it("warns about an EBS class whose volumes cannot grow", async () => {
             assert.deepStrictEqual(await check(ebsStorageClassExpandable, storageClass(gp3Class({ allowVolumeExpansion: false }))), [
-                'StorageClass "gp3" (ebs.csi.aws.com): allowVolumeExpansion is false, should be true so a full volume can be grown by editing its claim.',
+                'StorageClass "gp3" (ebs.csi.eks.amazonaws.com): allowVolumeExpansion is false, should be true so a full volume can be grown by editing its claim.',
             ]);
         });
     });
@@ -282,7 +289,7 @@ describe("policy pack: production storage", () => {
             assert.deepStrictEqual(reported, [
                 {
                     message:
-                        'StatefulSet "sticky": claim template "sticky-data" uses class "gp2", which this stack does not create; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.aws.com, Retain).',
+                        'StatefulSet "sticky": claim template "sticky-data" uses class "gp2", which this stack does not create; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.eks.amazonaws.com, Retain).',
                     urn: "urn:pulumi:prod::sticky::kubernetes:apps/v1:StatefulSet::sticky",
                 },
             ]);
@@ -292,7 +299,7 @@ describe("policy pack: production storage", () => {
             const plain = storageClass(gp3Class({ parameters: { type: "gp3" } }));
             const claim = { type: PVC, props: { metadata: { name: "scratch" }, spec: { storageClassName: "gp3" } }, name: "scratch" };
             assert.deepStrictEqual(messagesOf(await checkStack(productionStorageIsEncryptedGp3, [plain, claim])), [
-                'PersistentVolumeClaim "scratch" uses class "gp3", which is not an encrypted, retained gp3 EBS class; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.aws.com, Retain).',
+                'PersistentVolumeClaim "scratch" uses class "gp3", which is not an encrypted, retained gp3 EBS class; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.eks.amazonaws.com, Retain).',
             ]);
         });
     });
@@ -551,7 +558,7 @@ describe("policy pack over the committed stacks (under mocks)", function () {
             mandatory(await evaluatePack(asProd)).map((f) => `${f.policy}: ${f.message}`),
             [
                 'no-hostpath-class-outside-dev: StatefulSet "sticky": claim template "sticky-data" asks for class "hostpath", a directory on one node of a laptop cluster, in stack "prod"; only dev stacks (dev) may keep data on one node.',
-                'production-storage-is-encrypted-gp3: StatefulSet "sticky": claim template "sticky-data" uses class "hostpath", which this stack does not create; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.aws.com, Retain).',
+                'production-storage-is-encrypted-gp3: StatefulSet "sticky": claim template "sticky-data" uses class "hostpath", which this stack does not create; claims in stack "prod" must use the stack\'s encrypted gp3 class (ebs.csi.eks.amazonaws.com, Retain).',
             ],
         );
     });

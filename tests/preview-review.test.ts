@@ -33,7 +33,8 @@ import {
 } from "../tools/review/review";
 import { ROOT, runStack, typeToken } from "./harness";
 import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../tools/review/docs-example";
-import { mockPreview, PROD_MOCK_FIXTURES } from "./mock-preview";
+import { mockPreview, PROD_MOCK_FIXTURES, PROD_NEW_CLUSTER_FIXTURE } from "./mock-preview";
+import { eksDefinition } from "../environments/eks/definition";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 const APP = `urn:pulumi:prod::sticky::${STICKY_APP_TYPE}`;
@@ -600,12 +601,12 @@ describe("preview review: what it knows comes from the project and the SDKs", ()
         });
     });
 
-    it("covers the prod stack's cluster, node group, EBS CSI addon, class and app", async () => {
+    it("covers the prod stack's cluster, NodePool and NodeClass, add-on, class and app", async () => {
         const run = await runStack("prod");
         const has = (type: string, check: (inputs: any) => boolean = () => true) => run.resources.some((r) => r.type === type && check(r.inputs));
         assert.ok(has(WATCHED_TYPES.eksCluster), "eks cluster");
-        assert.ok(has(WATCHED_TYPES.awsNodeGroup), "node group");
-        assert.ok(has(WATCHED_TYPES.addon, (inputs) => inputs.addonName === EBS_CSI_ADDON), "EBS CSI addon");
+        for (const type of Object.keys(eksDefinition.review!.kinds!)) assert.ok(has(type), type);
+        assert.ok(has(WATCHED_TYPES.addon, (inputs) => inputs.addonName === "snapshot-controller"), "the add-on");
         assert.ok(has(TYPES.storageClass), "class");
         const app = run.resources.find((r) => r.type === TYPES.statefulSet);
         assert.ok(app?.urn.includes(`${STICKY_APP_TYPE}$${TYPES.statefulSet}::`), "the StatefulSet is the component's child");
@@ -633,9 +634,9 @@ describe("preview review: mocked prod previews (tests/mock-preview.ts)", functio
     this.timeout(60_000);
     // The committed files are a snapshot (what the review is asserted on below); the program moves
     // on, so today's run is held to the same verdict and the same resources, not the same bytes.
-    for (const [name, overrides] of Object.entries(PROD_MOCK_FIXTURES)) {
+    for (const [name, overrides] of [...Object.entries(PROD_MOCK_FIXTURES), [PROD_NEW_CLUSTER_FIXTURE, undefined] as const]) {
         it(`${name}: the program today gives the committed fixture's verdict, about the same resources`, async () => {
-            const generated = `${JSON.stringify(await mockPreview("prod", overrides), null, 4)}\n`;
+            const generated = `${JSON.stringify(await mockPreview("prod", overrides ?? {}, overrides === undefined), null, 4)}\n`;
             const file = path.join(FIXTURES, `${name}.json`);
             if (process.env.STICKY_WRITE_FIXTURES) fs.writeFileSync(file, generated);
             assert.ok(fs.existsSync(file), `${file} is missing: STICKY_WRITE_FIXTURES=1 npm test writes it`);
@@ -654,20 +655,29 @@ describe("preview review: mocked prod previews (tests/mock-preview.ts)", functio
         assert.doesNotMatch(text, /protected|stop together|keep "1Gi"/);
     });
 
-    it("a node instance type change rolls each node group in place, zone after zone, and says whose pods go when", () => {
-        const { review: r, text } = reviewFixture("prod-node-instance-type");
+    it("an instance family change: the NodePool's nodes are replaced by drift, one at a time, under the budget", () => {
+        const { review: r, text } = reviewFixture("prod-node-families");
         assert.strictEqual(r.verdict, "safe", text);
-        const groups = r.findings.filter((f) => f.subject.startsWith("Node group "));
-        assert.deepStrictEqual(groups.map((g) => g.subject), ["Node group `sticky-0`", "Node group `sticky-1`", "Node group `sticky-2`"]);
-        for (const group of groups) {
-            assert.strictEqual(group.severity, "safe");
-            assert.match(group.sentences[0], /^\*\*Rolled\*\* in place \(`launchTemplate\.version`\): EKS adds a new node in the group's zone, then drains the old ones 1 node at a time, honouring the PodDisruptionBudget/);
-        }
-        assert.match(groups[0].sentences[0], /this is the first zone's group: its pods go first/);
-        assert.match(groups[2].sentences[0], /this is zone 2's group: its pods go after zone 1's group has finished/);
+        const pool = r.findings.find((f) => f.subject === "NodePool `sticky`")!;
+        assert.match(pool.sentences[0], /^Updated in place \(`spec\.template\.spec\.requirements\[1\]\.values\[1\]`.*\): Karpenter finds the pool's nodes drifted and replaces them, one node at a time/);
+        assert.match(pool.sentences[0], /drained under the app's PodDisruptionBudget/);
         assert.strictEqual(r.removals.length, 0, "nothing replaced");
     });
 
+    it("a NodePool limit change replaces no node", () => {
+        const { review: r, text } = reviewFixture("prod-node-limits");
+        assert.strictEqual(r.verdict, "safe", text);
+        assert.match(text, /NodePool `sticky`.*Updated in place \(`spec\.limits\.cpu`\): Karpenter applies it to what the pool does next; no node is replaced\./);
+    });
+
+    it("a first preview says the objects inside the new cluster are unchecked, instead of looking complete", () => {
+        const { review: r, text } = reviewFixture(PROD_NEW_CLUSTER_FIXTURE);
+        assert.strictEqual(r.verdict, "needs-review", text);
+        const cluster = r.findings.find((f) => f.subject === "The new cluster `sticky`")!;
+        assert.strictEqual(cluster.severity, "check");
+        assert.match(cluster.sentences[0], /^This preview creates the cluster, so the objects inside it \(\d+ objects: .*`NodePool`.*\) are planned from the program alone: their provider has no cluster to ask yet/);
+        assert.match(cluster.sentences[0], /The first `pulumi up` is where they are checked/);
+    });
 
     it("a Kubernetes version upgrade updates the cluster in place", () => {
         const { review: r, text } = reviewFixture("prod-kubernetes-version");

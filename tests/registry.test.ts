@@ -177,7 +177,7 @@ describe("an environment added through the registry alone (tests/example-environ
         it("refuses it under the committed registry, whose only rule is gp3's", async () => {
             assert.deepStrictEqual(messagesOf(await checkStack(productionStorageIsEncryptedGp3, run.resources.map(asFake))), [
                 'StatefulSet "sticky": claim template "sticky-data" uses class "longhorn-retained", which is not an encrypted, retained gp3 EBS class; ' +
-                    'claims in stack "staging" must use the stack\'s encrypted gp3 class (ebs.csi.aws.com, Retain).',
+                    'claims in stack "staging" must use the stack\'s encrypted gp3 class (ebs.csi.eks.amazonaws.com, Retain).',
             ]);
         });
 
@@ -188,7 +188,7 @@ describe("an environment added through the registry alone (tests/example-environ
             assert.deepStrictEqual(messagesOf(await checkStack(productionStoragePolicy(WITH_EXISTING), deleting)), [
                 'StatefulSet "sticky": claim template "sticky-data" uses class "longhorn-retained", which is not an encrypted, retained gp3 EBS class ' +
                     'or a retained Longhorn class with two copies or more; claims in stack "staging" must use the stack\'s encrypted gp3 class ' +
-                    "(ebs.csi.aws.com, Retain) or the stack's retained Longhorn class (driver.longhorn.io, numberOfReplicas 2 or more, Retain).",
+                    "(ebs.csi.eks.amazonaws.com, Retain) or the stack's retained Longhorn class (driver.longhorn.io, numberOfReplicas 2 or more, Retain).",
             ]);
         });
 

@@ -5,10 +5,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ADDON_NAMES, RELEASE_PINS } from "../environments/eks/addon-versions";
-import { AMI_TYPES, releaseImageParameter } from "../environments/eks/ami-types";
+import { SNAPSHOT_CONTROLLER_PINS } from "../environments/eks/addon-versions";
 import { EKS_VERSION_SUPPORT } from "../environments/eks/versions";
-import { checkAddonPin, checkAll, checkAmiRelease, checkCalendar, report, type AddonVersionsAnswer } from "../tools/eks-release-pins";
+import { checkAddonPin, checkAll, checkCalendar, report, type AddonVersionsAnswer } from "../tools/eks-release-pins";
 import { ROOT } from "./harness";
 
 const answer = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(ROOT, "tests", "fixtures", "aws", file), "utf8")) as T;
@@ -31,28 +30,6 @@ describe("tools/eks-release-pins.ts (the pins against what AWS offers)", () => {
             assert.strictEqual(finding.subject, `${version} coredns ${pinned}`);
         }
         assert.strictEqual(checkAddonPin("1.35", "vpc-cni", "v1.21.1-eksbuild.7", coredns).level, "fail", "an answer about another add-on offers nothing");
-    });
-
-    it("judges the node AMI release by SSM: published for the type, not newer than recommended", () => {
-        const recommended = answer<{ Parameter: { Value: string } }>("ssm-get-parameter-release-version.json").Parameter.Value;
-        const table: [string, boolean, string | undefined, "ok" | "note" | "fail", RegExp][] = [
-            ["1.35.9-20261118", true, recommended, "ok", /^published, AWS's recommended release$/],
-            ["1.35.8-20260930", true, recommended, "note", /^published; AWS recommends a newer release: 1\.35\.9-20261118/],
-            ["1.35.8-20260930", false, recommended, "fail", /^no such AMI release for AL2023_x86_64_STANDARD in SSM \(\/aws\/service\/eks\/optimized-ami\/1\.35\/amazon-linux-2023\/x86_64\/standard\/amazon-eks-node-al2023-x86_64-standard-1\.35-v20260930\/image_id\)$/],
-            ["1.35.10-20261202", true, recommended, "fail", /^newer than AWS's recommended release 1\.35\.9-20261118$/],
-            ["1.36.4-20260930", true, recommended, "fail", /^not a 1\.35 release version/],
-            ["20260930", true, recommended, "fail", /^not a 1\.35 release version/],
-            ["1.35.8-20260930", true, undefined, "note", /SSM has no recommended release for this AMI type/],
-        ];
-        for (const [pinned, published, rec, level, message] of table) {
-            const finding = checkAmiRelease("1.35", "AL2023_x86_64_STANDARD", pinned, published, rec);
-            assert.strictEqual(finding.level, level, `${pinned}: ${finding.message}`);
-            assert.match(finding.message, message);
-        }
-        assert.strictEqual(
-            releaseImageParameter("1.36", "AL2023_ARM_64_NVIDIA", "1.36.4-20260930"),
-            "/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/nvidia/amazon-eks-node-al2023-arm64-nvidia-1.36-v20260930/image_id",
-        );
     });
 
     it("compares the calendar with describe-cluster-versions, in UTC days, and names a version without a row", () => {
@@ -80,34 +57,32 @@ describe("tools/eks-release-pins.ts (the pins against what AWS offers)", () => {
         assert.match(failed.text, /2 pin\(s\) wrong for AWS: fix environments\/eks\/addon-versions\.ts or versions\.ts\n$/);
     });
 
-    it("asks the CLI about every pinned add-on and AMI type of every row, and the calendar", () => {
+    it("asks the CLI about the snapshot-controller pin of every row and the calendar, nothing else", () => {
         const asked: string[] = [];
-        // A stand-in CLI that offers exactly the pins, and knows every SSM parameter.
+        // A stand-in CLI that offers exactly the pins.
         const run = (args: string[]) => {
             asked.push(args.join(" "));
             if (args[1] === "describe-addon-versions") {
                 const version = args[args.indexOf("--kubernetes-version") + 1];
-                const addon = args[args.indexOf("--addon-name") + 1] as (typeof ADDON_NAMES)[number];
-                const build = RELEASE_PINS[version as keyof typeof RELEASE_PINS][addon];
+                const addon = args[args.indexOf("--addon-name") + 1];
+                const build = SNAPSHOT_CONTROLLER_PINS[version as keyof typeof SNAPSHOT_CONTROLLER_PINS].version;
                 const offered: AddonVersionsAnswer = { addons: [{ addonName: addon, addonVersions: [{ addonVersion: build, compatibilities: [{ clusterVersion: version, defaultVersion: true }] }] }] };
                 return { status: 0, stdout: JSON.stringify(offered) };
             }
-            if (args[1] === "describe-cluster-versions") return { status: 0, stdout: fs.readFileSync(path.join(ROOT, "tests", "fixtures", "aws", "describe-cluster-versions.json"), "utf8") };
-            const name = args[args.indexOf("--name") + 1];
-            const version = name.split("/")[5];
-            return { status: 0, stdout: JSON.stringify({ Parameter: { Value: RELEASE_PINS[version as keyof typeof RELEASE_PINS].nodeAmiRelease } }) };
+            return { status: 0, stdout: fs.readFileSync(path.join(ROOT, "tests", "fixtures", "aws", "describe-cluster-versions.json"), "utf8") };
         };
         const findings = checkAll(run);
-        const rows = Object.keys(RELEASE_PINS).length;
-        const amiTypes = Object.keys(AMI_TYPES).length;
+        const rows = Object.keys(SNAPSHOT_CONTROLLER_PINS).length;
         assert.strictEqual(findings.filter((f) => f.level === "fail").length, 0, JSON.stringify(findings.filter((f) => f.level === "fail")));
-        assert.strictEqual(asked.filter((a) => a.startsWith("eks describe-addon-versions")).length, rows * ADDON_NAMES.length);
-        assert.strictEqual(asked.filter((a) => a.startsWith("ssm get-parameter")).length, rows * amiTypes * 2);
-        assert.ok(asked.every((a) => a.endsWith("--output json")), "JSON answers only");
-        assert.strictEqual(findings.length, rows * (ADDON_NAMES.length + amiTypes) + 4);
+        assert.deepStrictEqual(
+            asked.filter((a) => a.startsWith("eks describe-addon-versions")),
+            Object.keys(SNAPSHOT_CONTROLLER_PINS).map((v) => `eks describe-addon-versions --kubernetes-version ${v} --addon-name snapshot-controller --output json`),
+        );
+        assert.deepStrictEqual(asked.filter((a) => !a.startsWith("eks describe-addon-versions")), ["eks describe-cluster-versions --output json"]);
+        assert.strictEqual(findings.length, rows + 4);
     });
 
     it("stops with the CLI's failure rather than judging an empty answer", () => {
-        assert.throws(() => checkAll(() => ({ status: 254, stdout: "" })), /^Error: aws eks describe-addon-versions --kubernetes-version 1\.35 --addon-name kube-proxy failed \(exit 254\)$/);
+        assert.throws(() => checkAll(() => ({ status: 254, stdout: "" })), /^Error: aws eks describe-addon-versions --kubernetes-version 1\.35 --addon-name snapshot-controller failed \(exit 254\)$/);
     });
 });

@@ -91,8 +91,11 @@ describe("settings", () => {
                         region: "eu-west-1",
                         storageClassName: "gp3",
                         kubernetesVersion: "1.35",
-                        nodeInstanceType: "t3.medium",
-                        nodeCount: 3,
+                        nodeInstanceFamilies: ["m7i", "m7a", "m6i", "m6a"],
+                        nodeExpireAfter: "336h",
+                        nodeDriftWindow: "",
+                        nodeCpuLimit: 16,
+                        nodeMemoryLimit: "64Gi",
                         availabilityZoneCount: 3,
                         availabilityZones: [],
                         ebsKmsKeyArn: "",
@@ -112,7 +115,6 @@ describe("settings", () => {
                     "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/platform-admin","arn:aws:iam::123456789012:user/ops"]',
                     "sticky:kubernetesVersion": "1.36",
                     "sticky:availabilityZoneCount": "2",
-                    "sticky:nodeCount": "2",
                 },
                 expect: (s) => {
                     assert.strictEqual(s.environment.kind, "eks");
@@ -262,10 +264,10 @@ describe("settings", () => {
                 problem: 'aws:region = "Ireland": an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
             },
             {
-                name: "a Kubernetes version without release pins (out of standard support)",
+                name: "a Kubernetes version without a snapshot-controller pin (out of standard support)",
                 config: { ...eks, "sticky:kubernetesVersion": "1.29" },
                 problem:
-                    'sticky:kubernetesVersion = "1.29": must be one of 1.35, 1.36: the EKS versions with release pins in ' +
+                    'sticky:kubernetesVersion = "1.29": must be one of 1.35, 1.36: the EKS versions with a snapshot-controller pin in ' +
                     "environments/eks/addon-versions.ts (add a row there, and its dates to environments/eks/versions.ts, to allow another)",
             },
             {
@@ -311,9 +313,43 @@ describe("settings", () => {
                     "but aws:region is eu-west-1; EBS encrypts a volume only with a key of the volume's region: give a key (or a multi-Region replica) in eu-west-1",
             },
             {
-                name: "one node",
-                config: { ...eks, "sticky:nodeCount": "1" },
-                problem: 'sticky:nodeCount = "1": must be an integer from 2 to 100 (nodes in at least two zones)',
+                name: "a node count, which Auto Mode decides now",
+                config: { ...eks, "sticky:nodeCount": "3" },
+                problem:
+                    'sticky:nodeCount = "3": no longer read (Auto Mode launches as many nodes as the pods need; sticky:nodeCpuLimit and sticky:nodeMemoryLimit cap them); ' +
+                    "remove it (`pulumi config rm sticky:nodeCount`)",
+            },
+            {
+                name: "an instance type, which Auto Mode picks from the families now",
+                config: { ...eks, "sticky:nodeInstanceType": "t3.medium" },
+                problem:
+                    'sticky:nodeInstanceType = "t3.medium": no longer read (Auto Mode picks each node\'s type (and its AMI) from sticky:nodeInstanceFamilies); ' +
+                    "remove it (`pulumi config rm sticky:nodeInstanceType`)",
+            },
+            {
+                name: "a claim size above gp3's largest volume",
+                config: { ...eks, "sticky:storageSize": "65Ti" },
+                problem: 'sticky:storageSize = "65Ti": more than 65536Gi, gp3\'s largest volume (64 TiB); choose 65536Gi or less',
+            },
+            {
+                name: "an instance type where a family belongs",
+                config: { ...eks, "sticky:nodeInstanceFamilies": '["m7i.large"]' },
+                problem: 'sticky:nodeInstanceFamilies = "[\\"m7i.large\\"]": "m7i.large": each must be an EC2 instance family such as "m7i", "c7g" or "m7i-flex" (no size: Auto Mode picks it)',
+            },
+            {
+                name: "a node lifetime past Auto Mode's 21 days less a day's drain",
+                config: { ...eks, "sticky:nodeExpireAfter": "504h" },
+                problem: 'sticky:nodeExpireAfter = "504h": must be whole hours from "24h" to "480h" (21 days, Auto Mode\'s cap, less a day for the drain)',
+            },
+            {
+                name: "a drift window that is not HH:MM-HH:MM",
+                config: { ...eks, "sticky:nodeDriftWindow": "2am-5am" },
+                problem: 'sticky:nodeDriftWindow = "2am-5am": must be empty or a daily UTC window "HH:MM-HH:MM" such as "02:00-05:00" (it may cross midnight)',
+            },
+            {
+                name: "a memory limit below 1Gi",
+                config: { ...eks, "sticky:nodeMemoryLimit": "512Mi" },
+                problem: 'sticky:nodeMemoryLimit = "512Mi": must be a Kubernetes quantity of at least 1Gi, such as "64Gi"',
             },
             {
                 name: "a VPC block that is not a /16",
@@ -324,11 +360,6 @@ describe("settings", () => {
                 name: "a VPC block with an octet over 255",
                 config: { ...eks, "sticky:vpcCidr": "10.300.0.0/16" },
                 problem: 'sticky:vpcCidr = "10.300.0.0/16": must be an IPv4 /16 block such as "10.0.0.0/16"',
-            },
-            {
-                name: "an instance type without a size",
-                config: { ...eks, "sticky:nodeInstanceType": "t3" },
-                problem: 'sticky:nodeInstanceType = "t3": must be an EC2 instance type such as "t3.medium" or "m7i.large"',
             },
             {
                 name: "admins that are not a list",
@@ -478,13 +509,6 @@ describe("settings", () => {
                 config: { ...eks, "sticky:backupRetentionDays": "0" },
                 problem: 'sticky:backupRetentionDays = "0": must be a whole number of days from 1 to 36500',
             },
-            {
-                name: "fewer nodes than zones",
-                config: { ...eks, "sticky:nodeCount": "2", "sticky:availabilityZoneCount": "3" },
-                problem:
-                    'sticky:nodeCount = "2": must be at least sticky:availabilityZoneCount (3); each zone gets its own node group ' +
-                    "of at least one node, so a pod can always follow its volume",
-            },
         ];
         for (const c of cases) {
             it(c.name, () => assert.deepStrictEqual(problemsOf(c.config), [c.problem]));
@@ -516,9 +540,9 @@ describe("settings", () => {
     });
 
     it("refuses another environment's keys set to anything else: they would do nothing on this stack", () => {
-        assert.deepStrictEqual(problemsOf({ ...local, "sticky:nodeCount": "5", "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/admin"]' }), [
-            'sticky:nodeCount = "5": only "eks" stacks read it, and this stack\'s sticky:environment is "local"; ' +
-                'remove it (`pulumi config rm sticky:nodeCount`), or set sticky:environment to "eks"',
+        assert.deepStrictEqual(problemsOf({ ...local, "sticky:nodeCpuLimit": "5", "sticky:clusterAdminArns": '["arn:aws:iam::123456789012:role/admin"]' }), [
+            'sticky:nodeCpuLimit = "5": only "eks" stacks read it, and this stack\'s sticky:environment is "local"; ' +
+                'remove it (`pulumi config rm sticky:nodeCpuLimit`), or set sticky:environment to "eks"',
             'sticky:clusterAdminArns = "[\\"arn:aws:iam::123456789012:role/admin\\"]": only "eks" stacks read it, and this stack\'s sticky:environment is "local"; ' +
                 'remove it (`pulumi config rm sticky:clusterAdminArns`), or set sticky:environment to "eks"',
         ]);
@@ -589,14 +613,14 @@ describe("settings", () => {
         const [localDefinition, eksDefinition] = ENVIRONMENTS;
         const copy = (kind: string, keys: EnvironmentDefinition["keys"]): EnvironmentDefinition => ({ ...localDefinition, kind, keys });
         assert.deepStrictEqual(registryProblems(ENVIRONMENTS), []);
-        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("local", {}), copy("Docker Desktop", {}), copy("kind", { replicas: APP_KEYS.replicas, nodeCount: eksDefinition.keys.vpcCidr })]), [
+        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("local", {}), copy("Docker Desktop", {}), copy("kind", { replicas: APP_KEYS.replicas, nodeCpuLimit: eksDefinition.keys.vpcCidr })]), [
             'kind "local" is registered twice',
             'kind "Docker Desktop": must be lowercase letters, digits and "-", starting with a letter',
             'sticky:replicas is declared by the app and by "kind": give "kind"\'s key a name of its own',
-            'sticky:nodeCount is of type integer for "eks" and string for "kind": Pulumi.yaml declares it once, so give it one type or "kind"\'s key a name of its own',
+            'sticky:nodeCpuLimit is of type integer for "eks" and string for "kind": Pulumi.yaml declares it once, so give it one type or "kind"\'s key a name of its own',
         ]);
         // One name, one type, several environments: each reads it for its own stacks (storageClassName).
-        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("kind", { nodeCount: eksDefinition.keys.nodeCount })]), []);
+        assert.deepStrictEqual(registryProblems([localDefinition, eksDefinition, copy("kind", { nodeCpuLimit: eksDefinition.keys.nodeCpuLimit })]), []);
         assert.throws(() => parseSettings(reader(local), [localDefinition, copy("local", {})]), /^Error: The environment registry is inconsistent:\n {2}- kind "local" is registered twice$/);
     });
 });

@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, providerUrn, runStack, typeToken, unwrapSecret, type Registered, type StackRun } from "./harness";
@@ -14,12 +15,8 @@ const STORAGE_CLASS = TYPES.storageClass;
 // A provider's class carries its package name ("kubernetes"), not the resource type the engine sees.
 const K8S_PROVIDER = "pulumi:providers:kubernetes";
 const CLUSTER = typeToken(eks.Cluster);
-const NODE_GROUP = typeToken(aws.eks.NodeGroup);
 const SUBNET = typeToken(aws.ec2.Subnet);
 const ROUTE_TABLE = typeToken(aws.ec2.RouteTable);
-const ADDON = typeToken(aws.eks.Addon);
-const ROLE = typeToken(aws.iam.Role);
-const ROLE_POLICY_ATTACHMENT = typeToken(aws.iam.RolePolicyAttachment);
 
 const isKubernetesObject = (r: Registered) => r.type.startsWith("kubernetes:");
 const isCloudResource = (r: Registered) => /^(aws|eks):/.test(r.type) || r.type.startsWith("pulumi:providers:aws");
@@ -81,57 +78,23 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         run = await runStack("prod");
     });
 
-    it("creates an EKS cluster of the configured version, API authentication, no default node group", () => {
+    it("creates an EKS Auto Mode cluster of the configured version, API authentication", () => {
         const cluster = find(run, CLUSTER);
         assert.strictEqual(cluster.inputs.version, "1.35");
         assert.strictEqual(cluster.inputs.authenticationMode, "API");
-        assert.strictEqual(cluster.inputs.skipDefaultNodeGroup, true);
+        assert.strictEqual(cluster.inputs.autoMode.enabled, true, "no default node group with Auto Mode (pulumi-eks 4.3)");
         assert.strictEqual(cluster.inputs.storageClasses, undefined, "eks's storageClasses writes the removed in-tree provisioner");
         // A no-op without a default node group (pulumi-eks passes it to the default group only).
         assert.strictEqual(cluster.inputs.nodeAssociatePublicIpAddress, undefined);
     });
 
-    it("runs managed nodes in private subnets of three different zones, one node group each", () => {
-        const nodeGroups = run.resources.filter((r) => r.type === NODE_GROUP);
+    it("runs its nodes in private subnets of three different zones (the NodeClass's), which reach out through NAT only", () => {
         const privateSubnets = run.resources.filter((r) => r.type === SUBNET && r.name.startsWith("sticky-private-"));
-        assert.deepStrictEqual(
-            nodeGroups.map((g) => g.inputs.subnetIds),
-            privateSubnets.map((s) => [`${s.name}-id`]),
-        );
-        assert.deepStrictEqual(
-            privateSubnets.map((s) => s.inputs.availabilityZone),
-            ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-        );
-        for (const nodeGroup of nodeGroups) {
-            assert.deepStrictEqual(nodeGroup.inputs.scalingConfig, { minSize: 1, desiredSize: 1, maxSize: 2 });
-        }
+        const nodeClass = find(run, "kubernetes:eks.amazonaws.com/v1:NodeClass");
+        assert.deepStrictEqual(nodeClass.inputs.spec.subnetSelectorTerms, privateSubnets.map((s) => ({ id: `${s.name}-id` })));
+        assert.deepStrictEqual(privateSubnets.map((s) => s.inputs.availabilityZone), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
         const privateRoutes = find(run, ROUTE_TABLE, "sticky-private");
         assert.ok(privateRoutes.inputs.routes[0].natGatewayId, "private subnets reach the internet through NAT only");
-    });
-
-    it("adds the aws-ebs-csi-driver addon after the nodes, its role granted through Pod Identity", () => {
-        const addon = find(run, ADDON, "aws-ebs-csi-driver");
-        const role = find(run, ROLE, "ebs-csi-driver");
-        const agent = find(run, ADDON, "eks-pod-identity-agent");
-        const nodeGroups = run.resources.filter((r) => r.type === NODE_GROUP);
-        assert.strictEqual(nodeGroups.length, 3);
-
-        assert.strictEqual(addon.inputs.addonName, "aws-ebs-csi-driver");
-        assert.deepStrictEqual(addon.inputs.podIdentityAssociations, [
-            { roleArn: "arn:aws:iam::123456789012:role/ebs-csi-driver", serviceAccount: "ebs-csi-controller-sa" },
-        ]);
-        assert.ok(addon.dependencies.includes(role.urn), "the association names the role");
-        for (const nodeGroup of nodeGroups) {
-            assert.ok(addon.dependencies.includes(nodeGroup.urn), `created after node group ${nodeGroup.name}`);
-            assert.ok(agent.dependencies.includes(nodeGroup.urn), `the agent runs on nodes: created after ${nodeGroup.name}`);
-        }
-        assert.ok(addon.dependencies.includes(agent.urn), "created after the Pod Identity agent");
-
-        assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
-            { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-        ]);
-        const attachment = find(run, ROLE_POLICY_ATTACHMENT, "ebs-csi-driver");
-        assert.strictEqual(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
     });
 
     it("creates an encrypted gp3 class: EBS CSI, WaitForFirstConsumer, expandable, Retain", () => {
@@ -148,8 +111,8 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
             },
             {
                 name: "gp3",
-                provisioner: "ebs.csi.aws.com",
-                parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+                provisioner: "ebs.csi.eks.amazonaws.com",
+                parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4", tagSpecification_1: "sticky-incarnation=sticky-prod-20261202T163105Z" },
                 volumeBindingMode: "WaitForFirstConsumer",
                 allowVolumeExpansion: true,
                 reclaimPolicy: "Retain",
@@ -171,10 +134,9 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         }
     });
 
-    it("protects the data-bearing resources: cluster, storage driver, class and the app (not the StatefulSet, whose replacement keeps pods and claims)", () => {
+    it("protects the data-bearing resources: cluster, class and the app (not the StatefulSet, whose replacement keeps pods and claims)", () => {
         const protectedNames = run.resources.filter((r) => r.protect).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(protectedNames.sort(), [
-            "aws:eks/addon:Addon::aws-ebs-csi-driver",
             "eks:index:Cluster::sticky",
             "kubernetes:core/v1:ConfigMap::sticky-lifetime",
             "kubernetes:core/v1:ConfigMap::sticky-liveness",
@@ -187,14 +149,14 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         ]);
     });
 
-    it("turns on the VPC CNI's network policy agent, so the app's NetworkPolicy is enforced", () => {
-        assert.strictEqual(find(run, CLUSTER).inputs.vpcCniOptions?.enableNetworkPolicy, true);
-        assert.strictEqual(find(run, CLUSTER).inputs.useDefaultVpcCni, undefined, "the default CNI would ignore the options");
+    it("turns on Auto Mode's network policy enforcement, so the app's NetworkPolicy is enforced", () => {
+        assert.strictEqual(find(run, "kubernetes:eks.amazonaws.com/v1:NodeClass").inputs.spec.networkPolicy, "DefaultAllow");
+        assert.strictEqual(find(run, typeToken(k8s.core.v1.ConfigMap), "amazon-vpc-cni").inputs.data["enable-network-policy-controller"], "true");
     });
 
-    it("starts the app only once the storage driver and class exist", () => {
+    it("starts the app only once its nodes and class exist", () => {
         const app = find(run, "sticky:app:StickyApp");
-        assert.ok(app.dependencies.includes(find(run, ADDON, "aws-ebs-csi-driver").urn));
+        assert.ok(app.dependencies.includes(find(run, "kubernetes:karpenter.sh/v1:NodePool").urn));
         assert.ok(app.dependencies.includes(find(run, STORAGE_CLASS, "gp3").urn));
     });
 

@@ -95,7 +95,7 @@ describe("settings: sticky:kubernetesVersion on a given day", () => {
             warnings: [
                 'sticky:kubernetesVersion = "1.35" leaves EKS standard support on 2027-03-27, in 54 days: set 1.36 and deploy before then ' +
                     "(docs/prod-on-eks.md#the-version-window). From that day EKS upgrades this cluster's control plane by itself, " +
-                    "leaving the node groups and add-ons behind.",
+                    "and Auto Mode its nodes, leaving the snapshot-controller add-on behind.",
             ],
         },
         { name: "1.35 on its last day: still a warning", today: "2027-03-26", problems: [], warnings: [/in 1 days: set 1\.36/] },
@@ -105,7 +105,7 @@ describe("settings: sticky:kubernetesVersion on a given day", () => {
             name: "without a date only the pins are checked: 1.34 has none",
             today: undefined,
             version: "1.34",
-            problems: ['sticky:kubernetesVersion = "1.34": has no release pins in environments/eks/addon-versions.ts; must be one of 1.35, 1.36'],
+            problems: ['sticky:kubernetesVersion = "1.34": has no snapshot-controller pin in environments/eks/addon-versions.ts; must be one of 1.35, 1.36'],
             warnings: [],
         },
         {
@@ -113,7 +113,7 @@ describe("settings: sticky:kubernetesVersion on a given day", () => {
             today: "2026-12-02",
             version: "1.29",
             problems: [
-                'sticky:kubernetesVersion = "1.29": must be one of 1.35, 1.36: the EKS versions with release pins in environments/eks/addon-versions.ts ' +
+                'sticky:kubernetesVersion = "1.29": must be one of 1.35, 1.36: the EKS versions with a snapshot-controller pin in environments/eks/addon-versions.ts ' +
                     "(add a row there, and its dates to environments/eks/versions.ts, to allow another)",
             ],
             warnings: [],

@@ -1,16 +1,15 @@
 /**
- * `npm run release-pins`: checks environments/eks/addon-versions.ts and versions.ts against
- * what AWS offers today, with the AWS CLI (credentials with eks:DescribeAddonVersions,
- * eks:DescribeClusterVersions and ssm:GetParameter on the public `/aws/service/eks/*`
- * parameters; the region from AWS_REGION or the CLI's config). It changes nothing.
+ * `npm run release-pins`: checks the snapshot-controller pins (environments/eks/addon-versions.ts)
+ * and the version window (versions.ts) against what AWS offers today, with the AWS CLI
+ * (credentials with eks:DescribeAddonVersions and eks:DescribeClusterVersions; the region from
+ * AWS_REGION or the CLI's config). It changes nothing. Everything else the cluster runs, Auto
+ * Mode keeps current itself.
  *
  *   npm run release-pins                 # every row; exit 1 when a pin is not offered
  *
  * Per row and add-on: the pinned build must be listed by `aws eks describe-addon-versions
  * --kubernetes-version <row>` with a compatibility for that version; a different AWS default
- * is reported, not failed (moving is a reviewed pull request). Per row and AMI type: the pinned
- * node AMI release must exist in SSM for that type (its image_id parameter), and must not be
- * newer than the recommended one; a newer recommended release is reported. Per calendar row:
+ * is reported, not failed (moving is a reviewed pull request). Per calendar row:
  * `aws eks describe-cluster-versions` must give the same end of standard support (an
  * approximate one is reported when AWS has fixed it), and a version EKS offers that has no row
  * is reported. Run it before the first `pulumi up --stack prod`, before moving
@@ -20,8 +19,7 @@
  * feed them answers in the CLI's shape); only `main` runs the CLI.
  */
 import { spawnSync } from "child_process";
-import { ADDON_NAMES, RELEASE_PINS, type ReleasePins } from "../environments/eks/addon-versions";
-import { AMI_TYPES, recommendedReleaseParameter, releaseImageParameter, type AmiType } from "../environments/eks/ami-types";
+import { SNAPSHOT_CONTROLLER_PINS, type SnapshotControllerPin } from "../environments/eks/addon-versions";
 import { compareVersions, EKS_VERSION_SUPPORT, type VersionSupport } from "../environments/eks/versions";
 
 /** One line of the report. `fail`: the pin is wrong for AWS; `note`: something to review. */
@@ -79,31 +77,6 @@ export function checkAddonPin(version: string, addon: string, pinned: string, an
     return { level: "ok", subject, message: newest !== undefined && newest !== pinned ? `compatible, AWS's default (newest ${newest})` : "compatible, AWS's default" };
 }
 
-/** `<k8s patch>-<YYYYMMDD>` split; undefined when it is not one. */
-function parseRelease(release: string): { patch: string; date: string } | undefined {
-    const match = /^(\d+\.\d+\.\d+)-(\d{8})$/.exec(release);
-    return match ? { patch: match[1], date: match[2] } : undefined;
-}
-
-/**
- * The node AMI release for one AMI type: `published` is whether SSM has the pinned release's
- * image parameter for that type, `recommended` the value of its recommended release_version
- * parameter (undefined when SSM has none for the type).
- */
-export function checkAmiRelease(version: string, amiType: AmiType, pinned: string, published: boolean, recommended: string | undefined): Finding {
-    const subject = `${version} ${amiType} ${pinned}`;
-    const release = parseRelease(pinned);
-    if (release === undefined || !release.patch.startsWith(`${version}.`)) {
-        return { level: "fail", subject, message: `not a ${version} release version (<${version}.patch>-<YYYYMMDD>)` };
-    }
-    if (!published) return { level: "fail", subject, message: `no such AMI release for ${amiType} in SSM (${releaseImageParameter(version, amiType, pinned)})` };
-    const newest = recommended === undefined ? undefined : parseRelease(recommended);
-    if (newest === undefined) return { level: "note", subject, message: "published; SSM has no recommended release for this AMI type to compare with" };
-    if (newest.date < release.date) return { level: "fail", subject, message: `newer than AWS's recommended release ${recommended}` };
-    if (newest.date > release.date) return { level: "note", subject, message: `published; AWS recommends a newer release: ${recommended} (patches the nodes when pinned)` };
-    return { level: "ok", subject, message: "published, AWS's recommended release" };
-}
-
 /** `aws eks describe-cluster-versions --output json`, as far as read here. */
 export interface ClusterVersionsAnswer {
     readonly clusterVersions: { readonly clusterVersion: string; readonly endOfStandardSupportDate?: string; readonly status?: string }[];
@@ -143,26 +116,16 @@ export function report(findings: readonly Finding[]): { text: string; status: nu
 }
 
 /** Every check, with `aws` answering through `run` (the real CLI in main, a stand-in in tests). */
-export function checkAll(run: (args: string[]) => { status: number; stdout: string }, pins: Record<string, ReleasePins> = RELEASE_PINS): Finding[] {
+export function checkAll(run: (args: string[]) => { status: number; stdout: string }, pins: Record<string, SnapshotControllerPin> = SNAPSHOT_CONTROLLER_PINS): Finding[] {
     const json = <T>(args: string[]): T => {
         const result = run([...args, "--output", "json"]);
         if (result.status !== 0) throw new Error(`aws ${args.join(" ")} failed (exit ${result.status})`);
         return JSON.parse(result.stdout) as T;
     };
-    const parameter = (name: string): string | undefined => {
-        const result = run(["ssm", "get-parameter", "--name", name, "--output", "json"]);
-        return result.status === 0 ? (JSON.parse(result.stdout) as { Parameter: { Value: string } }).Parameter.Value : undefined;
-    };
     const findings: Finding[] = [];
     for (const [version, row] of Object.entries(pins)) {
-        for (const addon of ADDON_NAMES) {
-            const answer = json<AddonVersionsAnswer>(["eks", "describe-addon-versions", "--kubernetes-version", version, "--addon-name", addon]);
-            findings.push(checkAddonPin(version, addon, row[addon], answer));
-        }
-        for (const amiType of Object.keys(AMI_TYPES) as AmiType[]) {
-            const published = parameter(releaseImageParameter(version, amiType, row.nodeAmiRelease)) !== undefined;
-            findings.push(checkAmiRelease(version, amiType, row.nodeAmiRelease, published, parameter(recommendedReleaseParameter(version, amiType))));
-        }
+        const answer = json<AddonVersionsAnswer>(["eks", "describe-addon-versions", "--kubernetes-version", version, "--addon-name", "snapshot-controller"]);
+        findings.push(checkAddonPin(version, "snapshot-controller", row.version, answer));
     }
     findings.push(...checkCalendar(EKS_VERSION_SUPPORT, json<ClusterVersionsAnswer>(["eks", "describe-cluster-versions"])));
     return findings;

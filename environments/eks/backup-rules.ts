@@ -1,8 +1,4 @@
-/**
- * The EKS environment's rules for backups and restores, as pure data and checks: the form of an
- * AWS Backup schedule, the retention bounds, and the forms of the EBS ids `sticky:restoreFrom`
- * accepts. definition.ts declares the keys with them; backup.ts and restore.ts make the resources.
- */
+/** Backup and restore rules as pure checks: an AWS Backup schedule, the retention bounds, the EBS ids `sticky:restoreFrom` takes. */
 
 /** An EBS volume id: `vol-` and 8 (older volumes) or 17 hexadecimal digits. */
 export const EBS_VOLUME_ID = /^vol-([0-9a-f]{8}|[0-9a-f]{17})$/;

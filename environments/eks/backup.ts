@@ -1,22 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-/**
- * The tag every app volume and snapshot of one cluster carries, valued with that cluster's
- * incarnation (see {@link incarnationOf}): `sticky-cluster` names the cluster, which a cluster
- * made again under the same name shares; this one tells its lifetimes apart.
- */
+/** The tag every app volume of one cluster carries: its incarnation ({@link incarnationOf}), which tells a re-made cluster of the same name apart. */
 export const INCARNATION_TAG = "sticky-incarnation";
 
 /** AWS's managed policy that lets AWS Backup snapshot EBS volumes (and tag what it makes). */
 const BACKUP_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup";
 
-/**
- * One lifetime of the cluster: its name and the moment EKS created it (`createdAt`), kept in the
- * stack's state and the same on every run until the cluster is replaced or destroyed and made
- * again. `sticky-prod-20261202T163105Z`: letters, digits and "-", usable as a tag value and in
- * a vault's name.
- */
+/** One lifetime of the cluster, from its name and `createdAt`: `sticky-prod-20261202T163105Z`, fit for a tag value and a vault's name. */
 export function incarnationOf(clusterName: pulumi.Input<string>, createdAt: pulumi.Input<string>): pulumi.Output<string> {
     return pulumi.all([clusterName, createdAt]).apply(([name, created]) => `${name}-${String(created).replace(/\.\d+/, "").replace(/[-:]/g, "")}`);
 }
@@ -28,17 +19,11 @@ export interface Backups {
 }
 
 /**
- * Scheduled snapshots of every app volume, with AWS Backup:
- * - a vault per incarnation (its name is the incarnation's), kept by `pulumi destroy`
- *   (`retainOnDelete`): its recovery points outlive the cluster, and the next incarnation makes
- *   a vault of its own instead of failing on the old one's name;
- * - a plan with one rule: `sticky:backupSchedule` (UTC), each recovery point deleted by AWS
- *   Backup after `sticky:backupRetentionDays`. The date is set on the recovery point when it is
- *   made, so points keep expiring after a destroy has deleted the plan;
- * - a selection of EBS volumes by tag: `sticky-incarnation` = this incarnation, which the gp3
- *   class puts on every volume it provisions (storage.ts) and a restore puts on the volume it
- *   brings in (restore.ts). Volumes of an earlier incarnation are not this plan's.
- * Why AWS Backup and not Data Lifecycle Manager: docs/prod-on-eks.md#backups.
+ * Scheduled snapshots of every app volume with AWS Backup (why not DLM: docs/prod-on-eks.md#backups):
+ * a vault per incarnation, kept by `pulumi destroy` with its recovery points; a plan on
+ * `sticky:backupSchedule`, each point deleted after `sticky:backupRetentionDays` (set on the point,
+ * so it still expires after a destroy); a selection of the EBS volumes tagged with this
+ * incarnation (the gp3 class tags its volumes, a restore the volume it brings in).
  */
 export function eksBackups(
     settings: { readonly backupSchedule: string; readonly backupRetentionDays: number },
@@ -68,17 +53,8 @@ export function eksBackups(
         },
         { parent },
     );
-    const role = new aws.iam.Role(
-        "sticky-backup",
-        {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags,
-        },
-        { parent },
-    );
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }] };
+    const role = new aws.iam.Role("sticky-backup", { assumeRolePolicy: JSON.stringify(trust), tags }, { parent });
     const policy = new aws.iam.RolePolicyAttachment("sticky-backup", { role: role.name, policyArn: BACKUP_POLICY_ARN }, { parent });
     const selection = new aws.backup.Selection(
         "sticky-volumes",

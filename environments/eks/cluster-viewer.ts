@@ -8,14 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 export const CLUSTER_VIEWER_GROUP = "sticky-cluster-viewers";
 
 /**
- * What the viewers may touch: the kinds this stack manages (tests/eks.test.ts fails when the
- * stack registers a kind that is missing here). They may read them (`preview
- * --refresh`) and send them changes (`get`, `list`, `watch`, `create`, `patch`, `update`),
- * because Pulumi previews a Kubernetes change as a server-side dry run and RBAC checks a dry run
- * exactly like the real write. The admission policy below turns every one of those writes away
- * unless it is a dry run. Not granted: `delete` (a preview never deletes), Secrets, and any
- * write to RBAC or admission objects, including this policy's (a preview of a change to them
- * fails with Forbidden, which is the point: nobody may loosen this from a pull request).
+ * What the viewers may touch: every kind the stack makes in its cluster (tests/eks.test.ts fails
+ * on one missing here). Read, and write, because a preview is a server-side dry run and RBAC
+ * checks it like the write; the admission policy below refuses every write that is not a dry run.
+ * Never `delete`, Secrets, or writes to RBAC and admission objects: nobody loosens this from a
+ * pull request.
  */
 const WRITABLE_KINDS = [
     { apiGroups: ["apps"], resources: ["statefulsets"] },
@@ -28,6 +25,9 @@ const WRITABLE_KINDS = [
     // a restore (sticky:restoreFrom) makes a claim, a PersistentVolume or snapshot objects.
     { apiGroups: [""], resources: ["persistentvolumeclaims", "persistentvolumes"] },
     { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses", "volumesnapshots", "volumesnapshotcontents"] },
+    // The stack's own compute (node-pool.ts).
+    { apiGroups: ["karpenter.sh"], resources: ["nodepools"] },
+    { apiGroups: ["eks.amazonaws.com"], resources: ["nodeclasses"] },
 ];
 const READABLE_KINDS = [
     { apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles", "clusterrolebindings"] },
@@ -45,14 +45,10 @@ export interface ClusterViewerAccessArgs {
 }
 
 /**
- * Read-only access to the cluster for CI's preview and drift roles, enforced by the API server:
- * RBAC lets the group read the stack's kinds and send them changes, and a
- * ValidatingAdmissionPolicy with its binding refuses every write from the group that is not a
- * dry run. So a pull request's preview role can show a diff against prod, but a workflow edited
- * in that pull request cannot change prod with it, even with `pulumi up` or `kubectl apply`.
- *
- * Plain Kubernetes objects: the prod stack creates them in its EKS cluster, and the e2e test
- * creates the same objects in the test cluster to prove them (`e2e/cluster-viewer.e2e.ts`).
+ * Read-only access for CI's preview and drift roles, enforced by the API server: RBAC for reads
+ * and dry runs, a ValidatingAdmissionPolicy refusing the group's real writes, so a workflow edited
+ * in a pull request cannot change prod even with `pulumi up`. e2e/cluster-viewer.e2e.ts proves
+ * the same objects on the test cluster.
  */
 export class ClusterViewerAccess extends pulumi.ComponentResource {
     /** The group the access entries name. */
@@ -68,26 +64,16 @@ export class ClusterViewerAccess extends pulumi.ComponentResource {
         this.group = group;
         const labels = { "app.kubernetes.io/part-of": "sticky", "app.kubernetes.io/component": "cluster-viewer" };
 
-        this.clusterRole = new k8s.rbac.v1.ClusterRole(
-            name,
-            {
-                metadata: { name, labels },
-                rules: [
-                    ...WRITABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch", "create", "patch", "update"] })),
-                    ...READABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch"] })),
-                ],
-            },
-            { parent: this },
-        );
-        this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
-            name,
-            {
-                metadata: { name, labels },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: this.clusterRole.metadata.name },
-                subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }],
-            },
-            { parent: this },
-        );
+        const rules = [
+            ...WRITABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch", "create", "patch", "update"] })),
+            ...READABLE_KINDS.map((kind) => ({ ...kind, verbs: ["get", "list", "watch"] })),
+        ];
+        this.clusterRole = new k8s.rbac.v1.ClusterRole(name, { metadata: { name, labels }, rules }, { parent: this });
+        this.clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(name, {
+            metadata: { name, labels },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: this.clusterRole.metadata.name },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: group }],
+        }, { parent: this });
 
         // CEL: `request` is the admission request; a dry run has `dryRun: true`. The group test is
         // a match condition, so the policy costs nothing for anyone else's requests.
@@ -98,17 +84,8 @@ export class ClusterViewerAccess extends pulumi.ComponentResource {
                 metadata: { name: policyName, labels },
                 spec: {
                     failurePolicy: "Fail",
-                    matchConstraints: {
-                        resourceRules: [
-                            {
-                                apiGroups: ["*"],
-                                apiVersions: ["*"],
-                                operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
-                                // "*/*": every resource and every subresource (the API server refuses "*" beside it).
-                                resources: ["*/*"],
-                            },
-                        ],
-                    },
+                    // "*/*": every resource and every subresource (the API server refuses "*" beside it).
+                    matchConstraints: { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"], resources: ["*/*"] }] },
                     matchConditions: [{ name: "from-cluster-viewers", expression: `request.userInfo.groups.exists(g, g == ${JSON.stringify(group)})` }],
                     validations: [
                         {
@@ -121,14 +98,10 @@ export class ClusterViewerAccess extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.policyBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-            policyName,
-            {
-                metadata: { name: policyName, labels },
-                spec: { policyName: this.policy.metadata.name, validationActions: ["Deny"] },
-            },
-            { parent: this },
-        );
+        this.policyBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(policyName, {
+            metadata: { name: policyName, labels },
+            spec: { policyName: this.policy.metadata.name, validationActions: ["Deny"] },
+        }, { parent: this });
 
         this.registerOutputs({ group });
     }

@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksSettings } from "./definition";
-import type { AddonVersions } from "./addon-versions";
 import { CLUSTER_VIEWER_GROUP } from "./cluster-viewer";
 import { clusterLogGroup } from "./log-group";
 import type { Network } from "./network";
@@ -13,12 +12,7 @@ const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonE
 /** The control plane's log types: API calls, the audit trail, and who authenticated. */
 const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator"];
 
-/**
- * The access entries of `sticky:clusterAdminArns` (cluster-admin through EKS's access policy)
- * and `sticky:clusterViewerArns` (the viewers' Kubernetes group, whose rights come from
- * ClusterViewerAccess), keyed by the principal, never by its place in a list. settings.ts has
- * rejected malformed ARNs and a principal listed twice.
- */
+/** Access entries: admins get EKS's cluster-admin policy, viewers the viewers' group (ClusterViewerAccess); keyed by principal. */
 export function accessEntries(settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): Record<string, eks.types.input.AccessEntryArgs> {
     const entries: Record<string, eks.types.input.AccessEntryArgs> = {};
     for (const principalArn of settings.clusterAdminArns) {
@@ -37,11 +31,9 @@ export function accessEntries(settings: Pick<EksSettings, "clusterAdminArns" | "
 }
 
 /**
- * The listed principal that is the identity running this deployment, if any. EKS makes the
- * identity that creates the cluster its admin (pulumi-eks always sets
- * `bootstrapClusterCreatorAdminPermissions`), so an access entry for it fails with 409 while the
- * cluster is being created. Once the cluster exists, listing the deploying identity is fine if
- * someone else created it; hence a warning, not an error.
+ * The listed principal that is the identity running this deployment, if any: EKS makes the
+ * creator admin (pulumi-eks always bootstraps it), so its access entry would fail with 409 on a
+ * create; a warning, since listing it is fine when someone else created the cluster.
  */
 export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clusterAdminArns" | "clusterViewerArns">): string | undefined {
     const caller = callerIdentity(callerArn);
@@ -50,15 +42,10 @@ export function listedCaller(callerArn: string, settings: Pick<EksSettings, "clu
 }
 
 /**
- * Break-glass access. @pulumi/eks always bootstraps the identity that creates the cluster as its
- * admin (`bootstrapClusterCreatorAdminPermissions`), outside Pulumi and outside every access
- * entry the stack lists; if that role is deleted and created again (even under the same ARN),
- * its access stops, and an access entry for it through `clusterAdminArns` fails with 409 while
- * the bootstrapped one exists. With no other admin nobody can then reach the cluster through
- * Kubernetes. A warning at every run, not an error: a first try-out with one role should not be
- * refused, and recovery through the EKS API stays possible for whoever holds
- * `eks:CreateAccessEntry` (docs/prod-on-eks.md, "Break-glass access"). Not a settings warning:
- * those mean "act before a date" to the drift workflow (tools/eks-version-window.ts).
+ * Break-glass access: with no admin listed, only the bootstrapped creator is admin, outside
+ * Pulumi, and a re-created role loses it. Warned at every run, not refused (a first try-out with
+ * one role is fine; docs/prod-on-eks.md#break-glass-access). Not a settings warning: those mean
+ * "act before a date" to the drift workflow.
  */
 export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns">): string | undefined {
     if (settings.clusterAdminArns.length > 0) return undefined;
@@ -71,39 +58,66 @@ export function breakGlassWarning(settings: Pick<EksSettings, "clusterAdminArns"
 /** The cluster's fixed name, `<project>-<stack>`. */
 export const eksClusterName = (): string => `${pulumi.getProject()}-${pulumi.getStack()}`;
 
+/** AWS's managed policies for an Auto Mode cluster role, as @pulumi/eks 4.3 attaches them (cluster/cluster.ts) and AWS's "Cluster IAM role" page lists them. */
+export const CLUSTER_POLICY_ARNS = ["AmazonEKSClusterPolicy", "AmazonEKSComputePolicy", "AmazonEKSBlockStoragePolicy", "AmazonEKSLoadBalancingPolicy", "AmazonEKSNetworkingPolicy"].map(
+    (name) => `arn:aws:iam::aws:policy/${name}`,
+);
+
+const LOAD_BALANCER_CREATES = ["CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule"].map((action) => `elasticloadbalancing:${action}`);
+
+/**
+ * What the cluster role needs beyond AWS's managed policies: the stack's own tags on what Auto
+ * Mode makes (the volumes' incarnation tag, the NLB's), which the managed policies do not allow
+ * (AWS's Auto Mode IAM page, "Custom AWS tags"), scoped to this cluster's requests; and, with
+ * `sticky:ebsKmsKeyArn`, the key's grants and data-key calls ("Create a storage class").
+ */
+export function clusterRolePolicy(kmsKeyArn: string): Record<string, unknown> {
+    const sameCluster = { StringEquals: { "aws:RequestTag/eks:eks-cluster-name": "${aws:PrincipalTag/eks:eks-cluster-name}" } };
+    const kms = kmsKeyArn === "" ? [] : [
+        { Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: [kmsKeyArn], Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+        { Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: [kmsKeyArn] },
+    ];
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "StorageTags", Effect: "Allow", Action: ["ec2:CreateVolume", "ec2:CreateSnapshot"], Resource: ["arn:aws:ec2:*:*:volume/*", "arn:aws:ec2:*:*:snapshot/*"], Condition: sameCluster },
+            { Sid: "LoadBalancerTags", Effect: "Allow", Action: [...LOAD_BALANCER_CREATES, "ec2:CreateSecurityGroup"], Resource: "*", Condition: sameCluster },
+            ...kms,
+        ],
+    };
+}
+
 export interface ControlPlane {
     readonly cluster: eks.Cluster;
     readonly clusterName: pulumi.Output<string>;
     readonly logGroup: aws.cloudwatch.LogGroup;
+    /** The role EKS works as; the stack's tags and the volumes' key need its inline policy first. */
+    readonly clusterRolePolicy: aws.iam.RolePolicy;
 }
 
 /**
- * The EKS control plane and who may reach it:
- * - a fixed cluster name (`<project>-<stack>`), so the stack can own the log group EKS writes to
- *   (`/aws/eks/<name>/cluster`), with a retention: otherwise EKS creates it and keeps the logs
- *   forever; the stack keeps it on destroy and adopts it on the next create (log-group.ts);
- * - API authentication mode, access entries for admins and viewers;
- * - STANDARD support: with the default (EXTENDED), a version that leaves standard support
- *   silently costs six times as much per hour instead of being upgraded;
- * - deletion protection tied to `sticky:protect`, so neither Pulumi nor the console nor the
- *   CLI deletes the cluster by mistake;
- * - the public endpoint limited to `sticky:publicAccessCidrs`; nodes use the private one;
- * - kube-proxy and vpc-cni (made by pulumi-eks) pinned to the table's versions; no default
- *   node group, no default security groups (nothing would use them: managed nodes use the
- *   cluster security group EKS creates), no pulumi-eks CoreDNS (made after the nodes instead,
- *   in addons.ts), no OIDC provider (Pod Identity replaces IRSA).
+ * The EKS control plane on Auto Mode, and who may reach it:
+ * - a fixed name (`<project>-<stack>`), so the stack owns its log group (log-group.ts);
+ * - Auto Mode (@pulumi/eks 4.3 `autoMode`): EKS runs nodes, block storage, load balancing,
+ *   CoreDNS, kube-proxy, the VPC CNI and Pod Identity. @pulumi/eks then makes no default node
+ *   group, security groups, kube-proxy or vpc-cni add-on, and makes the node role (which EKS gives
+ *   an access entry); its CoreDNS add-on is turned off here. Of the built-in pools only `system`
+ *   stays (add-ons); the app runs on the stack's own pool (node-pool.ts);
+ * - the cluster role made here: AWS's Auto Mode policies and {@link clusterRolePolicy};
+ * - API authentication with access entries; STANDARD support (EXTENDED would silently cost six
+ *   times as much); deletion protection with `sticky:protect`; the public endpoint limited to
+ *   `sticky:publicAccessCidrs`.
  */
 export function eksControlPlane(
     settings: EksSettings,
     network: Network,
-    addonVersions: AddonVersions,
-    options: { protect: boolean; tags: Record<string, string>; child: pulumi.CustomResourceOptions; logGroupExists: boolean },
+    options: { protect: boolean; tags: Record<string, string>; parent: pulumi.Resource; logGroupExists: boolean },
 ): ControlPlane {
-    const { protect, tags, child } = options;
+    const { protect, tags, parent } = options;
     const clusterName = eksClusterName();
 
     // Kept by destroy and adopted when it exists: log-group.ts.
-    const logGroup = clusterLogGroup(clusterName, settings.clusterLogRetentionDays, { exists: options.logGroupExists, tags, child });
+    const logGroup = clusterLogGroup(clusterName, settings.clusterLogRetentionDays, { exists: options.logGroupExists, tags, child: { parent } });
 
     const breakGlass = breakGlassWarning(settings);
     if (breakGlass !== undefined) void pulumi.log.warn(breakGlass);
@@ -123,6 +137,14 @@ export function eksControlPlane(
         });
     }
 
+    const clusterRole = new aws.iam.Role("sticky-cluster", {
+        // EKS tags its sessions with the cluster's name (sts:TagSession), which the policies' conditions read.
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }] }),
+        tags,
+    }, { parent });
+    const attachments = CLUSTER_POLICY_ARNS.map((policyArn, i) => new aws.iam.RolePolicyAttachment(`sticky-cluster-${i}`, { role: clusterRole.name, policyArn }, { parent }));
+    const rolePolicy = new aws.iam.RolePolicy("sticky-cluster", { role: clusterRole.name, policy: JSON.stringify(clusterRolePolicy(settings.ebsKmsKeyArn)) }, { parent });
+
     const cluster = new eks.Cluster(
         "sticky",
         {
@@ -138,19 +160,15 @@ export function eksControlPlane(
             accessEntries: entries,
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: protect,
-            skipDefaultNodeGroup: true,
-            skipDefaultSecurityGroups: true,
-            createOidcProvider: false,
-            kubeProxyAddonOptions: { version: addonVersions["kube-proxy"] },
-            // The VPC CNI's network policy agent: without it the app's NetworkPolicy (web port in,
-            // nothing out) is accepted and enforced by nothing.
-            vpcCniOptions: { addonVersion: addonVersions["vpc-cni"], enableNetworkPolicy: true },
+            serviceRole: clusterRole,
+            autoMode: { enabled: true, computeConfig: { nodePools: ["system"] } },
             corednsAddonOptions: { enabled: false },
+            createOidcProvider: false,
             enabledClusterLogTypes: CLUSTER_LOG_TYPES,
             tags,
         },
-        { ...child, protect, dependsOn: [logGroup] },
+        { parent, protect, dependsOn: [logGroup, rolePolicy, ...attachments] },
     );
 
-    return { cluster, clusterName: cluster.eksCluster.name, logGroup };
+    return { cluster, clusterName: cluster.eksCluster.name, logGroup, clusterRolePolicy: rolePolicy };
 }

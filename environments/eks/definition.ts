@@ -1,62 +1,30 @@
 /**
- * The EKS environment's definition: its kind, its keys with their validation, the checks across
- * them, and its storage rule. The resources (VPC, cluster, nodes, add-ons, gp3 class) are in
- * resources.ts and the files it wires, loaded only when a stack deploys here, so neither a
- * dev stack, settings.ts nor the policy pack ever loads @pulumi/aws or @pulumi/eks.
+ * The EKS environment's definition: its keys and their checks, its storage rule, what the review
+ * knows of it. Pure: its resources (resources.ts) load only when a stack deploys here.
  */
-import type { SettingsContext } from "../../core/config-keys";
+import type { ConfigKeys, SettingsContext, ValuesOf } from "../../core/config-keys";
 import { isObjectName } from "../../core/kubernetes";
 import { defineEnvironment } from "../definition";
 import { KUBERNETES_VERSIONS } from "./addon-versions";
 import { BACKUP_RETENTION_DAYS, DEFAULT_BACKUP_SCHEDULE, isBackupSchedule, isEbsSource } from "./backup-rules";
 import { IAM_PRINCIPAL_ARN, parsePrincipalArn, principalIdentity } from "./principals";
-import { gp3StorageRule } from "./storage-rule";
+import { GP3_MAX_GIB, gp3StorageRule } from "./storage-rule";
+import { INSTANCE_FAMILY, isDriftWindow, isNodeLifetime, MAX_NODE_LIFETIME_HOURS, NODE_DRAIN_LIMIT_HOURS } from "./nodes";
 import { isRegionZone } from "./zones";
+import { quantityBytes } from "../../core/quantity";
 import { allowedVersionsShown, EKS_VERSION_SUPPORT, endShown, nextMinor, supportStatus, WARNING_DAYS } from "./versions";
 
-/** A new EKS cluster in its own VPC. */
-export interface EksSettings {
-    readonly kind: "eks";
-    readonly region: string;
-    /** The name of the encrypted gp3 StorageClass the stack creates for the claims. */
-    readonly storageClassName: string;
-    readonly kubernetesVersion: string;
-    readonly nodeInstanceType: string;
-    readonly nodeCount: number;
-    readonly availabilityZoneCount: number;
-    readonly vpcCidr: string;
-    /** IAM roles or users made cluster-admin through access entries. */
-    readonly clusterAdminArns: readonly string[];
-    /** IAM roles or users that may read the cluster and dry-run changes, never write (CI previews). */
-    readonly clusterViewerArns: readonly string[];
-    /** Source addresses allowed to reach the public API endpoint. */
-    readonly publicAccessCidrs: readonly string[];
-    /** Days CloudWatch keeps the control plane's logs. */
-    readonly clusterLogRetentionDays: number;
-    /** The zones to create the cluster in (`sticky:availabilityZones`); empty: the region's first `availabilityZoneCount`. */
-    readonly availabilityZones: readonly string[];
-    /** A customer managed KMS key for the volumes (its ARN); "" for EBS's default key. */
-    readonly ebsKmsKeyArn: string;
-    /** When AWS Backup snapshots every app volume: `cron(...)`, UTC. */
-    readonly backupSchedule: string;
-    /** Days each recovery point is kept, then deleted by AWS Backup (after a destroy too). */
-    readonly backupRetentionDays: number;
-}
 
-/**
- * The EKS versions a stack may ask for: exactly those with a row of release pins in
- * addon-versions.ts, and only until their end of standard support (versions.ts).
- */
+/** The versions a stack may ask for: those with a pin (addon-versions.ts), until their end of standard support. */
 const EKS_VERSIONS: readonly string[] = KUBERNETES_VERSIONS;
 /** Versions the key accepts before the date check, so a retired one is named with its date. */
 const KNOWN_VERSIONS: readonly string[] = [...new Set([...Object.keys(EKS_VERSION_SUPPORT), ...EKS_VERSIONS])];
 const VERSION_RUNBOOK = "docs/prod-on-eks.md#the-version-window";
 
 /**
- * The version window, on the day the stack runs: a version past its end of standard support is
- * refused (under STANDARD EKS upgrades a running cluster by itself, so the stack would be
- * fighting AWS, and a new cluster would start in extended support at six times the price), one within WARNING_DAYS of it is a warning naming the version
- * to move to. Without a date (a caller that has none) only the pins are checked.
+ * The version window on the day the stack runs: past its end of standard support a version is
+ * refused (EKS would upgrade the cluster itself), within WARNING_DAYS warned about. Without a
+ * date only the pins are checked.
  */
 function checkVersionWindow(context: SettingsContext, version: string): void {
     if (context.hasProblem("kubernetesVersion")) return;
@@ -74,7 +42,7 @@ function checkVersionWindow(context: SettingsContext, version: string): void {
     }
     if (!EKS_VERSIONS.includes(version)) {
         context.problem(
-            `${key} = "${version}": has no release pins in environments/eks/addon-versions.ts; must be one of ${EKS_VERSIONS.join(", ")}`,
+            `${key} = "${version}": has no snapshot-controller pin in environments/eks/addon-versions.ts; must be one of ${EKS_VERSIONS.join(", ")}`,
         );
         return;
     }
@@ -82,7 +50,7 @@ function checkVersionWindow(context: SettingsContext, version: string): void {
         context.warn(
             `${key} = "${version}" leaves EKS standard support on ${endShown(status.support)}, in ${status.daysLeft} days: ` +
                 `set ${nextMinor(version)} and deploy before then (${VERSION_RUNBOOK}). From that day EKS upgrades ` +
-                `this cluster's control plane by itself, leaving the node groups and add-ons behind.`,
+                `this cluster's control plane by itself, and Auto Mode its nodes, leaving the snapshot-controller add-on behind.`,
         );
     }
 }
@@ -96,10 +64,7 @@ const MAX_PUBLIC_ACCESS_CIDRS = 40;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** An availability zone of a region: the region and one letter (`eu-west-1a`). */
 const AVAILABILITY_ZONE = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
-/**
- * A KMS key's ARN (a key ID is a UUID, a multi-Region key's `mrk-` and 32 hex digits). Not an
- * alias: the driver's grants (addons.ts) are scoped to the key's ARN, which an alias is not.
- */
+/** A KMS key's ARN (a UUID, or `mrk-` and 32 hex digits), not an alias: the cluster role's grants name the key. */
 export const KMS_KEY_ARN = /^arn:(aws[a-z-]*):kms:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -113,11 +78,7 @@ function isValidVpcCidr(value: string): boolean {
     return octets.every((o) => o <= 255) && prefix === 16 && octets[2] === 0 && octets[3] === 0;
 }
 
-/**
- * A public IPv4 block for the EKS API endpoint's allow list: a valid network address (no host
- * bits set, which EKS rejects) outside the private and loopback ranges, which the public endpoint
- * never sees as a source (nodes and VPC clients use the private endpoint).
- */
+/** A public IPv4 block for the endpoint's allow list: no host bits set (EKS rejects them), no private or loopback range. */
 function isPublicCidr(value: string): boolean {
     const match = IPV4_CIDR.exec(value);
     if (!match) return false;
@@ -134,10 +95,7 @@ function isPublicCidr(value: string): boolean {
     return !(inBlock([10, 0, 0, 0], 8) || inBlock([172, 16, 0, 0], 12) || inBlock([192, 168, 0, 0], 16) || inBlock([127, 0, 0, 0], 8));
 }
 
-/**
- * Each principal may have one access entry: a second one for the same role or user (listed
- * twice, with another path or case, or as admin and viewer) fails in EKS with 409.
- */
+/** A principal gets one access entry: a second for it (another path, case or role) fails in EKS with 409. */
 function checkPrincipals(context: SettingsContext, lists: { key: string; arns: readonly string[] }[]): void {
     const seen = new Map<string, string>();
     for (const list of lists) {
@@ -158,10 +116,7 @@ function checkPrincipals(context: SettingsContext, lists: { key: string; arns: r
     }
 }
 
-/**
- * `sticky:availabilityZones`, when set: zones of `aws:region`, each once, as many as
- * `sticky:availabilityZoneCount` says (both name the zone count; they must agree).
- */
+/** `sticky:availabilityZones`, when set: zones of `aws:region`, each once, as many as `sticky:availabilityZoneCount`. */
 function checkZones(context: SettingsContext, settings: EksSettings): void {
     const zones = settings.availabilityZones;
     if (zones.length === 0 || context.hasProblem("availabilityZones")) return;
@@ -193,134 +148,159 @@ function checkKmsKey(context: SettingsContext, settings: EksSettings): void {
     }
 }
 
+/** A new EKS cluster in its own VPC: what an "eks" stack's keys say. */
+export type EksSettings = { readonly kind: "eks" } & ValuesOf<typeof EKS_KEYS>;
+
+/** The keys an "eks" stack reads, by name in the project's namespace, and how each is checked. */
+const EKS_KEYS = {
+    region: {
+        type: "string",
+        fullKey: "aws:region",
+        description: "the AWS region the cluster and its VPC are made in (the AWS provider reads it too).",
+        check: (value: string) => AWS_REGION.test(value),
+        allowed: 'an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
+    },
+    storageClassName: {
+        type: "string",
+        default: "gp3",
+        description: "the name of the encrypted gp3 StorageClass the stack creates for the claims.",
+        check: isObjectName,
+        allowed: 'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "gp3"',
+    },
+    kubernetesVersion: {
+        type: "string",
+        default: "1.35",
+        description:
+            `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those with a snapshot-controller pin in environments/eks/addon-versions.ts; ` +
+            `each is refused from its end of standard support and warned about ${WARNING_DAYS} days before). ` +
+            "Changing it upgrades the control plane; Auto Mode then replaces the nodes, one at a time (the NodePool's budget).",
+        check: (value: string) => KNOWN_VERSIONS.includes(value),
+        allowed:
+            `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions with a snapshot-controller pin in environments/eks/addon-versions.ts ` +
+            "(add a row there, and its dates to environments/eks/versions.ts, to allow another)",
+    },
+    nodeInstanceFamilies: {
+        type: "array",
+        default: ["m7i", "m7a", "m6i", "m6a"],
+        description: "the EC2 instance families the stack's NodePool may launch, on demand (Auto Mode picks the size and the cheapest family that fits the pods).",
+        check: (value: string) => INSTANCE_FAMILY.test(value),
+        allowed: 'each must be an EC2 instance family such as "m7i", "c7g" or "m7i-flex" (no size: Auto Mode picks it)',
+    },
+    nodeExpireAfter: {
+        type: "string",
+        default: "336h",
+        description: `how long a node lives before Auto Mode replaces it, in hours (Auto Mode's cap is ${MAX_NODE_LIFETIME_HOURS}h; a drain may take ${NODE_DRAIN_LIMIT_HOURS}h more).`,
+        check: isNodeLifetime,
+        allowed: `must be whole hours from "24h" to "${MAX_NODE_LIFETIME_HOURS - NODE_DRAIN_LIMIT_HOURS}h" (21 days, Auto Mode's cap, less a day for the drain)`,
+    },
+    nodeDriftWindow: {
+        type: "string",
+        default: "",
+        description: 'a daily window in UTC when drift may replace nodes ("02:00-05:00"); empty: at any time. One node at a time either way.',
+        check: (value: string) => value === "" || isDriftWindow(value),
+        allowed: 'must be empty or a daily UTC window "HH:MM-HH:MM" such as "02:00-05:00" (it may cross midnight)',
+    },
+    nodeCpuLimit: {
+        type: "integer",
+        default: 16,
+        min: 2,
+        max: 1000,
+        description: "the vCPUs the NodePool may launch in all: a bug cannot buy more.",
+        allowed: "must be an integer from 2 to 1000 (vCPUs)",
+    },
+    nodeMemoryLimit: {
+        type: "string",
+        default: "64Gi",
+        description: "the memory the NodePool may launch in all, a Kubernetes quantity.",
+        check: (value: string) => (quantityBytes(value) ?? 0) >= 2 ** 30,
+        allowed: 'must be a Kubernetes quantity of at least 1Gi, such as "64Gi"',
+    },
+    availabilityZoneCount: {
+        type: "integer",
+        default: 3,
+        min: 2,
+        max: 6,
+        description: "zones for nodes and subnets (2 to 6).",
+        allowed: "must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)",
+    },
+    vpcCidr: {
+        type: "string",
+        default: "10.0.0.0/16",
+        description: "the VPC's IPv4 /16 block.",
+        check: isValidVpcCidr,
+        allowed: 'must be an IPv4 /16 block such as "10.0.0.0/16"',
+    },
+    clusterAdminArns: {
+        type: "array",
+        default: [],
+        description: "IAM role or user ARNs given cluster-admin through access entries (not the identity that creates the cluster: EKS makes it admin already).",
+        check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
+        allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+    },
+    clusterViewerArns: {
+        type: "array",
+        default: [],
+        description: "IAM role or user ARNs (CI's preview and drift roles) that may read the cluster and dry-run changes, never write.",
+        check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
+        allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
+    },
+    publicAccessCidrs: {
+        type: "array",
+        default: ["0.0.0.0/0"],
+        description: `public IPv4 blocks allowed to reach the API server's public endpoint (at most ${MAX_PUBLIC_ACCESS_CIDRS}).`,
+        check: isPublicCidr,
+        allowed:
+            'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
+            "(private ranges never reach the public endpoint)",
+    },
+    availabilityZones: {
+        type: "array",
+        default: [],
+        description:
+            "the zones of the cluster's subnets and nodes (empty: the region's first availabilityZoneCount zones, looked up once). " +
+            "Fixed at creation: the stack keeps them in its availabilityZones output, and a change that removes or adds a zone is refused.",
+        check: (value: string) => AVAILABILITY_ZONE.test(value),
+        allowed: 'each must be an availability zone of aws:region, such as "eu-west-1a"',
+    },
+    ebsKmsKeyArn: {
+        type: "string",
+        default: "",
+        description: "the ARN of a customer managed KMS key that encrypts the volumes (empty: the account's default EBS key). The cluster role gets the grants Auto Mode's block storage needs on it.",
+        check: (value: string) => value === "" || KMS_KEY_ARN.test(value),
+        allowed: 'must be empty or a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (a key, not an alias)',
+    },
+    clusterLogRetentionDays: {
+        type: "integer",
+        default: 30,
+        min: 1,
+        max: 3653,
+        check: (value: number) => LOG_RETENTION_DAYS.includes(value),
+        description: `days CloudWatch keeps the control plane's logs (a CloudWatch retention value: ${LOG_RETENTION_DAYS.slice(0, 8).join(", ")}, ...).`,
+        allowed: `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
+    },
+    backupSchedule: {
+        type: "string",
+        default: DEFAULT_BACKUP_SCHEDULE,
+        description: "when AWS Backup snapshots every app volume of this cluster, an AWS Backup cron expression in UTC (default: daily at 03:00).",
+        check: isBackupSchedule,
+        allowed:
+            'must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, with "?" in one of the ' +
+            'day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
+    },
+    backupRetentionDays: {
+        type: "integer",
+        default: BACKUP_RETENTION_DAYS.default,
+        min: BACKUP_RETENTION_DAYS.min,
+        max: BACKUP_RETENTION_DAYS.max,
+        description: "days AWS Backup keeps each snapshot of an app volume before deleting it (kept after pulumi destroy, until then).",
+        allowed: `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}`,
+    },
+} satisfies ConfigKeys;
+
 export const eksDefinition = defineEnvironment({
     kind: "eks",
     description: "a new EKS cluster",
-    keys: {
-        region: {
-            type: "string",
-            fullKey: "aws:region",
-            description: "the AWS region the cluster and its VPC are made in (the AWS provider reads it too).",
-            check: (value: string) => AWS_REGION.test(value),
-            allowed: 'an "eks" stack needs its AWS region, e.g. `pulumi config set aws:region eu-west-1`',
-        },
-        storageClassName: {
-            type: "string",
-            default: "gp3",
-            description: "the name of the encrypted gp3 StorageClass the stack creates for the claims.",
-            check: isObjectName,
-            allowed: 'must be a StorageClass name (lowercase letters, digits, "-" and "."), e.g. "gp3"',
-        },
-        kubernetesVersion: {
-            type: "string",
-            default: "1.35",
-            description:
-                `the EKS Kubernetes version (${EKS_VERSIONS.join(", ")}: those with release pins in environments/eks/addon-versions.ts; ` +
-                `each is refused from its end of standard support and warned about ${WARNING_DAYS} days before). ` +
-                "Changing it upgrades the control plane, then the node groups one zone at a time, then the add-ons.",
-            check: (value: string) => KNOWN_VERSIONS.includes(value),
-            allowed:
-                `must be one of ${EKS_VERSIONS.join(", ")}: the EKS versions with release pins in environments/eks/addon-versions.ts ` +
-                "(add a row there, and its dates to environments/eks/versions.ts, to allow another)",
-        },
-        nodeInstanceType: {
-            type: "string",
-            default: "t3.medium",
-            description: "EC2 instance type of the managed nodes.",
-            check: (value: string) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value),
-            allowed: 'must be an EC2 instance type such as "t3.medium" or "m7i.large"',
-        },
-        nodeCount: {
-            type: "integer",
-            default: 3,
-            min: 2,
-            max: 100,
-            description: "managed nodes in all, spread evenly over one node group per zone (at least one per zone, up to 100).",
-            allowed: "must be an integer from 2 to 100 (nodes in at least two zones)",
-        },
-        availabilityZoneCount: {
-            type: "integer",
-            default: 3,
-            min: 2,
-            max: 6,
-            description: "zones for nodes and subnets (2 to 6).",
-            allowed: "must be an integer from 2 to 6 (EBS volumes are zonal; spread nodes over two zones or more)",
-        },
-        vpcCidr: {
-            type: "string",
-            default: "10.0.0.0/16",
-            description: "the VPC's IPv4 /16 block.",
-            check: isValidVpcCidr,
-            allowed: 'must be an IPv4 /16 block such as "10.0.0.0/16"',
-        },
-        clusterAdminArns: {
-            type: "array",
-            default: [],
-            description:
-                "IAM role or user ARNs given cluster-admin through access entries (not the identity that creates the cluster: EKS makes it admin already).",
-            check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
-            allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
-        },
-        clusterViewerArns: {
-            type: "array",
-            default: [],
-            description: "IAM role or user ARNs (CI's preview and drift roles) that may read the cluster and dry-run changes, never write.",
-            check: (value: string) => IAM_PRINCIPAL_ARN.test(value),
-            allowed: 'each must be an IAM role or user ARN such as "arn:aws:iam::123456789012:role/github-preview"',
-        },
-        publicAccessCidrs: {
-            type: "array",
-            default: ["0.0.0.0/0"],
-            description: `public IPv4 blocks allowed to reach the API server's public endpoint (at most ${MAX_PUBLIC_ACCESS_CIDRS}).`,
-            check: isPublicCidr,
-            allowed:
-                'each must be a public IPv4 block with no host bits set, such as "203.0.113.0/24" or "0.0.0.0/0" ' +
-                "(private ranges never reach the public endpoint)",
-        },
-        availabilityZones: {
-            type: "array",
-            default: [],
-            description:
-                "the zones of the cluster's subnets and node groups, one node group each (empty: the region's first availabilityZoneCount zones, looked up once). " +
-                "Fixed at creation: the stack keeps them in its availabilityZones output, and a change that removes or adds a zone is refused.",
-            check: (value: string) => AVAILABILITY_ZONE.test(value),
-            allowed: 'each must be an availability zone of aws:region, such as "eu-west-1a"',
-        },
-        ebsKmsKeyArn: {
-            type: "string",
-            default: "",
-            description:
-                "the ARN of a customer managed KMS key that encrypts the volumes (empty: the account's default EBS key). The EBS CSI driver's role gets the grants it needs on it.",
-            check: (value: string) => value === "" || KMS_KEY_ARN.test(value),
-            allowed: 'must be empty or a KMS key ARN such as "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (a key, not an alias)',
-        },
-        clusterLogRetentionDays: {
-            type: "integer",
-            default: 30,
-            min: 1,
-            max: 3653,
-            check: (value: number) => LOG_RETENTION_DAYS.includes(value),
-            description: `days CloudWatch keeps the control plane's logs (a CloudWatch retention value: ${LOG_RETENTION_DAYS.slice(0, 8).join(", ")}, ...).`,
-            allowed: `must be a CloudWatch Logs retention in days: ${LOG_RETENTION_DAYS.join(", ")}`,
-        },
-        backupSchedule: {
-            type: "string",
-            default: DEFAULT_BACKUP_SCHEDULE,
-            description: "when AWS Backup snapshots every app volume of this cluster, an AWS Backup cron expression in UTC (default: daily at 03:00).",
-            check: isBackupSchedule,
-            allowed:
-                'must be an AWS Backup schedule "cron(minutes hours day-of-month month day-of-week year)" in UTC, with "?" in one of the ' +
-                'day fields and a single minute (at most hourly), e.g. "cron(0 3 * * ? *)" (daily 03:00) or "cron(30 */6 * * ? *)" (every 6 hours)',
-        },
-        backupRetentionDays: {
-            type: "integer",
-            default: BACKUP_RETENTION_DAYS.default,
-            min: BACKUP_RETENTION_DAYS.min,
-            max: BACKUP_RETENTION_DAYS.max,
-            description: "days AWS Backup keeps each snapshot of an app volume before deleting it (kept after pulumi destroy, until then).",
-            allowed: `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}`,
-        },
-    },
+    keys: EKS_KEYS,
     settings: (values, context): EksSettings => {
         const settings: EksSettings = { kind: "eks", ...values };
         const cidrs = context.key("publicAccessCidrs");
@@ -332,12 +312,6 @@ export const eksDefinition = defineEnvironment({
         } else if (settings.publicAccessCidrs.length > MAX_PUBLIC_ACCESS_CIDRS) {
             context.problem(`${cidrs}: ${settings.publicAccessCidrs.length} blocks; EKS allows at most ${MAX_PUBLIC_ACCESS_CIDRS}`);
         }
-        if (settings.nodeCount < settings.availabilityZoneCount) {
-            context.problem(
-                `${context.key("nodeCount")} = "${settings.nodeCount}": must be at least ${context.key("availabilityZoneCount")} ` +
-                    `(${settings.availabilityZoneCount}); each zone gets its own node group of at least one node, so a pod can always follow its volume`,
-            );
-        }
         checkZones(context, settings);
         checkKmsKey(context, settings);
         checkVersionWindow(context, settings.kubernetesVersion);
@@ -347,12 +321,35 @@ export const eksDefinition = defineEnvironment({
         ]);
         return settings;
     },
-    // An EBS volume (a static PersistentVolume over it) or an EBS snapshot (a claim made from it);
-    // restore.ts looks each up in AWS before anything is created.
+    // An EBS volume or snapshot; restore.ts looks each up in AWS before anything is created.
     restoreSource: {
         check: isEbsSource,
         allowed: 'the source must be an EBS volume id ("vol-" and 17 hexadecimal digits) or snapshot id ("snap-" and 17), e.g. "2=vol-0123456789abcdef0"',
     },
     storageRule: gp3StorageRule,
+    // Keys earlier commits read, each with what replaced it: a stack that still sets one is refused.
+    retiredKeys: {
+        nodeCount: "Auto Mode launches as many nodes as the pods need; sticky:nodeCpuLimit and sticky:nodeMemoryLimit cap them",
+        nodeInstanceType: "Auto Mode picks each node's type (and its AMI) from sticky:nodeInstanceFamilies",
+    },
+    review: {
+        kinds: {
+            "kubernetes:karpenter.sh/v1:NodePool": {
+                what: "NodePool",
+                update:
+                    "Karpenter finds the pool's nodes drifted and replaces them, one node at a time (the pool's disruption budget; only inside sticky:nodeDriftWindow when it is set): " +
+                    "a new node first, then the old one drained under the app's PodDisruptionBudget; each pod restarts on a node in its volume's zone",
+                harmless: { paths: /^spec\.(limits|disruption)(\.|$)/, update: "Karpenter applies it to what the pool does next; no node is replaced" },
+                removal: "Karpenter drains and removes every node of the pool: the app's pods stay Pending until a pool exists again",
+            },
+            "kubernetes:eks.amazonaws.com/v1:NodeClass": {
+                what: "NodeClass",
+                update: "every node launched from it drifts: Karpenter replaces them one node at a time, as the NodePool's budget allows, each drained under the app's PodDisruptionBudget",
+                removal: "the NodePool has no NodeClass: no node can be launched, and pods that move stay Pending",
+            },
+        },
+        clusterTypes: ["eks:index:Cluster"],
+    },
+    maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (64 TiB)" },
     resources: `${__dirname}/resources`,
 });

@@ -1,12 +1,8 @@
-/**
- * What the EKS environment reads before it registers anything: the zones the stack keeps
- * (zones.ts) and the cluster's live Kubernetes version. Both decide what the program may do, so
- * both are settled, or the run refused, before the first resource exists.
- */
+/** What the EKS environment reads before it registers anything: the kept zones and the live Kubernetes version. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PreviousDeployment } from "../deployed";
-import { releasePinsFor } from "./addon-versions";
+import { snapshotControllerVersion } from "./addon-versions";
 import type { EksSettings } from "./definition";
 import { compareVersions } from "./versions";
 import { planZones, ZoneChangeError, type ZonePlan } from "./zones";
@@ -14,11 +10,7 @@ import { planZones, ZoneChangeError, type ZonePlan } from "./zones";
 /** The stack output that keeps the zones (read back at the next run). */
 export const ZONES_OUTPUT = "availabilityZones";
 
-/**
- * The zones of this run: the recorded ones, else `sticky:availabilityZones`, else (a new stack)
- * the region's first `availabilityZoneCount` zones where this account needs no opt-in, looked
- * up once and kept from then on.
- */
+/** The zones of this run: recorded, else configured, else (a new stack) the region's first ones needing no opt-in. */
 export async function stackZones(settings: EksSettings, history: PreviousDeployment | undefined): Promise<ZonePlan> {
     const value = history === undefined ? undefined : await history.output(ZONES_OUTPUT);
     const recorded = Array.isArray(value) && value.every((z) => typeof z === "string") ? (value as string[]) : undefined;
@@ -31,15 +23,6 @@ export async function stackZones(settings: EksSettings, history: PreviousDeploym
         // A RunError: Pulumi prints the message alone, without a stack trace.
         if (error instanceof ZoneChangeError) throw new pulumi.RunError(error.message);
         throw error;
-    }
-    if (plan.source === "lookup" && history !== undefined) {
-        // A stack deployed before the zones were kept: the lookup is what made its subnets, and
-        // gives the same zones unless one is impaired today. Pin them now.
-        void pulumi.log.warn(
-            `this stack has no ${ZONES_OUTPUT} output yet: its zones were looked up (${plan.zones.join(", ")}). Check they are its subnets' zones ` +
-                "(`aws ec2 describe-subnets --filters Name=tag:Name,Values=sticky-private-*`) and set them: " +
-                `\`pulumi config set --path 'sticky:availabilityZones[0]' ${plan.zones[0]}\` ... (docs/prod-on-eks.md#zones)`,
-        );
     }
     return plan;
 }
@@ -60,25 +43,21 @@ export class LiveVersionAheadError extends pulumi.RunError {
     constructor(clusterName: string, live: string, configured: string) {
         let pins = "";
         try {
-            releasePinsFor(live);
+            snapshotControllerVersion(live);
         } catch {
-            pins = ` ${live} has no release pins yet: add its row to environments/eks/addon-versions.ts and its dates to versions.ts first.`;
+            pins = ` ${live} has no snapshot-controller pin yet: add its row to environments/eks/addon-versions.ts and its dates to versions.ts first.`;
         }
         super(
             `sticky:kubernetesVersion = "${configured}": cluster ${clusterName} runs Kubernetes ${live} (EKS upgrades the control plane by itself at the end of ` +
-                `standard support), and EKS never downgrades one, so this run would fail or leave the node groups and add-ons on ${configured}. ` +
-                `Set it: \`pulumi config set sticky:kubernetesVersion ${live}\`, then \`pulumi refresh\` and \`pulumi up\`: the node groups and add-ons follow, ` +
-                `one zone at a time (docs/prod-on-eks.md#when-aws-upgraded-the-cluster).${pins}`,
+                `standard support), and EKS never downgrades one, so this run would fail or leave the snapshot-controller add-on on ${configured}. ` +
+                `Set it: \`pulumi config set sticky:kubernetesVersion ${live}\`, then \`pulumi refresh\` and \`pulumi up\`: the add-on follows ` +
+                `(Auto Mode has replaced the nodes already; docs/prod-on-eks.md#when-aws-upgraded-the-cluster).${pins}`,
         );
         this.name = "LiveVersionAheadError";
     }
 }
 
-/**
- * Refuses a run whose `sticky:kubernetesVersion` is older than the cluster's live version. Read
- * only for a stack that has deployed before (a new one has no cluster to read); a read that
- * fails (no cluster by that name, no permission) is said and skipped.
- */
+/** Refuses a run whose `sticky:kubernetesVersion` is older than the live cluster's (a read that fails is said and skipped). */
 export async function checkLiveVersion(settings: EksSettings, clusterName: string, history: PreviousDeployment | undefined): Promise<void> {
     if (history === undefined) return;
     let live: string | undefined;

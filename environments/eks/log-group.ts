@@ -5,11 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 export const clusterLogGroupName = (clusterName: string): string => `/aws/eks/${clusterName}/cluster`;
 
 /**
- * Whether the control plane's log group exists in the region already, asked before anything is
- * created. It does after a `pulumi destroy` (the stack keeps it, below) and after any destroy of
- * a cluster with logging on: EKS delivers the last log events after the cluster is gone and
- * creates the group again if it was deleted (terraform-aws-modules/terraform-aws-eks #2486, #2763),
- * and a plain create of it then fails with ResourceAlreadyExistsException.
+ * Whether the control plane's log group exists already: after a destroy (the stack keeps it) or
+ * because EKS made it again from late log events (terraform-aws-eks #2486, #2763), when a plain
+ * create fails with ResourceAlreadyExistsException.
  */
 export async function logGroupExists(name: string): Promise<boolean> {
     const found = await aws.cloudwatch.getLogGroups({ logGroupNamePrefix: name });
@@ -17,16 +15,10 @@ export async function logGroupExists(name: string): Promise<boolean> {
 }
 
 /**
- * The control plane's log group, owned by the stack so it has a retention (EKS would make one
- * that keeps logs for ever) and exists before the cluster writes to it. Destroy and re-create
- * both work:
- * - `retainOnDelete`: `pulumi destroy` leaves it (with its audit trail, for its retention), so
- *   late log events from the deleted cluster land in a group that still exists;
- * - when it exists already, the stack adopts it (`import`). The engine imports only what the
- *   stack does not hold yet: a group already in the stack's state under this id is planned like
- *   any other resource (pulumi/pulumi developer-docs/architecture/import.md). A group EKS
- *   re-created has no retention and no tags; the same `up` sets them.
- * `@pulumi/eks` 4.3 only passes `enabledClusterLogTypes` on to the cluster and makes no group.
+ * The control plane's log group, the stack's so it has a retention (EKS's keeps logs for ever)
+ * and exists first (@pulumi/eks 4.3 makes none). `pulumi destroy` leaves it with its audit trail;
+ * an existing one is adopted (`import`; the engine imports only what its state lacks), and the
+ * same `up` sets its retention and tags.
  */
 export function clusterLogGroup(
     clusterName: string,

@@ -16,10 +16,8 @@ export function subnetCidrs(vpcCidr: string, zoneCount: number): { privateCidrs:
     };
 }
 
-/** One zone's share of the network: where its node group and its load balancer node go. */
+/** One zone's share of the network: its nodes' subnet and its load balancer's. */
 export interface Zone {
-    readonly index: number;
-    readonly name: pulumi.Output<string>;
     readonly privateSubnet: aws.ec2.Subnet;
     readonly publicSubnet: aws.ec2.Subnet;
 }
@@ -30,12 +28,9 @@ export interface Network {
 }
 
 /**
- * The VPC: in each of the stack's zones (zones.ts) a private subnet for the nodes and a public
- * one for load balancers, and one NAT gateway for the nodes' egress (image pulls, AWS APIs).
- *
- * One NAT gateway, not one per zone: a zone outage cuts the other zones' egress (image pulls),
- * not their serving. One per zone costs another gateway-hour and public IPv4 address each; see
- * the cost table in docs/prod-on-eks.md.
+ * The VPC: per zone a private subnet (nodes) and a public one (load balancers), and one NAT
+ * gateway for the nodes' egress. One, not one per zone: a zone outage then cuts the others'
+ * egress, not their serving, for a gateway-hour less per zone (docs/prod-on-eks.md, cost).
  */
 export function eksNetwork(
     settings: EksSettings,
@@ -43,12 +38,7 @@ export function eksNetwork(
     tags: Record<string, string>,
     child: pulumi.CustomResourceOptions,
 ): Network {
-    const vpc = new aws.ec2.Vpc("sticky", {
-        cidrBlock: settings.vpcCidr,
-        enableDnsHostnames: true,
-        enableDnsSupport: true,
-        tags: { ...tags, Name: "sticky" },
-    }, child);
+    const vpc = new aws.ec2.Vpc("sticky", { cidrBlock: settings.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: "sticky" } }, child);
     const internetGateway = new aws.ec2.InternetGateway("sticky", { vpcId: vpc.id, tags }, child);
     const publicRoutes = new aws.ec2.RouteTable("sticky-public", {
         vpcId: vpc.id,
@@ -88,13 +78,5 @@ export function eksNetwork(
     }, child);
     const privateSubnets = subnetsOf("private", privateCidrs, privateRoutes, "kubernetes.io/role/internal-elb");
 
-    return {
-        vpc,
-        zones: privateSubnets.map((privateSubnet, index) => ({
-            index,
-            name: zoneName(index),
-            privateSubnet,
-            publicSubnet: publicSubnets[index],
-        })),
-    };
+    return { vpc, zones: privateSubnets.map((privateSubnet, index) => ({ privateSubnet, publicSubnet: publicSubnets[index] })) };
 }

@@ -32,30 +32,22 @@ export function parsePrincipalArn(arn: string): Principal | undefined {
 }
 
 /**
- * What makes two ARNs the same principal for EKS: account, type and name. IAM names are unique
- * per account and type whatever their path, and case-insensitively (`Admin` and `admin` cannot
- * both exist), so an ARN listed twice with another path or case is still one principal, and a
- * second access entry for it fails with 409.
+ * What makes two ARNs one principal for EKS: account, type and name, whatever the path and case
+ * (IAM names are unique that way), so a second access entry for it fails with 409.
  */
 export function principalIdentity(principal: Principal): string {
     return `${principal.account}:${principal.type}/${principal.name.toLowerCase()}`;
 }
 
 /**
- * The access entry's key (and so its Pulumi resource name, `sticky-<key>`), derived from the
- * ARN, never from its place in a list: removing or reordering one principal leaves the others'
- * entries untouched. `role` is `admin` or `viewer`, so one principal moved from one list to the
- * other is a replacement, not a silent change of rights.
+ * The access entry's key (its resource name's end), from the ARN, never a list position, so
+ * removing or reordering one leaves the others; moving a principal between roles replaces it.
  */
 export function accessEntryKey(role: "admin" | "viewer", principal: Principal): string {
     return `${role}-${principal.account}-${principal.type}-${principal.name.toLowerCase()}`;
 }
 
-/**
- * The IAM role behind an STS identity (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`, what
- * `aws sts get-caller-identity` prints for a role) or the user ARN itself, as a principal
- * identity; `undefined` for anything else (root, federated users).
- */
+/** The principal identity behind `aws sts get-caller-identity`'s ARN (an assumed role's role, or a user); undefined for root and federated users. */
 export function callerIdentity(callerArn: string): string | undefined {
     const assumed = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/.+$/.exec(callerArn);
     if (assumed) return `${assumed[1]}:role/${assumed[2].toLowerCase()}`;

@@ -11,6 +11,8 @@ import { EBS_CSI_PROVISIONER } from "./storage-rule";
 const GiB = 1024 ** 3;
 /** The label nodes carry their zone in, which a static volume's node affinity names. */
 const ZONE_LABEL = "topology.kubernetes.io/zone";
+/** The tag Auto Mode's block storage needs on a volume it did not make before it attaches it. */
+export const AUTO_MODE_CLUSTER_TAG = "eks:eks-cluster-name";
 
 /** A source AWS was asked about, and found usable. */
 export type EbsSource =
@@ -23,6 +25,8 @@ export interface VolumeFacts {
     readonly sizeGiB: number;
     /** `available` (attachable), or why not. */
     readonly state: string;
+    /** The volume's `eks:eks-cluster-name` tag, which Auto Mode's driver attaches by; undefined when untagged. */
+    readonly clusterTag?: string;
 }
 
 /** What AWS says of a snapshot, as far as a restore needs it. */
@@ -35,12 +39,8 @@ export interface SnapshotFacts {
 const at = (request: RestoreRequest) => `sticky:restoreFrom = ${JSON.stringify(request.entry)}`;
 const claimGiB = (request: RestoreRequest) => (quantityBytes(request.size) ?? 0) / GiB;
 
-/**
- * Why a volume cannot back the claim: missing in the region, in a zone the cluster has no nodes
- * in (an EBS volume attaches only in its own zone), attached to an instance (another cluster's
- * node still holds it: it is bound elsewhere), or smaller than the claim.
- */
-export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | undefined, region: string, zones: readonly string[] | undefined): string[] {
+/** Why a volume cannot back the claim: missing, in another zone, attached, tagged for another Auto Mode cluster, or too small. */
+export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | undefined, region: string, zones: readonly string[] | undefined, clusterName: string): string[] {
     if (facts === undefined) return [`${at(request)}: no EBS volume ${request.source} in ${region} (aws ec2 describe-volumes --volume-ids ${request.source})`];
     const problems: string[] = [];
     if (zones !== undefined && !zones.includes(facts.zone)) {
@@ -53,6 +53,12 @@ export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | und
         problems.push(
             `${at(request)}: volume ${request.source} is ${facts.state}: attached to an instance, another cluster's pod may still use it; ` +
                 "restore only a detached volume: stop what uses it, or restore a snapshot of it",
+        );
+    }
+    if (facts.clusterTag !== undefined && facts.clusterTag !== clusterName) {
+        problems.push(
+            `${at(request)}: volume ${request.source} is tagged ${AUTO_MODE_CLUSTER_TAG}=${facts.clusterTag}, and Auto Mode's driver attaches it only to that cluster; ` +
+                `if ${facts.clusterTag} no longer uses it, give it to this one: aws ec2 create-tags --resources ${request.source} --tags Key=${AUTO_MODE_CLUSTER_TAG},Value=${clusterName}`,
         );
     }
     if (facts.sizeGiB < claimGiB(request)) {
@@ -82,7 +88,8 @@ async function volumeFacts(id: string): Promise<VolumeFacts | undefined> {
     const volume = await aws.ebs.getVolume({ filters });
     // The volume's data source has no state; the list filtered by status says whether it is free.
     const free = await aws.ebs.getEbsVolumes({ filters: [...filters, { name: "status", values: ["available"] }] });
-    return { zone: volume.availabilityZone, sizeGiB: volume.size, state: (free.ids ?? []).includes(id) ? "available" : "not available (in use, being made or deleted)" };
+    const state = (free.ids ?? []).includes(id) ? "available" : "not available (in use, being made or deleted)";
+    return { zone: volume.availabilityZone, sizeGiB: volume.size, state, clusterTag: volume.tags?.[AUTO_MODE_CLUSTER_TAG] };
 }
 
 async function snapshotFacts(id: string): Promise<SnapshotFacts | undefined> {
@@ -92,19 +99,15 @@ async function snapshotFacts(id: string): Promise<SnapshotFacts | undefined> {
     return { sizeGiB: snapshot.volumeSize, state: snapshot.state };
 }
 
-/**
- * Asks AWS about every `sticky:restoreFrom` source before anything is created, and throws a
- * `RestoreSourceError` with every problem, or returns what was found. `zones` are the cluster's,
- * decided before any resource (zones.ts, history.ts).
- */
-export async function checkEbsSources(requests: readonly RestoreRequest[], settings: EksSettings, zones: readonly string[]): Promise<EbsSource[]> {
+/** Asks AWS about every `sticky:restoreFrom` source before anything is created; a `RestoreSourceError` lists every problem. */
+export async function checkEbsSources(requests: readonly RestoreRequest[], settings: EksSettings, zones: readonly string[], clusterName: string): Promise<EbsSource[]> {
     if (requests.length === 0) return [];
     const problems: string[] = [];
     const sources: EbsSource[] = [];
     for (const request of requests) {
         if (EBS_VOLUME_ID.test(request.source)) {
             const facts = await volumeFacts(request.source);
-            const found = volumeProblems(request, facts, settings.region, zones);
+            const found = volumeProblems(request, facts, settings.region, zones, clusterName);
             problems.push(...found);
             if (facts && found.length === 0) sources.push({ kind: "volume", request, zone: facts.zone, sizeGiB: facts.sizeGiB });
         } else {
@@ -119,26 +122,35 @@ export async function checkEbsSources(requests: readonly RestoreRequest[], setti
 }
 
 /**
- * The Kubernetes objects behind each restored claim, all named `restored-<claim>`:
- * - an EBS volume: a static PersistentVolume over it (`csi.volumeHandle`), pinned to its zone
- *   (node affinity, so its pod is scheduled where it can attach), reserved for the claim
- *   (`claimRef`), of the gp3 class, Retain; and the incarnation's tag on the volume, so this
- *   cluster's backups take it in (the tag stays after a destroy, naming the last cluster that used it);
- * - an EBS snapshot: a pre-provisioned VolumeSnapshotContent over it (Retain) and the
- *   VolumeSnapshot bound to it, which the claim names as its `dataSource`: the driver makes a
- *   new gp3 volume from the snapshot in the pod's zone, tagged by the class like any other.
- * The claims themselves are the app's (StickyApp's `restoredClaims`). The PersistentVolumes are
- * kept by `pulumi destroy` (retainOnDelete), like the claims bound to them.
+ * The AWS side of restoring a volume by id, kept after a destroy: `eks:eks-cluster-name`, without
+ * which Auto Mode does not attach a volume it did not make (AWS, "Create a storage class",
+ * static provisioning), and the incarnation's tag, so this cluster's backups take it in.
  */
-export function ebsRestoredClaims(
+export function restoredVolumeTags(sources: readonly EbsSource[], facts: { clusterName: pulumi.Input<string>; incarnation: pulumi.Input<string> }, parent: pulumi.Resource): aws.ec2.Tag[] {
+    return sources
+        .filter((source) => source.kind === "volume")
+        .flatMap((source) => {
+            const name = `restored-${source.request.claim.name}`;
+            const tag = (suffix: string, key: string, value: pulumi.Input<string>) =>
+                new aws.ec2.Tag(`${name}${suffix}`, { resourceId: source.request.source, key, value }, { parent, retainOnDelete: true });
+            return [tag("", INCARNATION_TAG, facts.incarnation), tag("-cluster", AUTO_MODE_CLUSTER_TAG, facts.clusterName)];
+        });
+}
+
+/**
+ * The objects behind each restored claim (the claim is the app's), named `restored-<claim>`:
+ * for a volume, a static PersistentVolume pinned to its zone and reserved for the claim, Retain,
+ * kept by destroy; for a snapshot, a pre-provisioned VolumeSnapshotContent (Retain) and its
+ * VolumeSnapshot, the claim's `dataSource`.
+ */
+export function restoredClaimObjects(
     sources: readonly EbsSource[],
     options: {
         provider: k8s.Provider;
         storageClassName: pulumi.Input<string>;
         snapshotClassName: pulumi.Input<string>;
-        incarnation: pulumi.Output<string>;
-        dependsOn: pulumi.Resource[];
-        parent: pulumi.Resource;
+        dependsOn: pulumi.Input<pulumi.Resource>[];
+        parent?: pulumi.Resource;
     },
 ): RestoredClaim[] {
     const { provider, parent, dependsOn } = options;
@@ -147,51 +159,38 @@ export function ebsRestoredClaims(
         const name = `restored-${claim.name}`;
         const labels = { "app.kubernetes.io/managed-by": "pulumi", "sticky/restored-from": source.request.source };
         if (source.kind === "volume") {
-            new aws.ec2.Tag(name, { resourceId: source.request.source, key: INCARNATION_TAG, value: options.incarnation }, { parent, retainOnDelete: true });
-            const volume = new k8s.core.v1.PersistentVolume(
-                name,
-                {
-                    metadata: { name, labels },
-                    spec: {
-                        capacity: { storage: `${source.sizeGiB}Gi` },
-                        accessModes: ["ReadWriteOnce"],
-                        persistentVolumeReclaimPolicy: "Retain",
-                        storageClassName: options.storageClassName,
-                        claimRef: { namespace: claim.namespace, name: claim.name },
-                        csi: { driver: EBS_CSI_PROVISIONER, volumeHandle: source.request.source, fsType: "ext4" },
-                        nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [source.zone] }] }] } },
-                    },
-                },
-                { parent, provider, dependsOn, retainOnDelete: true },
-            );
-            return { claimName: claim.name, volumeName: volume.metadata.name, dependsOn: [volume] };
-        }
-        const content = new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "snapshot.storage.k8s.io/v1",
-                kind: "VolumeSnapshotContent",
+            const volume = new k8s.core.v1.PersistentVolume(name, {
                 metadata: { name, labels },
                 spec: {
-                    deletionPolicy: "Retain",
-                    driver: EBS_CSI_PROVISIONER,
-                    source: { snapshotHandle: source.request.source },
-                    volumeSnapshotClassName: options.snapshotClassName,
-                    volumeSnapshotRef: { namespace: claim.namespace, name },
+                    capacity: { storage: `${source.sizeGiB}Gi` },
+                    accessModes: ["ReadWriteOnce"],
+                    persistentVolumeReclaimPolicy: "Retain",
+                    storageClassName: options.storageClassName,
+                    claimRef: { namespace: claim.namespace, name: claim.name },
+                    csi: { driver: EBS_CSI_PROVISIONER, volumeHandle: source.request.source, fsType: "ext4" },
+                    nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [source.zone] }] }] } },
                 },
+            }, { parent, provider, dependsOn, retainOnDelete: true });
+            return { claimName: claim.name, volumeName: volume.metadata.name, dependsOn: [volume] };
+        }
+        const content = new k8s.apiextensions.CustomResource(name, {
+            apiVersion: "snapshot.storage.k8s.io/v1",
+            kind: "VolumeSnapshotContent",
+            metadata: { name, labels },
+            spec: {
+                deletionPolicy: "Retain",
+                driver: EBS_CSI_PROVISIONER,
+                source: { snapshotHandle: source.request.source },
+                volumeSnapshotClassName: options.snapshotClassName,
+                volumeSnapshotRef: { namespace: claim.namespace, name },
             },
-            { parent, provider, dependsOn },
-        );
-        const snapshot = new k8s.apiextensions.CustomResource(
-            name,
-            {
-                apiVersion: "snapshot.storage.k8s.io/v1",
-                kind: "VolumeSnapshot",
-                metadata: { name, namespace: claim.namespace, labels },
-                spec: { volumeSnapshotClassName: options.snapshotClassName, source: { volumeSnapshotContentName: content.metadata.name } },
-            },
-            { parent, provider, dependsOn: [content] },
-        );
+        }, { parent, provider, dependsOn });
+        const snapshot = new k8s.apiextensions.CustomResource(name, {
+            apiVersion: "snapshot.storage.k8s.io/v1",
+            kind: "VolumeSnapshot",
+            metadata: { name, namespace: claim.namespace, labels },
+            spec: { volumeSnapshotClassName: options.snapshotClassName, source: { volumeSnapshotContentName: content.metadata.name } },
+        }, { parent, provider, dependsOn: [content] });
         return {
             claimName: claim.name,
             dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot.metadata.name },

@@ -1,59 +1,30 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AddonVersions } from "./addon-versions";
 import { EBS_CSI_PROVISIONER } from "./storage-rule";
 
 /** The VolumeSnapshotClass on-demand snapshots and snapshot restores name. */
 export const VOLUME_SNAPSHOT_CLASS = "ebs-retain";
 
-export interface Snapshots {
-    /** The CSI snapshot controller add-on, which also installs the VolumeSnapshot CRDs. */
-    readonly controller: aws.eks.Addon;
-    readonly volumeSnapshotClass: k8s.apiextensions.CustomResource;
+/**
+ * The EKS `snapshot-controller` add-on, which also installs the VolumeSnapshot CRDs: Auto Mode
+ * does not run it. Pinned (addon-versions.ts); on the built-in `system` pool, as AWS suggests
+ * ("Create a storage class"; it tolerates that pool's CriticalAddonsOnly taint), so it never
+ * waits for the stack's own pool, which waits for it.
+ */
+export function snapshotController(clusterName: pulumi.Input<string>, version: string, options: { tags: Record<string, string>; parent: pulumi.Resource; dependsOn: pulumi.Resource[] }): aws.eks.Addon {
+    const configurationValues = JSON.stringify({ nodeSelector: { "karpenter.sh/nodepool": "system" } });
+    const addon = { clusterName, addonName: "snapshot-controller", addonVersion: version, configurationValues, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags: options.tags };
+    return new aws.eks.Addon("snapshot-controller", addon, { parent: options.parent, dependsOn: options.dependsOn });
 }
 
-/**
- * Kubernetes-native snapshots on demand: the EKS `snapshot-controller` add-on, pinned like the
- * others (addon-versions.ts; it runs on the nodes, hence after the EBS CSI driver, itself after
- * the nodes), and a VolumeSnapshotClass for the EBS CSI driver, the cluster's default, with
- * `deletionPolicy: Retain`: deleting a VolumeSnapshot (or the cluster) leaves the EBS snapshot.
- * The driver tags the snapshots it makes like its volumes (`extraVolumeTags`, addons.ts: the
- * cluster and its incarnation), so the runbook finds them beside AWS Backup's.
- *
- *   kubectl apply -f - <<<'{"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot",
- *     "metadata":{"name":"before-change-2"},"spec":{"source":{"persistentVolumeClaimName":"sticky-data-sticky-2"}}}'
- */
-export function eksSnapshots(
-    clusterName: pulumi.Input<string>,
-    versions: AddonVersions,
-    provider: k8s.Provider,
-    options: { ebsCsiDriver: aws.eks.Addon; tags: Record<string, string>; parent: pulumi.Resource },
-): Snapshots {
-    const { ebsCsiDriver, tags, parent } = options;
-    const controller = new aws.eks.Addon(
-        "snapshot-controller",
-        {
-            clusterName,
-            addonName: "snapshot-controller",
-            addonVersion: versions["snapshot-controller"],
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "PRESERVE",
-            tags,
-        },
-        { parent, dependsOn: [ebsCsiDriver] },
-    );
-    const volumeSnapshotClass = new k8s.apiextensions.CustomResource(
-        "ebs-retain",
-        {
-            apiVersion: "snapshot.storage.k8s.io/v1",
-            kind: "VolumeSnapshotClass",
-            metadata: { name: VOLUME_SNAPSHOT_CLASS, annotations: { "snapshot.storage.kubernetes.io/is-default-class": "true" } },
-            driver: EBS_CSI_PROVISIONER,
-            deletionPolicy: "Retain",
-        },
-        // The class's kind is a CRD the add-on installs.
-        { parent, provider, dependsOn: [controller, ebsCsiDriver] },
-    );
-    return { controller, volumeSnapshotClass };
+/** The default VolumeSnapshotClass on Auto Mode's driver, Retain: a deleted VolumeSnapshot leaves its EBS snapshot (docs/prod-on-eks.md#snapshots-on-demand). */
+export function volumeSnapshotClass(options: { provider: k8s.Provider; parent?: pulumi.Resource; dependsOn?: pulumi.Input<pulumi.Resource>[] }): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(VOLUME_SNAPSHOT_CLASS, {
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshotClass",
+        metadata: { name: VOLUME_SNAPSHOT_CLASS, annotations: { "snapshot.storage.kubernetes.io/is-default-class": "true" } },
+        driver: EBS_CSI_PROVISIONER,
+        deletionPolicy: "Retain",
+    }, options);
 }

@@ -1,14 +1,18 @@
 /**
- * What an EBS StorageClass must be for data that has to last: encrypted gp3 on the EBS CSI
- * driver, volumes retained, bound where the pod lands. Pure (no Pulumi import): the policy pack
- * checks every EBS class against it (`ebs-storage-class-encrypted-gp3`) and, through the EKS
- * environment's storage rule, the class claims outside dev stacks use.
+ * What an EBS StorageClass must be for data that has to last: encrypted gp3, Retain, bound where
+ * the pod lands. Pure: the policy pack checks every EBS class, and prod's claims, against it.
  */
 import { shown, type StorageClass } from "../../core/kubernetes";
 import type { StorageRule } from "../definition";
 
-/** The provisioner of the EKS EBS CSI driver, the only one that provisions gp3. */
-export const EBS_CSI_PROVISIONER = "ebs.csi.aws.com";
+/** The provisioner of Auto Mode's block storage (not the EBS CSI add-on's `ebs.csi.aws.com`). */
+export const EBS_CSI_PROVISIONER = "ebs.csi.eks.amazonaws.com";
+
+/** Both EBS CSI drivers: Auto Mode's and the add-on's (a cluster without Auto Mode); the policy pack checks classes of either. */
+export const EBS_CSI_PROVISIONERS: readonly string[] = [EBS_CSI_PROVISIONER, "ebs.csi.aws.com"];
+
+/** gp3's largest volume: 64 TiB since AWS raised it from 16 TiB in 2025 (re:Invent 2025 STG320; docs/prod-on-eks.md#what-was-verified-and-what-was-not). */
+export const GP3_MAX_GIB = 64 * 1024;
 
 /** What is wrong with an EBS StorageClass, one phrase per field; [] when it is right. */
 export function ebsStorageClassProblems(storageClass: StorageClass): string[] {

@@ -1,12 +1,7 @@
 /**
- * The EKS version window: when each Kubernetes version leaves EKS standard support, and what
- * that means for a stack on a given day. Pure (no Pulumi import, no clock): the caller passes
- * "today", so settings, the drift check and the tests agree on one date.
- *
- * Why it matters with `upgradePolicy.supportType: STANDARD` (cluster.ts): at a version's end of
- * standard support EKS upgrades the control plane to the next version by itself, leaving the
- * managed node groups and the add-ons behind (the next upgrade is then blocked until they
- * match). So a stack must move before the date, not after.
+ * The EKS version window: when each version leaves standard support, and what that means on a
+ * given day. Pure, no clock: the caller passes "today". Under `supportType: STANDARD` EKS
+ * upgrades the control plane by itself at that date, so a stack moves before it.
  */
 
 /** A calendar date, `YYYY-MM-DD`, read as UTC (EKS bills and retires versions by UTC days). */
@@ -15,10 +10,7 @@ export type CalendarDate = string;
 export interface VersionSupport {
     /** The day the version became available on EKS. */
     readonly eksRelease: CalendarDate;
-    /**
-     * The first day the version is no longer in standard support: from this day (00:00 UTC) EKS
-     * bills extended support, or, under STANDARD, upgrades the control plane.
-     */
+    /** The first day out of standard support (00:00 UTC): extended support, or under STANDARD an upgrade. */
     readonly endOfStandardSupport: CalendarDate;
     /** True while AWS gives only a month for the end (the date is then EKS release + 14 months). */
     readonly approximate: boolean;
@@ -27,15 +19,9 @@ export interface VersionSupport {
 }
 
 /**
- * The EKS release calendar for the versions this project has run or can run. Read 2026-12-02:
- * - 1.34 and 1.35: the Amazon EKS User Guide's release calendar (kubernetes-versions), in the
- *   newest stored copy found, confirmed by endoflife.date's EKS page.
- * - 1.36: EKS release 2026-06-02 from a public write-up of the 1.36 launch (2026-08-16); the guide's
- *   calendar with 1.36 in it was not found, so its end is EKS release + 14 months, approximate.
- * - 1.37 (upstream since 2026-08-26) had no EKS release in any stored source: its request on
- *   aws/containers-roadmap (#2864) was still open. Add it here, with its dates, when EKS has it.
- * `aws eks describe-cluster-versions` prints the dates EKS itself holds (`endOfStandardSupportDate`);
- * tools/eks-release-pins.ts compares them with this table.
+ * The EKS release calendar, read 2026-12-02 (each row's `source`); 1.37 had no EKS release
+ * then (aws/containers-roadmap#2864). `npm run release-pins` compares it with
+ * `aws eks describe-cluster-versions`.
  */
 export const EKS_VERSION_SUPPORT = {
     "1.34": {
@@ -103,10 +89,7 @@ export function endShown(support: VersionSupport): string {
     return `${support.approximate ? "about " : ""}${support.endOfStandardSupport}`;
 }
 
-/**
- * The versions of `candidates` still in standard support on `today`, each with its end date, for
- * messages: `1.35 (standard support until 2027-03-27), 1.36 (until about 2027-08-02)`.
- */
+/** For messages: `1.35 (standard support until 2027-03-27), 1.36 (until about 2027-08-02)`. */
 export function allowedVersionsShown(candidates: readonly string[], today: CalendarDate): string {
     const open = candidates.flatMap((version) => {
         const status = supportStatus(version, today);
@@ -116,10 +99,7 @@ export function allowedVersionsShown(candidates: readonly string[], today: Calen
     return open.map(({ version, support }, i) => `${version} (${i === 0 ? "standard support " : ""}until ${endShown(support)})`).join(", ");
 }
 
-/**
- * The version to move to from `version`: the next minor version, which is also the one EKS
- * upgrades a control plane to at the end of standard support (EKS moves one minor at a time).
- */
+/** The next minor version: where to move, and what EKS upgrades to at the end of support. */
 export function nextMinor(version: string): string {
     const [major, minor] = version.split(".").map(Number);
     return `${major}.${minor + 1}`;

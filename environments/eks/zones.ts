@@ -1,22 +1,10 @@
 /**
- * Which availability zones the cluster's subnets and node groups are in, decided once, at
- * creation, and kept for the stack's life. Pure (no Pulumi import, no AWS call): the caller
- * brings the zones the stack recorded last time (its own `availabilityZones` output, as the claim
- * size is kept through `storageSize`), the configured ones, and, for a new stack only, the
- * region's zones from a lookup.
- *
- * Why never re-derived: a live lookup (`getAvailabilityZones({state: "available"})`) drops an
- * impaired zone, which shifts the index-to-zone mapping and plans every subnet and node group for
- * replacement on the day a zone is in trouble, the worst day for it.
- *
- * Why the zones cannot change afterwards (decided 2026-12-02, docs/prod-on-eks.md, "Zones"):
- * - removing a zone strands the pods whose gp3 volume is there: an EBS volume attaches only in
- *   its zone, so the pod stays Pending until its data is moved (snapshot, restore in another zone);
- * - adding a zone would add subnets to the cluster, which EKS refuses (a cluster's subnets must
- *   stay in the zones chosen at its creation). Handling it without the cluster (node group and
- *   load balancer subnets only) would leave the new zone outside the control plane's ENIs and
- *   depend on the load balancer controller adding a subnet to a live NLB, which is unverified
- *   here. Refused, with the way out: a new stack beside this one.
+ * Which availability zones the cluster's subnets and nodes are in: decided once, at creation,
+ * and kept (the stack's `availabilityZones` output). Pure: the caller brings the recorded zones,
+ * the configured ones and, for a new stack only, a lookup's. Never re-derived: a live lookup
+ * drops an impaired zone and would replan every subnet on the worst day. Never changed after
+ * (docs/prod-on-eks.md#zones): removing a zone strands the pods whose volumes are there, and EKS
+ * refuses subnets outside a cluster's creation zones.
  */
 
 /** Where the zones of this run came from. */
@@ -91,11 +79,7 @@ export function planZones(inputs: ZoneInputs, lookup: () => readonly string[]): 
     return { zones: [...recorded], source: "recorded" };
 }
 
-/**
- * Whether a zone name belongs to the region, as EC2 names them: the region and one letter
- * (`eu-west-1a`). Local and Wavelength Zones (`us-east-1-bos-1a`) are refused: EBS gp3 and
- * managed node groups are not offered in all of them.
- */
+/** A zone of the region as EC2 names them (`eu-west-1a`); not Local or Wavelength Zones, which lack gp3 in places. */
 export function isRegionZone(zone: string, region: string): boolean {
     return zone.startsWith(region) && /^[a-z]$/.test(zone.slice(region.length));
 }

@@ -24,6 +24,8 @@
 import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../../components/sticky-app-contract";
 import { compareQuantities } from "../../core/quantity";
 import { TYPES } from "../../core/kubernetes";
+import type { ReviewedKind } from "../../environments/definition";
+import { ENVIRONMENTS } from "../../environments/registry";
 import { sameValue, show, splitPath, UNKNOWN, valueAt } from "./paths";
 import { parseUrn, type ParsedPreview, type PlannedStep, type PolicyViolation, type ResourceState } from "./preview";
 
@@ -791,6 +793,45 @@ function nodeGroupRoll(change: Change, paths: string[], rolled: string[]): Findi
     };
 }
 
+/** The kinds the environments make, with what a change to each does (their definitions' `review`). */
+const ENVIRONMENT_KINDS: Readonly<Record<string, ReviewedKind>> = Object.assign({}, ...ENVIRONMENTS.map((e) => e.review?.kinds ?? {}));
+/** Types whose creation makes a new cluster (their definitions' `review.clusterTypes`). */
+const NEW_CLUSTER_TYPES: readonly string[] = ENVIRONMENTS.flatMap((e) => e.review?.clusterTypes ?? []);
+
+function environmentKindFinding(change: Change): Finding | undefined {
+    const known = ENVIRONMENT_KINDS[change.type];
+    if (!known) return undefined;
+    const subject = `${known.what} ${code(displayName(change))}`;
+    const paths = changedPaths(change);
+    if (change.op === "create") return { subject, sentences: ["Created."], severity: "safe" };
+    if (change.op === "update") {
+        const harmless = known.harmless !== undefined && paths.length > 0 && paths.every((p) => known.harmless!.paths.test(p));
+        return { subject, sentences: [`Updated in place (${list(paths.map(code))}): ${harmless ? known.harmless!.update : known.update}.`], severity: "safe" };
+    }
+    if (change.op !== "delete" && change.op !== "replace") return undefined;
+    return { subject, sentences: [`**${change.op === "delete" ? "Deleted" : "Replaced"}**: ${known.removal}.`], severity: "downtime" };
+}
+
+/**
+ * A preview that creates the cluster: the Kubernetes provider has no API server to ask, so what
+ * goes inside the cluster is planned from the program alone, unchecked; the first `up` checks it.
+ */
+function newClusterFinding(changes: Change[]): Finding | undefined {
+    const cluster = changes.find((c) => c.op === "create" && NEW_CLUSTER_TYPES.includes(c.type));
+    if (cluster === undefined) return undefined;
+    const inside = changes.filter((c) => c.type.startsWith("kubernetes:") && c.op === "create");
+    const kinds = [...new Set(inside.map((c) => shortType(c.type)))].sort();
+    return {
+        subject: `The new cluster ${code(cluster.name)}`,
+        sentences: [
+            `This preview creates the cluster, so the objects inside it (${plural(inside.length, "object")}${kinds.length > 0 ? `: ${list(kinds.map(code))}` : ""}) ` +
+                "are planned from the program alone: their provider has no cluster to ask yet, so no server-side dry run, admission or CRD validation has seen them. " +
+                "The first `pulumi up` is where they are checked; this preview cannot show that they will be accepted.",
+        ],
+        severity: "check",
+    };
+}
+
 function infrastructureFinding(change: Change): Finding | undefined {
     const paths = changedPaths(change);
     const removed = change.op === "delete" || change.op === "replace";
@@ -956,7 +997,7 @@ function findingOf(change: Change, plan: Plan): Finding | undefined {
     else if (change.type === WATCHED_TYPES.persistentVolume) finding = volumeFinding(change);
     else if (change.type === TYPES.storageClass) finding = storageClassFinding(change);
     else if (change.type === TYPES.service) finding = serviceFinding(change);
-    else finding = infrastructureFinding(change) ?? plainObjectFinding(change, plan) ?? unknownFinding(change);
+    else finding = environmentKindFinding(change) ?? infrastructureFinding(change) ?? plainObjectFinding(change, plan) ?? unknownFinding(change);
     if (finding && change.oldState?.protect && (change.op === "delete" || change.op === "replace") && change.newState?.protect !== false) {
         finding.sentences.push("It is protected: the engine refuses this until protection is lifted on purpose, so the update stops here.");
         if (finding.severity === "safe") return { ...finding, severity: "check" };
@@ -1070,6 +1111,8 @@ export function reviewPreview(input: ReviewInput): Review {
         if (change.op === "delete" || change.op === "replace") removals.push(removalOf(change, finding));
     }
     findings.push(...protectFindings(all));
+    const newCluster = newClusterFinding(changes);
+    if (newCluster) findings.push(newCluster);
     if (plan.clusterMoves && !findings.some((f) => f.severity === "data")) {
         findings.push({ subject: "The cluster", sentences: [`${capitalized(plan.clusterMoves)}: what is deployed there does not come along; claims and their data stay behind.`], severity: "data" });
     }
