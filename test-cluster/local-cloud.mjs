@@ -20,6 +20,14 @@
 //   Resizing and VolumeResizeSuccessful events. A directory has no size, so nothing on disk
 //   changes: the objects follow the real flow, the bytes were never limited.
 //
+// - What EKS Auto Mode runs in its cluster, beside Docker Desktop's: Services of
+//   `loadBalancerClass: eks.amazonaws.com/nlb` answer on 127.0.0.1:<port> like the others, but as
+//   an NLB with instance targets does: through the Service's NodePort on this node (the node's
+//   kube-proxy answers NodePorts on 127.0.0.1), or its ClusterIP with `ip` targets (the annotation
+//   service.beta.kubernetes.io/aws-load-balancer-nlb-target-type) or no NodePorts.
+//   A Service of any other class is left alone, as the built-in service controller leaves it.
+//   And the controller half of the EBS driver ebs.csi.eks.amazonaws.com: local-ebs.mjs.
+//
 // - A slow cloud, on request: while the ConfigMap kube-system/local-cloud has
 //   `holdLoadBalancerAddresses: "true"`, LoadBalancer Services get no address (their ports still
 //   listen). An AWS NLB takes minutes to get one; the e2e uses this to show that `pulumi up`
@@ -36,11 +44,14 @@ import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { EBS_DRIVER, EBS_MAX_BYTES, localEbs } from "./local-ebs.mjs";
 
 const PROVISIONER = "docker.io/hostpath";
 /** Provisioned like PROVISIONER, and resized by this process (see the header). */
 const EXPANDABLE_PROVISIONER = "local-cloud/expandable-hostpath";
 const PROVISIONERS = new Set([PROVISIONER, EXPANDABLE_PROVISIONER]);
+/** The load balancer class of EKS Auto Mode's NLBs. */
+const NLB_CLASS = "eks.amazonaws.com/nlb";
 const LOOPBACK = "127.0.0.1";
 const POLL_MS = 500;
 
@@ -139,13 +150,19 @@ async function syncLoadBalancers() {
     const wanted = new Set();
     for (const svc of services.items) {
         if (svc.spec.type !== "LoadBalancer" || !svc.spec.clusterIP || svc.spec.clusterIP === "None") continue;
+        const loadBalancerClass = svc.spec.loadBalancerClass;
+        if (loadBalancerClass !== undefined && loadBalancerClass !== NLB_CLASS) continue; // another controller's
+        const ipTargets = svc.metadata.annotations?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] === "ip";
         const id = `${svc.metadata.namespace}/${svc.metadata.name}`;
         let ready = true;
         for (const p of svc.spec.ports ?? []) {
             if ((p.protocol ?? "TCP") !== "TCP") continue;
             const key = `${id}:${p.port}`;
             wanted.add(key);
-            const target = { host: svc.spec.clusterIP, port: p.port };
+            // An NLB's instance targets are the nodes' NodePorts; Docker Desktop's goes to the Service.
+            const target = loadBalancerClass === NLB_CLASS && p.nodePort && !ipTargets
+                ? { host: LOOPBACK, port: p.nodePort }
+                : { host: svc.spec.clusterIP, port: p.port };
             const entry = listeners.get(key) ?? listen(key, p.port, target);
             entry.target = target; // a recreated Service gets a new ClusterIP
             if (entry.error) {
@@ -192,22 +209,27 @@ async function warnOnce(svc, entry) {
 
 // ---- hostpath volumes ----
 
+const ebs = localEbs({ api, log, event, volumesDir, bytes });
+/** Provisioners whose claims this process resizes, and the largest volume each allows. */
+const RESIZED = new Map([[EXPANDABLE_PROVISIONER, Infinity], [EBS_DRIVER, EBS_MAX_BYTES]]);
+
 async function syncVolumes() {
     const classes = (await api("GET", "/apis/storage.k8s.io/v1/storageclasses")).items
-        .filter((c) => PROVISIONERS.has(c.provisioner));
-    if (classes.length === 0) return;
+        .filter((c) => PROVISIONERS.has(c.provisioner) || c.provisioner === EBS_DRIVER);
     const byName = new Map(classes.map((c) => [c.metadata.name, c]));
 
     const claims = await api("GET", "/api/v1/persistentvolumeclaims");
     for (const claim of claims.items) {
         const storageClass = byName.get(claim.spec.storageClassName ?? "");
         if (!storageClass) continue;
-        if (claim.status?.phase === "Pending" && !claim.spec.volumeName) await provision(claim, storageClass);
-        else if (claim.status?.phase === "Bound" && storageClass.provisioner === EXPANDABLE_PROVISIONER &&
-            storageClass.allowVolumeExpansion === true) await resizeIfAsked(claim);
+        if (claim.status?.phase === "Pending" && !claim.spec.volumeName) {
+            await (storageClass.provisioner === EBS_DRIVER ? ebs.provision(claim, storageClass) : provision(claim, storageClass));
+        } else if (claim.status?.phase === "Bound" && RESIZED.has(storageClass.provisioner) &&
+            storageClass.allowVolumeExpansion === true) await resizeIfAsked(claim, RESIZED.get(storageClass.provisioner));
     }
 
     const volumes = await api("GET", "/api/v1/persistentvolumes");
+    await ebs.sync(volumes.items);
     for (const pv of volumes.items) {
         if (!PROVISIONERS.has(pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"])) continue;
         if (pv.status?.phase !== "Released" || pv.spec.persistentVolumeReclaimPolicy !== "Delete") continue;
@@ -250,11 +272,19 @@ function bytes(quantity) {
     return match ? Number(match[1]) * UNITS[match[2] ?? ""] : NaN;
 }
 
-async function resizeIfAsked(claim) {
+async function resizeIfAsked(claim, maxBytes) {
     const { namespace, name } = claim.metadata;
     const wanted = claim.spec.resources.requests.storage;
     const has = claim.status?.capacity?.storage;
     if (!(bytes(wanted) > bytes(has))) return;
+    if (bytes(wanted) > maxBytes) {
+        const message = `resize volume ${claim.spec.volumeName} to ${wanted}: above the largest volume the driver makes (${maxBytes / 2 ** 40} TiB)`;
+        if (!warned.has(message)) {
+            warned.add(message);
+            await event({ ...claim, kind: "PersistentVolumeClaim", apiVersion: "v1" }, "Warning", "VolumeResizeFailed", message, RESIZER);
+        }
+        return;
+    }
     const claimPath = `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`;
     const volumeName = claim.spec.volumeName;
     const now = () => new Date().toISOString();
@@ -268,27 +298,32 @@ async function resizeIfAsked(claim) {
             allocatedResourceStatuses: { storage: "ControllerResizeInProgress" },
         },
     });
-    await event(claim, "Resizing", `External resizer is resizing volume ${volumeName}`);
+    const claimObject = { ...claim, kind: "PersistentVolumeClaim", apiVersion: "v1" };
+    await event(claimObject, "Normal", "Resizing", `External resizer is resizing volume ${volumeName}`, RESIZER);
     // ControllerExpandVolume: a cloud grows the disk here. A directory has no size to grow.
-    await mergePatch(`/api/v1/persistentvolumes/${volumeName}`, { spec: { capacity: { storage: wanted } } });
+    const pv = await mergePatch(`/api/v1/persistentvolumes/${volumeName}`, { spec: { capacity: { storage: wanted } } });
+    ebs.resized(pv, bytes(wanted));
     // No node expansion for a directory (a block volume would now be FileSystemResizePending,
     // for the kubelet to grow its filesystem): the resize is finished.
     await mergePatch(`${claimPath}/status`, {
         status: { capacity: { storage: wanted }, conditions: null, allocatedResourceStatuses: null },
     });
-    await event(claim, "VolumeResizeSuccessful", `resize volume ${volumeName} from ${has} to ${wanted} succeeded`);
+    await event(claimObject, "Normal", "VolumeResizeSuccessful", `resize volume ${volumeName} from ${has} to ${wanted} succeeded`, RESIZER);
     log(`claim ${namespace}/${name}: ${volumeName} expanded to ${wanted}`);
 }
 
-function event(claim, reason, message) {
-    const { namespace, name, uid } = claim.metadata;
-    return api("POST", `/api/v1/namespaces/${namespace}/events`, {
+const RESIZER = "local-cloud (external resizer)";
+
+/** Records an event on an object (kind and apiVersion set; cluster-scoped ones go to default). */
+function event(object, type, reason, message, component) {
+    const { namespace, name, uid } = object.metadata;
+    return api("POST", `/api/v1/namespaces/${namespace ?? "default"}/events`, {
         metadata: { generateName: `${name}.` },
-        involvedObject: { kind: "PersistentVolumeClaim", apiVersion: "v1", namespace, name, uid },
-        type: "Normal",
+        involvedObject: { kind: object.kind, apiVersion: object.apiVersion, namespace, name, uid },
+        type,
         reason,
         message,
-        source: { component: "local-cloud (external resizer)" },
+        source: { component },
         firstTimestamp: new Date().toISOString(),
         lastTimestamp: new Date().toISOString(),
         count: 1,

@@ -14,7 +14,13 @@
 #                authorization by the API server.
 #   kube-proxy   iptables mode; ClusterIPs work from this machine and from pods.
 #   local-cloud  test-cluster/local-cloud.mjs: what Docker Desktop adds to its cluster, a
-#                LoadBalancer that answers on localhost and a "hostpath" volume provisioner.
+#                LoadBalancer that answers on localhost and a "hostpath" volume provisioner;
+#                and what EKS Auto Mode adds: its NLB class and the controller half of its EBS
+#                driver (test-cluster/local-ebs.mjs).
+#   local-csi-node  the node half of that driver (toolchain/modules/external-snapshotter):
+#                registered with the kubelet, it bind-mounts the driver's volume directories.
+#   snapshot-controller  kubernetes-csi's, as EKS's snapshot-controller add-on runs it.
+# The node carries a zone, as EKS labels its nodes (and Auto Mode's its compute type).
 
 NODE_NAME="sticky-node"
 NODE_DIR="$CLUSTER_DIR/node"
@@ -26,7 +32,11 @@ NODE_IP="10.244.0.1"
 CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
 VOLUMES_DIR="$CLUSTER_DIR/volumes"
 KUBELET_PORT="${STICKY_KUBELET_PORT:-10250}"
-NODE_PROCESSES=(containerd kubelet kube-proxy local-cloud)
+NODE_PROCESSES=(containerd kubelet kube-proxy local-cloud local-csi-node snapshot-controller)
+# The zone the node is in (the first of the prod stack's region, eu-west-1), and the labels EKS
+# gives its nodes that the prod stack's objects select on.
+NODE_ZONE="eu-west-1a"
+NODE_LABELS="topology.kubernetes.io/region=eu-west-1,topology.kubernetes.io/zone=$NODE_ZONE,eks.amazonaws.com/compute-type=auto"
 # Kernel settings the node changes: the kubelet's "kernel tunables" (it sets them unless told to
 # fail instead), IP forwarding (the CNI bridge plugin) and route_localnet (kube-proxy, for
 # NodePorts on 127.0.0.1). node_up saves them, node_down puts them back.
@@ -228,6 +238,7 @@ node_up() {
       --cert-dir "$NODE_DIR/kubelet/pki" \
       --hostname-override "$NODE_NAME" \
       --node-ip "$NODE_IP" \
+      --node-labels "$NODE_LABELS" \
       --v 1
   fi
   if ! node_pid kube-proxy >/dev/null; then
@@ -235,8 +246,19 @@ node_up() {
     # --v 2: a line per rules sync with its time, which a failed request's story in the e2e reads.
     node_spawn kube-proxy "$TOOLBIN/kube-proxy" --config "$NODE_DIR/kube-proxy.yaml" --v 2
   fi
+  if ! node_pid local-csi-node >/dev/null; then
+    log "starting local-csi-node (ebs.csi.eks.amazonaws.com on the node, zone $NODE_ZONE)"
+    node_spawn local-csi-node "$TOOLBIN/local-csi-node" --node-id "$NODE_NAME" --zone "$NODE_ZONE" \
+      --volumes "$VOLUMES_DIR/ebs.csi.eks.amazonaws.com/volumes" --kubelet-dir "$NODE_DIR/kubelet"
+  fi
+  if ! node_pid snapshot-controller >/dev/null; then
+    log "starting snapshot-controller"
+    # HOME: client-go's caches stay inside .cluster/ (see common.sh's kwokctl).
+    node_spawn snapshot-controller env HOME="$CLUSTER_DIR/home" "$TOOLBIN/snapshot-controller" \
+      --kubeconfig "$CLUSTER_KUBECONFIG" --leader-election=false --v 2
+  fi
   if ! node_pid local-cloud >/dev/null; then
-    log "starting local-cloud (LoadBalancers on 127.0.0.1, hostpath volumes in $VOLUMES_DIR)"
+    log "starting local-cloud (LoadBalancers on 127.0.0.1, hostpath and EBS volumes in $VOLUMES_DIR)"
     node_spawn local-cloud node "$CLUSTER_SCRIPTS/local-cloud.mjs" \
       --server "$(kctl config view --minify -o jsonpath='{.clusters[0].cluster.server}')" \
       --ca "$KWOK_CLUSTER_DIR/pki/ca.crt" --cert "$KWOK_CLUSTER_DIR/pki/admin.crt" \
@@ -277,7 +299,7 @@ node_sysctl() { # key under /proc/sys, value
 node_down() {
   [[ -d "$NODE_DIR" ]] || return 0
   local name pid pids=()
-  for name in local-cloud kube-proxy kubelet; do
+  for name in snapshot-controller local-cloud kube-proxy kubelet local-csi-node; do
     if pid="$(node_pid "$name")"; then
       log "stopping $name ($pid)"
       pids+=("$pid")

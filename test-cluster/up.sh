@@ -21,7 +21,14 @@ source "$CLUSTER_SCRIPTS/node.sh"
 PORT="${STICKY_CLUSTER_PORT:-0}"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "STICKY_CLUSTER_PORT must be a port number, got '$PORT'"
 
-need_bins kwokctl etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy
+need_bins kwokctl etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy \
+  snapshot-controller local-csi-node
+# What an EKS Auto Mode cluster serves besides Kubernetes' own kinds: the VolumeSnapshot CRDs and
+# Karpenter's NodePool CRD, taken out of their upstream modules by toolchain/build.sh.
+CRDS_DIR="${STICKY_TOOLCHAIN_DIR:-$CLUSTER_ROOT/.toolchain}/crds"
+for crd in snapshot/snapshot.storage.k8s.io_volumesnapshots.yaml karpenter/karpenter.sh_nodepools.yaml; do
+  [[ -f "$CRDS_DIR/$crd" ]] || die "missing $CRDS_DIR/$crd. Build it first: bash toolchain/build.sh external-snapshotter karpenter-crds"
+done
 node_need_host_tools
 
 usage() {
@@ -33,7 +40,10 @@ usage() {
 Cluster "$CLUSTER_NAME" is up: API server $server (loopback only), $nodes real node(s),
 default StorageClass "hostpath" (volumes in $VOLUMES_DIR) and "hostpath-expandable" (the
 same directories; claims can grow, local-cloud resizes them), LoadBalancer Services answer
-on 127.0.0.1:<port> and report "localhost", like Docker Desktop. Images (no registry here):
+on 127.0.0.1:<port> and report "localhost", like Docker Desktop. Like EKS Auto Mode: the node is
+in zone $NODE_ZONE; the EBS driver ebs.csi.eks.amazonaws.com (stood in), the snapshot-controller
+with the VolumeSnapshot CRDs, the NodePool and NodeClass CRDs, and Services of class
+eks.amazonaws.com/nlb on 127.0.0.1:<port>. Images (no registry here):
 $(bash "$CLUSTER_SCRIPTS/images.sh" names | sed 's/^/  /')
 
   export KUBECONFIG=$CLUSTER_KUBECONFIG   # context: $CLUSTER_NAME
@@ -126,6 +136,14 @@ wait_for "the API server (/readyz)" api_healthy
 log "creating StorageClasses hostpath and hostpath-expandable"
 kctl apply -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath.yaml" \
   -f "$CLUSTER_SCRIPTS/manifests/storageclass-hostpath-expandable.yaml" >&2
+
+# Server-side: the NodePool CRD is too big for kubectl's last-applied annotation.
+log "creating what an EKS Auto Mode cluster has: the VolumeSnapshot CRDs, Karpenter's NodePool CRD, a NodeClass CRD (stand-in), the CSIDriver ebs.csi.eks.amazonaws.com"
+kctl apply --server-side --force-conflicts -f "$CRDS_DIR/snapshot/" -f "$CRDS_DIR/karpenter/" \
+  -f "$CLUSTER_SCRIPTS/manifests/nodeclass-crd.yaml" -f "$CLUSTER_SCRIPTS/manifests/csidriver-ebs.yaml" >&2
+wait_for "the CRDs to be established" kctl wait --for=condition=Established --timeout=5s \
+  crd/volumesnapshots.snapshot.storage.k8s.io crd/volumesnapshotcontents.snapshot.storage.k8s.io \
+  crd/volumesnapshotclasses.snapshot.storage.k8s.io crd/nodepools.karpenter.sh crd/nodeclasses.eks.amazonaws.com
 
 node_up
 # Pods cannot be created before kube-controller-manager has made the namespace's default

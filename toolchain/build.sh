@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the offline toolchain (Pulumi CLI + Node.js language host, the Kubernetes provider
-# plugin, Kubernetes 1.34 binaries, etcd, KWOK, kube-score) from Go modules into .toolchain/.
+# plugin, Kubernetes 1.34 binaries, etcd, KWOK, kube-score, the snapshot-controller and the CRDs of
+# an EKS Auto Mode cluster) from Go modules into .toolchain/.
 #
 #   bash toolchain/build.sh                 # everything
 #   bash toolchain/build.sh etcd kwok kubernetes   # only some components (names: see COMPONENTS)
@@ -25,11 +26,13 @@ BIN="$OUT/bin"
 # The provider lives outside bin/ on purpose: a pulumi-resource-* found on PATH wins over the
 # plugin cache but makes the engine print "using ... from $PATH" on every run.
 LIBEXEC="$OUT/libexec"
+# CustomResourceDefinitions taken out of upstream modules (test-cluster/up.sh applies them).
+CRDS="$OUT/crds"
 STAMPS="$OUT/stamps"
 export PULUMI_HOME="$OUT/pulumi-home"
 JOBS="${TOOLCHAIN_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-COMPONENTS=(pulumi language-nodejs kubernetes-provider etcd kwok kubernetes kube-score)
+COMPONENTS=(pulumi language-nodejs kubernetes-provider etcd kwok kubernetes kube-score external-snapshotter karpenter-crds)
 
 # shellcheck source=toolchain/versions.env
 source "$TC/versions.env"
@@ -282,6 +285,50 @@ build_kube_score() {
   [[ "$("$BIN/kube-score" version)" == "kube-score version: $v, "* ]] ||
     die "built kube-score reports '$("$BIN/kube-score" version)', expected $v"
   mark_done kube-score "$hash"
+}
+
+build_external_snapshotter() {
+  local m=github.com/kubernetes-csi/external-snapshotter v="v$EXTERNAL_SNAPSHOTTER_VERSION" ldflags hash clientdir f
+  ldflags="-s -w -X main.version=$v"
+  hash="$(inputs_hash external-snapshotter "$ldflags")"
+  if up_to_date external-snapshotter "$hash" "$BIN/snapshot-controller" "$BIN/local-csi-node" "$CRDS/snapshot"; then
+    log "external-snapshotter $v: up to date"; return
+  fi
+  check_module external-snapshotter "$m/v8" "$v"
+  check_module external-snapshotter "$m/client/v8" "$v"
+  log "external-snapshotter $v: building snapshot-controller ($m/v8/cmd/snapshot-controller) and local-csi-node (ours)"
+  mkdir -p "$BIN"
+  gobuild external-snapshotter -ldflags "$ldflags" -o "$BIN/" "$m/v8/cmd/snapshot-controller" ./cmd/local-csi-node
+  [[ "$("$BIN/snapshot-controller" --version)" == *" $v" ]] ||
+    die "built snapshot-controller reports '$("$BIN/snapshot-controller" --version)', expected $v"
+  # The CRDs of the same tag, as upstream ships them (client/config/crd): VolumeSnapshot,
+  # VolumeSnapshotContent, VolumeSnapshotClass and their group counterparts.
+  clientdir="$(cd "$MODS/external-snapshotter" && go mod download -json "$m/client/v8" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')"
+  rm -rf "$CRDS/snapshot"; mkdir -p "$CRDS/snapshot"
+  for f in "$clientdir"/config/crd/*.storage.k8s.io_*.yaml; do install -m 0644 "$f" "$CRDS/snapshot/"; done
+  [[ -f "$CRDS/snapshot/snapshot.storage.k8s.io_volumesnapshots.yaml" ]] || die "no VolumeSnapshot CRD in $clientdir/config/crd"
+  mark_done external-snapshotter "$hash"
+}
+
+build_karpenter_crds() {
+  local m=sigs.k8s.io/karpenter v="v$KARPENTER_VERSION" file=pkg/apis/crds/karpenter.sh_nodepools.yaml hash info zip sum
+  hash="$(printf '%s\n' "$v" "$KARPENTER_MODULE_SUM" | sha256sum | cut -d' ' -f1)"
+  if up_to_date karpenter-crds "$hash" "$CRDS/karpenter"; then log "karpenter $v NodePool CRD: up to date"; return; fi
+  log "karpenter $v: taking $file out of the module"
+  # The module needs a newer Go than ours to be unpacked, so `go mod download` reports an error
+  # after it has fetched and verified the zip; the zip and its hash are what is used.
+  command -v unzip >/dev/null || die "unzip is not on PATH (Debian: apt-get install unzip); it takes the CRD out of $m@$v's zip"
+  info="$(cd "$(mktemp -d)" && GOFLAGS= go mod download -json "$m@$v" 2>/dev/null || true)"
+  read -r zip sum < <(node -e 'const j=JSON.parse(process.argv[1]||"{}");console.log(j.Zip||"-",j.Sum||"-")' "$info")
+  [[ -f "$zip" ]] || die "the module proxy did not give $m@$v: $info"
+  [[ "$sum" == "$KARPENTER_MODULE_SUM" ]] ||
+    die "$m@$v has hash $sum, toolchain/versions.env has KARPENTER_MODULE_SUM=$KARPENTER_MODULE_SUM"
+  rm -rf "$CRDS/karpenter"; mkdir -p "$CRDS/karpenter"
+  unzip -p "$zip" "$m@$v/$file" > "$CRDS/karpenter/$(basename "$file")"
+  grep -q '^  name: nodepools.karpenter.sh$' "$CRDS/karpenter/$(basename "$file")" ||
+    die "$file in $m@$v is not the NodePool CRD"
+  mark_done karpenter-crds "$hash"
 }
 
 # ---------------------------------------------------------------------------------------------

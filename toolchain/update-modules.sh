@@ -6,7 +6,7 @@
 #   bash toolchain/update-modules.sh            # all modules
 #   bash toolchain/update-modules.sh kubernetes # one of: pulumi pulumi-language-nodejs
 #                                               #   kubernetes-provider etcd kwok kubernetes
-#                                               #   kube-score
+#                                               #   kube-score external-snapshotter
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -152,7 +152,29 @@ $(upstream_mod github.com/zegl/kube-score "$v" | nonlocal_replaces)"
   (cd "$MODS/kube-score" && go get -tool "github.com/zegl/kube-score/cmd/kube-score@$v" && go mod tidy)
 }
 
-all=(pulumi pulumi-language-nodejs kubernetes-provider etcd kwok kubernetes kube-score)
+gen_external_snapshotter() {
+  local m=github.com/kubernetes-csi/external-snapshotter v="v$EXTERNAL_SNAPSHOTTER_VERSION" up
+  up="$(upstream_mod "$m/v8" "$v")"
+  # Upstream builds against its own client module of the same commit ("client/v8 => ./client");
+  # the published client/v8 of the same tag is that code. local-csi-node (our own, see its
+  # main.go) needs only what the snapshotter already brings (gRPC, the CSI spec) and the kubelet's
+  # plugin-registration API.
+  fresh external-snapshotter "module sticky.local/toolchain/external-snapshotter
+
+go $(awk '/^go /{print $2; exit}' <<<"$up")
+
+// Non-local replaces copied from $m/v8@$v (a dependency's replaces are ignored, so the wrapper
+// restates them); its local \"client/v8 => ./client\" becomes a requirement of the same tag.
+$(nonlocal_replaces <<<"$up")
+
+require (
+	$m/v8 $v
+	$m/client/v8 $v
+)"
+  (cd "$MODS/external-snapshotter" && go get -tool "$m/v8/cmd/snapshot-controller@$v" && go mod tidy)
+}
+
+all=(pulumi pulumi-language-nodejs kubernetes-provider etcd kwok kubernetes kube-score external-snapshotter)
 sel=("$@"); [[ ${#sel[@]} -gt 0 ]] || sel=("${all[@]}")
 for m in "${sel[@]}"; do
   [[ " ${all[*]} " == *" $m "* ]] || die "unknown module '$m' (choose from: ${all[*]})"
