@@ -197,7 +197,7 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly claimNames: pulumi.Output<string[]>;
     /** The StorageClass the claims ask for. */
     readonly storageClassName: pulumi.Output<string>;
-    /** The claim template's size; the next deployment reads it back (stack/deployment-history.ts). */
+    /** The claim template's size; the next deployment reads it back (stack/history.ts). */
     readonly storageSize: pulumi.Output<string>;
     /** What this deployment does to the existing claims' size. */
     readonly claimSizePlan: ClaimSizePlan;

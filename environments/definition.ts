@@ -59,6 +59,23 @@ export interface ReviewNotes {
     readonly clusterTypes?: readonly string[];
 }
 
+/**
+ * One claim to fill from existing data (a `sticky:restoreFrom` entry), as settings read it and the
+ * program asks the environment: the source in the environment's own form (its definition's
+ * `restoreSource` has checked it), and the claim that will use it.
+ */
+export interface RestoreRequest {
+    /** The `sticky:restoreFrom` entry, for messages: `2=vol-0abc...`. */
+    readonly entry: string;
+    /** The pod whose claim it is. */
+    readonly ordinal: number;
+    readonly source: string;
+    /** The claim, by name only: the environment never learns whose. */
+    readonly claim: { readonly namespace: string; readonly name: string };
+    /** The size the claim will request (every claim's, `sticky:storageSize`): the source must fit in it, or it in the source. */
+    readonly size: string;
+}
+
 /** Every environment's settings carry the kind that chose them (`sticky:environment`). */
 export interface KindSettings<Kind extends string = string> {
     readonly kind: Kind;
@@ -102,8 +119,8 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
     readonly maxClaimSize?: { readonly size: string; readonly why: string };
     /**
      * The absolute path of the module that creates (or reads) the environment's resources,
-     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`, and may
-     * export `connect`, a `ConnectEnvironment<S>` (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
+     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`
+     * (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
      * stack deploys here, and no compiler that reads this definition (the policy pack's, at every
      * policy run) follows it into @pulumi/aws or @pulumi/eks.
      */

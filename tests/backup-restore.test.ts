@@ -362,7 +362,7 @@ describe("backups and a way back (issue 21)", () => {
         });
 
         it("names the fix for a Released volume, another class and a volume too small", () => {
-            const request = { entry: "2=old", source: "old", claim: { namespace: "default", name: "sticky-data-sticky-2" }, size: "2Gi" };
+            const request = { entry: "2=old", ordinal: 2, source: "old", claim: { namespace: "default", name: "sticky-data-sticky-2" }, size: "2Gi" };
             const released = { storageClassName: "hostpath", capacity: "2Gi", phase: "Released", claimRef: { namespace: "default", name: "sticky-data-sticky-2", uid: "1234" } };
             assert.deepStrictEqual(localVolumeProblems(request, released, "hostpath"), [
                 'sticky:restoreFrom = "2=old": PersistentVolume old is Released: its claim default/sticky-data-sticky-2 was deleted and the volume still names it (uid 1234); ' +

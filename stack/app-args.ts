@@ -1,0 +1,34 @@
+/**
+ * What the program hands StickyApp: the plan's app settings (by the component's own argument
+ * names), the parts of the deployed environment the app takes unread, the claim-size plan, and
+ * the restored claims by the ordinal of their pod.
+ */
+import { needsExpansionAnswer, planClaimSize } from "../components/claim-size";
+import type { StickyAppArgs } from "../components/sticky-app";
+import { APP_NAME } from "../components/sticky-app-contract";
+import type { DeployedEnvironment } from "../environments/deployed";
+import { withClaimSize } from "./history";
+import { STORAGE_SIZE_KEY, type RunPlan } from "./plan";
+
+/**
+ * The component's arguments. The class's expansion answer is awaited only when the size changes:
+ * on every other run the app registers while the class's read is still in flight. Throws a
+ * `ConfigProblemsError` for a smaller size found only now (a stack whose history has no size).
+ */
+export async function stickyAppArgs(plan: RunPlan, environment: DeployedEnvironment): Promise<StickyAppArgs> {
+    const { storageSize, restoreFrom, ...app } = plan.app;
+    const history = await withClaimSize(plan.history, APP_NAME, environment.provider);
+    const expandable = needsExpansionAnswer(storageSize, history) ? await environment.storageClassAllowsExpansion : false;
+    const ordinalOf = new Map(restoreFrom.map((r) => [r.claim.name, r.ordinal]));
+    const { storageClassName, serviceAnnotations, serviceLoadBalancerClass, namespaceLabels, zoneSpread } = environment;
+    return {
+        ...app,
+        claimSizePlan: planClaimSize(STORAGE_SIZE_KEY, storageSize, history, expandable),
+        storageClassName,
+        serviceAnnotations,
+        serviceLoadBalancerClass,
+        namespaceLabels,
+        zoneSpread,
+        restoredClaims: (environment.restoredClaims ?? []).map(({ claimName, ...backing }) => ({ ...backing, ordinal: ordinalOf.get(claimName)! })),
+    };
+}
