@@ -2,6 +2,7 @@
  * What a deployment does to the size of the claims that already exist: the one decision, made
  * once from the stack's previous deployment and handed to StickyApp. Pure: computed from plain
  * values before the app registers any resource, so a refused change stops the program first.
+ * Beside it, what a new StorageClass does to them (nothing: a claim's class never changes).
  */
 import { ConfigProblemsError } from "../core/config-keys";
 import type { PreviousDeployment } from "../core/previous-deployment";
@@ -90,4 +91,20 @@ export function describeClaimSizePlan(plan: ClaimSizePlan, storageClassName: str
                 `The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down.`
             );
     }
+}
+
+/**
+ * The sentence preview and up show when the claims' StorageClass changes (`sticky:storageClassName`):
+ * a bound claim's class never changes, so the claims that exist keep theirs and their volumes, and
+ * only claims made from now on get the new class. None when the class stays or was not recorded.
+ */
+export function describeClassChange(previous: Pick<PreviousDeployment, "storageClassName" | "claimNames"> | undefined, storageClassName: string): string | undefined {
+    const from = previous?.storageClassName;
+    if (from === undefined || from === storageClassName) return undefined;
+    return (
+        `StorageClass "${from}" -> "${storageClassName}": a claim's class never changes, so the existing claims keep "${from}" and ` +
+        `their volumes (${previous!.claimNames.join(", ")}); only claims made from now on (more replicas) get "${storageClassName}". ` +
+        `The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down. ` +
+        `To move the data to the new class, copy it (docs/backup-and-restore.md).`
+    );
 }

@@ -13,6 +13,8 @@ export interface PreviousDeployment {
      * before that output existed, whose size the program then reads from the live StatefulSet.
      */
     readonly size?: string;
+    /** The class the claims were made with (the `storageClassName` output); missing when unknown. */
+    readonly storageClassName?: string;
     /** The claims made from `sticky:restoreFrom`, with their source (the `restoredFrom` output). */
     readonly restoredFrom: Readonly<Record<string, string>>;
     /** Any other output, by name (an environment reads back its own); undefined when absent. */

@@ -1,9 +1,11 @@
 /**
  * What the program hands StickyApp: the plan's app settings (by the component's own argument
  * names), the parts of the deployed environment the app takes unread, the claim-size plan, and
- * the restored claims by the ordinal of their pod.
+ * the restored claims by the ordinal of their pod. And what a new StorageClass does to the
+ * existing claims, said at preview and up.
  */
-import { needsExpansionAnswer, planClaimSize } from "../components/claim-size";
+import * as pulumi from "@pulumi/pulumi";
+import { describeClassChange, needsExpansionAnswer, planClaimSize } from "../components/claim-size";
 import type { StickyAppArgs } from "../components/sticky-app";
 import { APP_NAME } from "../components/sticky-app-contract";
 import type { DeployedEnvironment } from "../environments/deployed";
@@ -21,6 +23,10 @@ export async function stickyAppArgs(plan: RunPlan, environment: DeployedEnvironm
     const expandable = needsExpansionAnswer(storageSize, history) ? await environment.storageClassAllowsExpansion : false;
     const ordinalOf = new Map(restoreFrom.map((r) => [r.claim.name, r.ordinal]));
     const { storageClassName, serviceAnnotations, serviceLoadBalancerClass, namespaceLabels, zoneSpread } = environment;
+    storageClassName.apply((className) => {
+        const classChange = describeClassChange(history, className);
+        if (classChange !== undefined) void pulumi.log.warn(classChange);
+    });
     return {
         ...app,
         claimSizePlan: planClaimSize(STORAGE_SIZE_KEY, storageSize, history, expandable),

@@ -21,11 +21,13 @@ function thisStack(): string {
 /** The stack's previous deployment; nothing for a fresh stack. */
 export async function readHistory(): Promise<PreviousDeployment | undefined> {
     const previous = new pulumi.StackReference("previous-deployment", { name: thisStack() });
-    const [size, claimNames, restoredFrom] = await Promise.all(["storageSize", "claimNames", "restoredFrom"].map((name) => previous.getOutputDetails(name)));
+    const names = ["storageSize", "claimNames", "restoredFrom", "storageClassName"];
+    const [size, claimNames, restoredFrom, storageClassName] = await Promise.all(names.map((name) => previous.getOutputDetails(name)));
     if (!Array.isArray(claimNames.value)) return undefined;
     const output = async (name: string) => (await previous.getOutputDetails(name)).value;
     const restored = restoredFrom.value !== null && typeof restoredFrom.value === "object" ? (restoredFrom.value as Record<string, string>) : {};
-    return { size: typeof size.value === "string" ? size.value : undefined, claimNames: claimNames.value, restoredFrom: restored, output };
+    const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+    return { size: text(size.value), storageClassName: text(storageClassName.value), claimNames: claimNames.value, restoredFrom: restored, output };
 }
 
 /**

@@ -89,6 +89,30 @@ describe("claim size: what the program registers", () => {
         assert.deepStrictEqual(patches(run).map((p) => p.name), CLAIMS);
     });
 
+    for (const preview of [true, false]) {
+        it(`a new StorageClass: ${preview ? "the preview" : "the up"} says the existing claims keep theirs and their volumes, only new claims get it`, async () => {
+            const { run, logged } = await runDev(
+                { "sticky:storageClassName": "standard" },
+                { previousOutputs: { ...deployedBefore, storageClassName: "hostpath" }, preview },
+            );
+            assert.strictEqual(find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "standard");
+            assert.deepStrictEqual(patches(run), [], "no claim is touched");
+            assert.deepStrictEqual(logged, [
+                'warning: StorageClass "hostpath" -> "standard": a claim\'s class never changes, so the existing claims keep "hostpath" and their volumes ' +
+                    `(${CLAIMS.join(", ")}); only claims made from now on (more replicas) get "standard". ` +
+                    "The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down. " +
+                    "To move the data to the new class, copy it (docs/backup-and-restore.md).",
+            ]);
+        });
+    }
+
+    it("the same StorageClass, or none recorded: nothing said about the class", async () => {
+        for (const previousOutputs of [{ ...deployedBefore, storageClassName: "hostpath" }, deployedBefore]) {
+            const { logged } = await runDev({}, { previousOutputs });
+            assert.deepStrictEqual(logged, []);
+        }
+    });
+
     it("an unchanged size, an expandable class: nothing to grow, nothing said", async () => {
         const { run, logged } = await runDev(
             { "sticky:storageClassName": "hostpath-expandable" },

@@ -6,7 +6,7 @@
  */
 import * as assert from "assert";
 import fc from "fast-check";
-import { describeClaimSizePlan, needsExpansionAnswer, planClaimSize, shrinkProblem } from "../components/claim-size";
+import { describeClaimSizePlan, describeClassChange, needsExpansionAnswer, planClaimSize, shrinkProblem } from "../components/claim-size";
 import { claimName } from "../components/sticky-app-contract";
 import { ConfigProblemsError } from "../core/config-keys";
 import type { PreviousDeployment } from "../core/previous-deployment";
@@ -64,6 +64,16 @@ describe("claim size: the plan (components/claim-size.ts)", () => {
         assert.match(keep, /only claims made from now on \(more replicas\) get 2Gi/);
         assert.match(keep, /nothing goes down/);
         assert.strictEqual(describeClaimSizePlan(planClaimSize(STORAGE_SIZE_KEY, "1Gi", deployed, true), "gp3"), undefined);
+    });
+
+    it("a new class: existing claims keep theirs and their volumes, only new claims get it; nothing said otherwise", () => {
+        const message = describeClassChange({ storageClassName: "hostpath", claimNames: CLAIMS }, "standard") ?? "";
+        assert.match(message, /^StorageClass "hostpath" -> "standard": a claim's class never changes, so the existing claims keep "hostpath" and their volumes/);
+        assert.ok(message.includes(`(${CLAIMS.join(", ")})`), message);
+        assert.match(message, /only claims made from now on \(more replicas\) get "standard"/);
+        assert.strictEqual(describeClassChange({ storageClassName: "hostpath", claimNames: CLAIMS }, "hostpath"), undefined);
+        assert.strictEqual(describeClassChange({ claimNames: CLAIMS }, "standard"), undefined, "a history without the class");
+        assert.strictEqual(describeClassChange(undefined, "standard"), undefined, "a fresh stack");
     });
 
     describe("laws", () => {

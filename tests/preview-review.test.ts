@@ -309,6 +309,22 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
         assert.match(text, /The preview stopped before planning anything else, so whether `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` get it is not in this plan/);
         assert.doesNotMatch(text, /do not get this|keep "1Gi"/);
         assert.match(markdown(digest([sizeChange()])), /\*\*Existing claims do not get this\*\*: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "1Gi"/, "a finished plan that leaves them out");
+        assert.match(text, /get it is not in this plan; and the program said nothing about them\./, "no messages below to point at");
+        stopped.diagnostics.push({ urn: STS_URN, message: "claim size 1Gi -> 2Gi: ...\n", severity: "warning" });
+        assert.match(markdown(JSON.stringify(stopped)), /get it is not in this plan; the program's own messages \(below\) say what it means to do\./);
+    });
+
+    it("a class change says the existing claims keep their class and volumes, even where the preview stopped part-way", () => {
+        const classPath = "spec.volumeClaimTemplates[0].spec.storageClassName";
+        const classChange = step("replace", STS_URN, statefulSet({}), statefulSet({ className: "gp3-fast" }), { replaceReasons: [classPath], diff: { [classPath]: "update-replace" } });
+        const stopped = JSON.parse(digest([classChange]));
+        stopped.diagnostics = [{ urn: STS_URN, message: "error: dry run refused\n", severity: "error" }];
+        for (const text of [markdown(digest([classChange])), markdown(JSON.stringify(stopped))]) {
+            assert.match(
+                text,
+                /\*\*Existing claims do not get this\*\*: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "gp3" \(a claim's class never changes, and their volumes stay where they are\); only claims created from now on get "gp3-fast"/,
+            );
+        }
     });
 
     it("2. growth on an expandable class is said: each claim grows from the template's size", () => {

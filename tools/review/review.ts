@@ -286,6 +286,8 @@ interface Plan {
      * what it leaves out is then unknown, not unchanged.
      */
     readonly finished: boolean;
+    /** Whether the preview printed info or warnings (shown below the findings) that can say what it meant to do. */
+    readonly hasMessages: boolean;
 }
 
 const CLUSTER_TYPES: readonly string[] = [WATCHED_TYPES.eksCluster, WATCHED_TYPES.awsEksCluster];
@@ -319,7 +321,7 @@ function clusterMoves(changes: Change[], config: Readonly<Record<string, string>
     return undefined;
 }
 
-function planOf(changes: Change[], config: Readonly<Record<string, string>> | undefined, finished: boolean): Plan {
+function planOf(changes: Change[], config: Readonly<Record<string, string>> | undefined, finished: boolean, hasMessages: boolean): Plan {
     const claimChanges = new Map<string, Change>();
     const volumesCreated = new Map<string, Change>();
     const snapshotsCreated = new Map<string, Change>();
@@ -329,7 +331,7 @@ function planOf(changes: Change[], config: Readonly<Record<string, string>> | un
         if (change.type === TYPES.persistentVolumeClaim || change.type === WATCHED_TYPES.persistentVolumeClaimPatch) claimChanges.set(displayName(change), change);
         if (change.type === WATCHED_TYPES.persistentVolume && change.op === "create") volumesCreated.set(displayName(change), change);
     }
-    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated, snapshotsCreated, finished };
+    return { changes, clusterMoves: clusterMoves(changes, config), claimChanges, volumesCreated, snapshotsCreated, finished, hasMessages };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,17 +445,20 @@ function claimTemplateSentences(change: Change, plan: Plan, existing: string[]):
         const from = show(valueAt(change.old, path));
         const to = show(valueAt(change.new, path));
         const head = `Claim template ${code(templateName)} ${code(field)}: ${from} → ${to}`;
+        // A bound claim's class never changes, whatever a plan holds: that needs no finished plan.
+        const classChange = field.endsWith("storageClassName");
         if (mine.length === 0) sentences.push(`${head}.`);
-        else if (untouched.length > 0 && !plan.finished) {
+        else if (untouched.length > 0 && !plan.finished && !classChange) {
+            const said = plan.hasMessages ? "the program's own messages (below) say what it means to do" : "and the program said nothing about them";
             sentences.push(
                 `${head}. The preview stopped before planning anything else, so whether ${names(untouched)} get it is not in this plan` +
-                    `${changed.length > 0 ? ` (it had planned ${names(changed)})` : ""}; the program's own messages (below) say what it means to do.`,
+                    `${changed.length > 0 ? ` (it had planned ${names(changed)})` : ""}; ${said}.`,
             );
         } else if (untouched.length === 0) sentences.push(`${head}, and this plan changes every existing claim too (${names(changed)}, below).`);
         else {
             sentences.push(
                 `${head}. **Existing claims do not get this**: ${names(untouched)} keep ${from}` +
-                    `${field.endsWith("storageClassName") ? " (and their volumes stay where they are)" : ""}; only claims created from now on get ${to}` +
+                    `${classChange ? " (a claim's class never changes, and their volumes stay where they are)" : ""}; only claims created from now on get ${to}` +
                     `${changed.length > 0 ? ` (this plan changes ${names(changed)})` : ""}.`,
             );
         }
@@ -1101,7 +1106,7 @@ export function reviewPreview(input: ReviewInput): Review {
     const changes = all.filter((c) => !isQuiet(c) && c.type !== "pulumi:pulumi:Stack");
     const stopped =
         !preview.complete || preview.failed === true || preview.diagnostics.some((d) => d.severity === "error") || (input.exitStatus !== undefined && input.exitStatus !== 0);
-    const plan = planOf(all, preview.config, !stopped);
+    const plan = planOf(all, preview.config, !stopped, preview.diagnostics.some((d) => ["info", "infoerr", "warning"].includes(d.severity)));
 
     const findings: Finding[] = [];
     const removals: Removal[] = [];
