@@ -28,9 +28,9 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
     if (plan === undefined) throw stopWith(problems);
 
     const { protect, restoreFrom } = plan.app;
-    const environment = await orStop(() => deployEnvironment(plan.definition, plan.environment, { protect, history, restores: restoreFrom }));
-    const args = await orStop(() => stickyAppArgs(plan, environment));
-    const sticky = new StickyApp(APP_NAME, args, { provider: environment.provider, dependsOn: environment.prerequisites });
+    const deployed = await orStop(() => deployEnvironment(plan.definition, plan.environment, { protect, history, restores: restoreFrom }));
+    const args = await orStop(() => stickyAppArgs(plan, deployed));
+    const sticky = new StickyApp(APP_NAME, args, { provider: deployed.provider, dependsOn: deployed.prerequisites });
 
     return {
         environment: plan.environment.kind,
@@ -41,6 +41,6 @@ export = async (environments: EnvironmentRegistry = ENVIRONMENTS, now: Date = ne
         storageSize: sticky.storageSize,
         // Which claims were made from which source: the next run keeps them (stack/plan.ts).
         restoredFrom: Object.fromEntries(restoreFrom.map((r) => [r.claim.name, r.source])),
-        ...environment.outputs,
+        ...deployed.outputs,
     };
 };

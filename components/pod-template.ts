@@ -6,14 +6,13 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { TERMINATION_GRACE_SECONDS } from "../core/drain";
+import type { ZoneSpread } from "../core/kubernetes";
 import { CLAIM_TEMPLATE, CONTAINER_PORT, DATA_PATH } from "./sticky-app-contract";
 import { LIVENESS, livenessProbe, readinessProbe, stopLifecycle } from "./nginx";
 import { containerSecurityContext, podSecurityContext } from "./pod-security";
 
 type Labels = Record<string, string>;
 
-/** How strictly pods spread over zones: the environment's choice (environments/deployed.ts). */
-export type ZoneSpread = "DoNotSchedule" | "ScheduleAnyway";
 
 /**
  * One pod per zone where there are zones (EBS volumes are zonal, so a zone outage then takes one

@@ -46,6 +46,9 @@ export function claimName(statefulSet: string, ordinal: number, template: string
     return `${template}-${podName(statefulSet, ordinal)}`;
 }
 
+/** How many pods the app may run (`replicas`), each with its own claim: the settings and the component refuse others. */
+export const REPLICAS = { min: 1, max: 100 } as const;
+
 /** What StickyApp does when an argument is left out; callers pass only what differs. */
 export const STICKY_APP_DEFAULTS = {
     replicas: 3,

@@ -11,6 +11,7 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import { type Answer, httpGet, requestFigures, type RequestFigures, requestsDuring, type RequestTarget, show, tally, type TimedAnswer, type WitnessSources } from "./requests";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -337,7 +338,7 @@ export function appPods(ws: Workspace): AppPod[] {
 
 /** Where the test cluster's local-cloud answers for the app's LoadBalancer (as Docker Desktop does on localhost). */
 export const LB_HOST = "127.0.0.1";
-export const LB_PORT = 3333;
+export const LB_PORT = STICKY_APP_DEFAULTS.servicePort;
 /** Requests per sample: enough that "about one in three" is a fair test (see expectOneInThree). */
 export const SAMPLE = 90;
 

@@ -9,7 +9,7 @@
  * address published; once the address is released, it finishes and `url` carries it.
  */
 import * as assert from "assert";
-import { appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { appReady, devStackWorkspace, LB_PORT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
 
 const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
 /** The hold, if a run stopped before releasing it: it would hold every later run's address too. */
@@ -46,6 +46,6 @@ describe("a late load-balancer address (pulumi up waits for it)", function () {
         const ingress = ws.get("service", "sticky").status.loadBalancer.ingress;
         assert.deepStrictEqual(ingress, [{ hostname: "localhost" }]);
         const url = JSON.parse(ws.pulumi("stack", "output", "url", "--json", "--stack", "dev").stdout);
-        assert.strictEqual(url, "http://localhost:3333");
+        assert.strictEqual(url, `http://localhost:${LB_PORT}`);
     });
 });

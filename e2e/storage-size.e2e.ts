@@ -12,7 +12,7 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { DATA_PATH } from "../components/sticky-app-contract";
+import { APP_NAME, claimName, DATA_PATH, podName } from "../components/sticky-app-contract";
 import {
     type AppPod,
     appPods,
@@ -30,8 +30,8 @@ import {
     Workspace,
 } from "./lib";
 
-const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
-const CLAIMS = POD_NAMES.map((pod) => `sticky-data-${pod}`);
+const POD_NAMES = [0, 1, 2].map((ordinal) => podName(APP_NAME, ordinal));
+const CLAIMS = [0, 1, 2].map((ordinal) => claimName(APP_NAME, ordinal));
 const CLASS = "hostpath-expandable";
 
 interface ClaimState {

@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigProblemsError } from "../core/config-keys";
+import type { ZoneSpread } from "../core/kubernetes";
 import type { PreviousDeployment } from "../core/previous-deployment";
 import type { EnvironmentDefinition, KindSettings, RestoreRequest } from "./definition";
 
@@ -42,11 +43,10 @@ export interface DeployedEnvironment {
      */
     readonly namespaceLabels?: Record<string, string>;
     /**
-     * How strictly the pods spread over zones: `DoNotSchedule` where there are zones and a pod
-     * per zone matters (two pods must not share a zone's fate), `ScheduleAnyway` (the default)
-     * where a one-node cluster must still run them all. The app's `ZoneSpread`, by its values.
+     * How strictly the pods spread over zones (core/kubernetes.ts): `DoNotSchedule` where there
+     * are zones and two pods must not share a zone's fate; none: `ScheduleAnyway`.
      */
-    readonly zoneSpread?: "DoNotSchedule" | "ScheduleAnyway";
+    readonly zoneSpread?: ZoneSpread;
     /**
      * What backs each claim `DeployOptions.restores` asked for, one per request, matched by claim
      * name: a volume the claim is bound to in advance (`volumeName`), or a snapshot it is made from

@@ -17,12 +17,12 @@ import { STORAGE_SIZE_KEY, type RunPlan } from "./plan";
  * on every other run the app registers while the class's read is still in flight. Throws a
  * `ConfigProblemsError` for a smaller size found only now (a stack whose history has no size).
  */
-export async function stickyAppArgs(plan: RunPlan, environment: DeployedEnvironment): Promise<StickyAppArgs> {
+export async function stickyAppArgs(plan: RunPlan, deployed: DeployedEnvironment): Promise<StickyAppArgs> {
     const { storageSize, restoreFrom, ...app } = plan.app;
-    const history = await withClaimSize(plan.history, APP_NAME, environment.provider);
-    const expandable = needsExpansionAnswer(storageSize, history) ? await environment.storageClassAllowsExpansion : false;
+    const history = await withClaimSize(plan.history, APP_NAME, deployed.provider);
+    const expandable = needsExpansionAnswer(storageSize, history) ? await deployed.storageClassAllowsExpansion : false;
     const ordinalOf = new Map(restoreFrom.map((r) => [r.claim.name, r.ordinal]));
-    const { storageClassName, serviceAnnotations, serviceLoadBalancerClass, namespaceLabels, zoneSpread } = environment;
+    const { storageClassName, serviceAnnotations, serviceLoadBalancerClass, namespaceLabels, zoneSpread } = deployed;
     storageClassName.apply((className) => {
         const classChange = describeClassChange(history, className);
         if (classChange !== undefined) void pulumi.log.warn(classChange);
@@ -35,6 +35,6 @@ export async function stickyAppArgs(plan: RunPlan, environment: DeployedEnvironm
         serviceLoadBalancerClass,
         namespaceLabels,
         zoneSpread,
-        restoredClaims: (environment.restoredClaims ?? []).map(({ claimName, ...backing }) => ({ ...backing, ordinal: ordinalOf.get(claimName)! })),
+        restoredClaims: (deployed.restoredClaims ?? []).map(({ claimName, ...backing }) => ({ ...backing, ordinal: ordinalOf.get(claimName)! })),
     };
 }

@@ -15,7 +15,7 @@
  * and reviewers; tests/settings.test.ts keeps the two in step (`documentedKeys` is what it must say).
  */
 import { ConfigParser, ConfigProblemsError, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
-import { APP_NAME, APP_NAMESPACE, claimName, STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { APP_NAME, APP_NAMESPACE, claimName, REPLICAS, STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import { imageReferenceProblem } from "../core/image-reference";
 import { isStorageQuantity, quantityBytes } from "../core/quantity";
 import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, RestoreRequest, SettingsOf } from "../environments/definition";
@@ -47,10 +47,10 @@ export const APP_KEYS = {
     replicas: {
         type: "integer",
         default: STICKY_APP_DEFAULTS.replicas,
-        min: 1,
-        max: 100,
-        description: "Pods in the StatefulSet, each with its own claim (1 to 100).",
-        allowed: "must be a positive integer (1 to 100 pods)",
+        min: REPLICAS.min,
+        max: REPLICAS.max,
+        description: `Pods in the StatefulSet, each with its own claim (${REPLICAS.min} to ${REPLICAS.max}).`,
+        allowed: `must be a positive integer (${REPLICAS.min} to ${REPLICAS.max} pods)`,
     },
     image: {
         type: "string",

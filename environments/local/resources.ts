@@ -113,14 +113,14 @@ function seen(volume: k8s.core.v1.PersistentVolume): Promise<VolumeSeen> {
  * advance (`volumeName`), which the volume controller honours at once whatever the class's binding mode.
  */
 export const deploy: DeployEnvironment<LocalSettings> = async (settings, options) => {
-    const environment = localEnvironment(settings);
+    const deployed = localEnvironment(settings);
     const requests = options.restores ?? [];
     const problems: string[] = [];
     for (const request of requests) {
-        const volume = k8s.core.v1.PersistentVolume.get(`restore-source-${request.claim.name}`, request.source, { provider: environment.provider });
+        const volume = k8s.core.v1.PersistentVolume.get(`restore-source-${request.claim.name}`, request.source, { provider: deployed.provider });
         problems.push(...volumeProblems(request, await seen(volume), settings.storageClassName));
     }
     if (problems.length > 0) throw new RestoreSourceError(problems);
     const restoredClaims: RestoredClaim[] = requests.map((request) => ({ claimName: request.claim.name, volumeName: request.source, dependsOn: [] }));
-    return { ...environment, restoredClaims };
+    return { ...deployed, restoredClaims };
 };

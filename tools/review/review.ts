@@ -23,7 +23,7 @@
  */
 import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../../components/sticky-app-contract";
 import { compareQuantities } from "../../core/quantity";
-import { TYPES } from "../../core/kubernetes";
+import { SNAPSHOT_TYPES, TYPES } from "../../core/kubernetes";
 import type { ReviewedKind } from "../../environments/definition";
 import { ENVIRONMENTS } from "../../environments/registry";
 import { sameValue, show, splitPath, UNKNOWN, valueAt } from "./paths";
@@ -49,9 +49,9 @@ export const WATCHED_TYPES = {
 } as const;
 
 /** A CRD's token (no SDK class to check it against): the CSI snapshot a claim can be restored from. */
-export const VOLUME_SNAPSHOT_TYPE = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshot";
+export const VOLUME_SNAPSHOT_TYPE = SNAPSHOT_TYPES.volumeSnapshot;
 /** A pre-provisioned snapshot's other half: the cluster's handle on a cloud snapshot (`spec.source.snapshotHandle`). */
-export const VOLUME_SNAPSHOT_CONTENT_TYPE = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotContent";
+export const VOLUME_SNAPSHOT_CONTENT_TYPE = SNAPSHOT_TYPES.volumeSnapshotContent;
 /** The provider resource that says which cluster every Kubernetes object goes to. */
 export const KUBERNETES_PROVIDER_TYPE = "pulumi:providers:kubernetes";
 /** The annotation pulumi-kubernetes reads, from the deployed object, for every delete of it. */
