@@ -20,23 +20,9 @@ import { ENVIRONMENTS } from "../environments/registry";
 import { documentedKeys } from "../stack/settings";
 import { existingDefinition } from "../tests/example-environment/definition";
 import { configDocProblems, declaredConfig } from "../tests/pulumi-yaml";
-import {
-    type AppPod,
-    appPods,
-    appServing,
-    emptyWorkspace,
-    expectOneInThree,
-    expectOnlySticky2Has,
-    LB_PORT,
-    localImages,
-    ROOT,
-    sample,
-    say,
-    tearDown,
-    TEST_CONTEXT,
-    waitFor,
-    Workspace,
-} from "./lib";
+import { expectOneInThree, expectOnlySticky2Has, LB_PORT, sample } from "./app-requests";
+import { type AppPod, appPods, appServing } from "./app-state";
+import { emptyWorkspace, localImages, ROOT, say, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const STACK = "ops";
 const DOC = fs.readFileSync(path.join(ROOT, "docs", "adding-an-environment.md"), "utf8");

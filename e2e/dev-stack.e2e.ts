@@ -9,7 +9,9 @@
  */
 import * as assert from "assert";
 import { APP_NAME, claimName } from "../components/sticky-app-contract";
-import { appPods, appReady, devStackWorkspace, LB_PORT, objectVersions, plannedChanges, settledVersions, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { LB_PORT } from "./app-requests";
+import { appPods, appReady, objectVersions, plannedChanges, settledVersions } from "./app-state";
+import { devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 /** The app's objects a failed preview must leave as they were. */
 const KINDS = "statefulset,service,poddisruptionbudget";

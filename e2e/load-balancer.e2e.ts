@@ -9,7 +9,9 @@
  * address published; once the address is released, it finishes and `url` carries it.
  */
 import * as assert from "assert";
-import { appReady, devStackWorkspace, LB_PORT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { LB_PORT } from "./app-requests";
+import { appReady } from "./app-state";
+import { devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
 /** The hold, if a run stopped before releasing it: it would hold every later run's address too. */

@@ -17,7 +17,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
 import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../tools/review/review";
-import { devStackWorkspace, localImages, objectVersions, ROOT, settledVersions, tearDown, TEST_CONTEXT, Workspace } from "./lib";
+import { objectVersions, settledVersions } from "./app-state";
+import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./workspace";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** The cases kept as unit-test fixtures (the others stay in the run's workspace). */

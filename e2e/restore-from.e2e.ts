@@ -13,7 +13,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { APP_NAME, claimName } from "../components/sticky-app-contract";
-import { appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, ROOT, sample, say, tearDown, waitFor, Workspace } from "./lib";
+import { expectOneInThree, expectOnlySticky2Has, sample } from "./app-requests";
+import { appServing } from "./app-state";
+import { devStackWorkspace, ROOT, say, tearDown, waitFor, Workspace } from "./workspace";
 
 /** The volume the stack restores from: made by hand, as an operator would for a kept directory. */
 const VOLUME = "sticky-restore-e2e";
