@@ -8,7 +8,7 @@ import { describeClaimSizePlan, type ClaimSizePlan } from "./claim-size";
 import { DEFAULT_RESOURCES, LIVENESS, livenessServerConfig } from "./nginx";
 import { webOnlyNetworkPolicy } from "./network-policy";
 import { kubeScoreIgnoreAnnotation, podSecurityLabels } from "./pod-security";
-import { claimTemplate, podTemplate } from "./pod-template";
+import { claimTemplate, nginxContainer, podTemplate } from "./pod-template";
 import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, REPLICAS, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
 
 /**
@@ -290,7 +290,7 @@ export class StickyApp extends pulumi.ComponentResource {
                     minReadySeconds: POD_DRAIN.minReadySeconds,
                     // Deleting the StatefulSet or scaling it down never deletes a claim.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name, zoneSpread: args.zoneSpread }),
+                    template: podTemplate({ labels, containers: [nginxContainer(image, resources, this.livenessConfig.metadata.name)], zoneSpread: args.zoneSpread }),
                     volumeClaimTemplates: [claimTemplate(labels, args.storageClassName, this.claimSizePlan.size)],
                 },
             },
