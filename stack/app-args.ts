@@ -13,6 +13,14 @@ import { withClaimSize } from "./history";
 import { STORAGE_SIZE_KEY, type RunPlan } from "./plan";
 
 /**
+ * App settings the component has no argument for, by name: the build fails while there is one,
+ * so a new app key cannot be read and then dropped (docs/changing-the-app.md).
+ */
+type AppSettingsTheComponentLacks = Exclude<keyof Omit<RunPlan["app"], "storageSize" | "restoreFrom">, keyof StickyAppArgs>;
+const everyAppSettingIsAnArgument: [AppSettingsTheComponentLacks] extends [never] ? true : AppSettingsTheComponentLacks = true;
+void everyAppSettingIsAnArgument;
+
+/**
  * The component's arguments. The class's expansion answer is awaited only when the size changes:
  * on every other run the app registers while the class's read is still in flight. Throws a
  * `ConfigProblemsError` for a smaller size found only now (a stack whose history has no size).

@@ -1,7 +1,7 @@
 /**
  * components/pod-template.ts: a mount brings its volume (the pod's volumes are the mounted ones,
  * each once), every container carries its own resources, and a sidecar is one more container in
- * the list: the path docs/architecture.md ("Adding a sidecar") describes.
+ * the list: the path docs/changing-the-app.md ("Adding a sidecar") describes.
  */
 import * as assert from "assert";
 import { DEFAULT_RESOURCES, LIVENESS } from "../components/nginx";
