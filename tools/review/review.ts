@@ -466,6 +466,23 @@ function claimTemplateSentences(change: Change, plan: Plan, existing: string[]):
     return sentences;
 }
 
+/**
+ * What going from `oldReplicas` down to `newReplicas` does, after `lead` ("Scales down from 3 to
+ * 1", or a replacement's "The new StatefulSet asks for 1"): which pods stop and how, and what
+ * becomes of their claims (whenScaled). Adds the sentences; returns the severity.
+ */
+function scaleDown(change: Change, name: string, lead: string, oldReplicas: number, newReplicas: number, sentences: string[]): Severity {
+    const leavingClaims = claimsOf(name, templateNames(templatesOf(change.old)), oldReplicas, newReplicas);
+    const whenScaled = retentionOf(change.new, "whenScaled");
+    sentences.push(`${lead}: ${stopping(pods(name, oldReplicas, newReplicas), podManagementOf(change.new ?? change.old))}.`);
+    if (whenScaled === "Delete") {
+        sentences.push(`Their claims are **deleted** (whenScaled: Delete): ${names(leavingClaims)}.`);
+        return "data";
+    }
+    if (leavingClaims.length > 0) sentences.push(`Their claims are kept (whenScaled: ${whenScaled}) and adopted again if replicas go back up: ${names(leavingClaims)}.`);
+    return "safe";
+}
+
 function statefulSetFinding(change: Change, plan: Plan): Finding {
     const name = displayName(change);
     const oldName = metadataName(change.old) ?? name;
@@ -549,13 +566,7 @@ function statefulSetFinding(change: Change, plan: Plan): Finding {
         }
         if (oldReplicas !== undefined && newReplicas !== undefined && newReplicas !== oldReplicas) {
             if (newReplicas < oldReplicas) {
-                const leavingClaims = claimsOf(name, templateNames(templatesOf(change.old)), oldReplicas, newReplicas);
-                const whenScaled = retentionOf(change.new, "whenScaled");
-                sentences.push(`The new StatefulSet asks for ${newReplicas}: ${stopping(pods(name, oldReplicas, newReplicas), policy)}.`);
-                if (whenScaled === "Delete") {
-                    sentences.push(`Their claims are **deleted** (whenScaled: Delete): ${names(leavingClaims)}.`);
-                    severities.push("data");
-                } else if (leavingClaims.length > 0) sentences.push(`Their claims are kept (whenScaled: ${whenScaled}) and adopted again if replicas go back up: ${names(leavingClaims)}.`);
+                severities.push(scaleDown(change, name, `The new StatefulSet asks for ${newReplicas}`, oldReplicas, newReplicas, sentences));
             } else {
                 sentences.push(`The new StatefulSet asks for ${newReplicas}: ${names(pods(name, newReplicas, oldReplicas))} ${newReplicas - oldReplicas === 1 ? "starts" : "start"}.`);
             }
@@ -576,15 +587,7 @@ function statefulSetFinding(change: Change, plan: Plan): Finding {
     } else if (change.op === "update") {
         if (oldReplicas !== undefined && newReplicas !== undefined && newReplicas !== oldReplicas) {
             if (newReplicas < oldReplicas) {
-                const leavingClaims = claimsOf(name, templateNames(templatesOf(change.old)), oldReplicas, newReplicas);
-                const whenScaled = retentionOf(change.new, "whenScaled");
-                sentences.push(`Scales down from ${oldReplicas} to ${newReplicas}: ${stopping(pods(name, oldReplicas, newReplicas), policy)}.`);
-                if (whenScaled === "Delete") {
-                    sentences.push(`Their claims are **deleted** (whenScaled: Delete): ${names(leavingClaims)}.`);
-                    severities.push("data");
-                } else if (leavingClaims.length > 0) {
-                    sentences.push(`Their claims are kept (whenScaled: ${whenScaled}) and adopted again if replicas go back up: ${names(leavingClaims)}.`);
-                }
+                severities.push(scaleDown(change, name, `Scales down from ${oldReplicas} to ${newReplicas}`, oldReplicas, newReplicas, sentences));
             } else {
                 const joining = pods(name, newReplicas, oldReplicas);
                 const joiningClaims = claimsOf(name, templateNames(templatesOf(change.new)), newReplicas, oldReplicas);
