@@ -29,15 +29,17 @@ export async function stickyAppArgs(plan: RunPlan, deployed: DeployedEnvironment
     const { storageSize, restoreFrom, ...app } = plan.app;
     const history = await withClaimSize(plan.history, APP_NAME, deployed.provider);
     const expandable = needsExpansionAnswer(storageSize, history) ? await deployed.storageClassAllowsExpansion : false;
+    const claimSizePlan = planClaimSize(STORAGE_SIZE_KEY, storageSize, history, expandable);
     const ordinalOf = new Map(restoreFrom.map((r) => [r.claim.name, r.ordinal]));
     const { storageClassName, serviceAnnotations, serviceLoadBalancerClass, namespaceLabels, zoneSpread } = deployed;
+    // Said once the class's name is known (the read's answer, or the class the environment makes).
     storageClassName.apply((className) => {
         const classChange = describeClassChange(history, className);
         if (classChange !== undefined) void pulumi.log.warn(classChange);
     });
     return {
         ...app,
-        claimSizePlan: planClaimSize(STORAGE_SIZE_KEY, storageSize, history, expandable),
+        claimSizePlan,
         storageClassName,
         serviceAnnotations,
         serviceLoadBalancerClass,
