@@ -49,14 +49,35 @@ export interface ReviewedKind {
     readonly removal: string;
 }
 
-/** What the review must know of an environment: its kinds by type token, and what makes a new cluster. */
+/** A resource the environment makes whose delete or replace loses something: what it is, what goes, and how bad. */
+export interface ReviewedRemoval {
+    /** What to call it ("EKS cluster"). */
+    readonly what: string;
+    /** What its delete or replace takes with it. */
+    readonly loss: string;
+    /** `data`: data can be lost; `downtime`: the service stops for a while. */
+    readonly severity: "data" | "downtime";
+}
+
+/**
+ * What the review (tools/review) must know of an environment, as plain data: the review knows no
+ * environment by name.
+ */
 export interface ReviewNotes {
     readonly kinds?: Readonly<Record<string, ReviewedKind>>;
+    /** Resources whose delete or replace the review explains, by type token. */
+    readonly removals?: Readonly<Record<string, ReviewedRemoval>>;
     /**
-     * Types whose creation makes a new cluster: a preview that creates one has no API server to
-     * ask about what goes inside it, and the review says so.
+     * Types that are the cluster: a preview that creates one has no API server to ask about what
+     * goes inside it, and one that replaces or deletes one moves the app to another cluster.
      */
     readonly clusterTypes?: readonly string[];
+    /**
+     * The key that names an existing cluster the stack deploys to (`kubeContext`: the config key
+     * `sticky:kubeContext` and the stack output of that name): a new value moves the app to
+     * another cluster.
+     */
+    readonly clusterKey?: string;
 }
 
 /**

@@ -39,13 +39,8 @@ export const WATCHED_TYPES = {
     configMap: "kubernetes:core/v1:ConfigMap",
     namespacePatch: "kubernetes:core/v1:NamespacePatch",
     podDisruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
-    eksCluster: "eks:index:Cluster",
-    awsEksCluster: "aws:eks/cluster:Cluster",
-    managedNodeGroup: "eks:index:ManagedNodeGroup",
     awsNodeGroup: "aws:eks/nodeGroup:NodeGroup",
     addon: "aws:eks/addon:Addon",
-    ebsVolume: "aws:ebs/volume:Volume",
-    ebsSnapshot: "aws:ebs/snapshot:Snapshot",
 } as const;
 
 /** A CRD's token (no SDK class to check it against): the CSI snapshot a claim can be restored from. */
@@ -290,7 +285,10 @@ interface Plan {
     readonly hasMessages: boolean;
 }
 
-const CLUSTER_TYPES: readonly string[] = [WATCHED_TYPES.eksCluster, WATCHED_TYPES.awsEksCluster];
+/** The environments' cluster types (their definitions' `review.clusterTypes`). */
+const CLUSTER_TYPES: readonly string[] = ENVIRONMENTS.flatMap((e) => e.review?.clusterTypes ?? []);
+/** The keys that name an existing cluster (their definitions' `review.clusterKey`). */
+const CLUSTER_KEYS: readonly string[] = [...new Set(ENVIRONMENTS.flatMap((e) => (e.review?.clusterKey === undefined ? [] : [e.review.clusterKey])))];
 /** Provider fields that say which cluster it talks to. */
 const PROVIDER_TARGET_FIELDS = ["kubeconfig", "context", "cluster"];
 
@@ -301,9 +299,10 @@ function clusterMoves(changes: Change[], config: Readonly<Record<string, string>
     if (typeof previous.environment === "string" && environment !== undefined && previous.environment !== environment) {
         return `the stack switches environment, ${code(previous.environment)} → ${code(environment)}`;
     }
-    const context = config?.["sticky:kubeContext"];
-    if (typeof previous.kubeContext === "string" && context !== undefined && previous.kubeContext !== context) {
-        return `the stack's Kubernetes context changes, ${code(previous.kubeContext)} → ${code(context)}`;
+    for (const key of CLUSTER_KEYS) {
+        const now = config?.[`sticky:${key}`];
+        const before = previous[key];
+        if (typeof before === "string" && now !== undefined && before !== now) return `the stack's cluster changes (${code(`sticky:${key}`)}), ${code(before)} → ${code(now)}`;
     }
     for (const change of changes) {
         if (CLUSTER_TYPES.includes(change.type) && (change.op === "replace" || change.op === "delete")) {
@@ -746,32 +745,15 @@ function storageClassFinding(change: Change): Finding {
     }
 }
 
-/** AWS/EKS resources whose delete or replace the review understands: what goes, and how bad. */
-const INFRASTRUCTURE: Record<string, { what: string; loss: string; severity: Severity }> = {
-    [WATCHED_TYPES.eksCluster]: {
-        what: "EKS cluster",
-        loss: "every pod, claim and volume binding in it goes; EBS volumes with reclaim policy Retain stay in AWS, unattached, the others are deleted with their claims",
-        severity: "data",
-    },
-    [WATCHED_TYPES.awsEksCluster]: {
-        what: "EKS control plane",
-        loss: "every pod, claim and volume binding in it goes; EBS volumes with reclaim policy Retain stay in AWS, unattached, the others are deleted with their claims",
-        severity: "data",
-    },
-    [WATCHED_TYPES.managedNodeGroup]: {
-        what: "node group",
-        loss: "its nodes are drained and replaced: every pod on them restarts elsewhere, and a zonal EBS volume can only follow to a node in its zone",
-        severity: "downtime",
-    },
-    [WATCHED_TYPES.awsNodeGroup]: {
-        what: "node group",
-        loss: "its nodes are drained and replaced: every pod on them restarts elsewhere, and a zonal EBS volume can only follow to a node in its zone",
-        severity: "downtime",
-    },
-    [WATCHED_TYPES.ebsVolume]: { what: "EBS volume", loss: "the disk and the data on it are deleted", severity: "data" },
-    [WATCHED_TYPES.ebsSnapshot]: { what: "EBS snapshot", loss: "the snapshot is deleted: nothing can be restored from it any more", severity: "data" },
-    [VOLUME_SNAPSHOT_TYPE]: { what: "VolumeSnapshot", loss: "with deletionPolicy Delete its snapshot is deleted too: nothing can be restored from it any more", severity: "data" },
-};
+/**
+ * Resources whose delete or replace the review understands: what goes, and how bad. The
+ * environments contribute theirs (their definitions' `review.removals`); a VolumeSnapshot is
+ * Kubernetes' own.
+ */
+const INFRASTRUCTURE: Readonly<Record<string, { what: string; loss: string; severity: Severity }>> = Object.assign(
+    { [VOLUME_SNAPSHOT_TYPE]: { what: "VolumeSnapshot", loss: "with deletionPolicy Delete its snapshot is deleted too: nothing can be restored from it any more", severity: "data" } },
+    ...ENVIRONMENTS.map((e) => e.review?.removals ?? {}),
+);
 
 /** Node group inputs whose change EKS applies by replacing the nodes in place (a rolling update). */
 const NODE_ROLL_PATH = /^(launchTemplate\.version|launchTemplate|releaseVersion|version)$/;
@@ -803,8 +785,6 @@ function nodeGroupRoll(change: Change, paths: string[], rolled: string[]): Findi
 
 /** The kinds the environments make, with what a change to each does (their definitions' `review`). */
 const ENVIRONMENT_KINDS: Readonly<Record<string, ReviewedKind>> = Object.assign({}, ...ENVIRONMENTS.map((e) => e.review?.kinds ?? {}));
-/** Types whose creation makes a new cluster (their definitions' `review.clusterTypes`). */
-const NEW_CLUSTER_TYPES: readonly string[] = ENVIRONMENTS.flatMap((e) => e.review?.clusterTypes ?? []);
 
 function environmentKindFinding(change: Change): Finding | undefined {
     const known = ENVIRONMENT_KINDS[change.type];
@@ -825,7 +805,7 @@ function environmentKindFinding(change: Change): Finding | undefined {
  * goes inside the cluster is planned from the program alone, unchecked; the first `up` checks it.
  */
 function newClusterFinding(changes: Change[]): Finding | undefined {
-    const cluster = changes.find((c) => c.op === "create" && NEW_CLUSTER_TYPES.includes(c.type));
+    const cluster = changes.find((c) => c.op === "create" && CLUSTER_TYPES.includes(c.type));
     if (cluster === undefined) return undefined;
     const inside = changes.filter((c) => c.type.startsWith("kubernetes:") && c.op === "create");
     const kinds = [...new Set(inside.map((c) => shortType(c.type)))].sort();
