@@ -16,7 +16,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
-import { renderReview, reviewPreview, VERDICT_TITLES, type Review, type Verdict } from "../tools/review/review";
+import { renderReview } from "../tools/review/markdown";
+import { type Review, type Verdict, VERDICT_TITLES } from "../tools/review/model";
+import { reviewPreview } from "../tools/review/review";
 import { objectVersions, settledVersions } from "./app-state";
 import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./workspace";
 

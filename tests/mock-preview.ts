@@ -14,7 +14,7 @@
  */
 import * as eks from "@pulumi/eks";
 import { TYPES } from "../core/kubernetes";
-import { WATCHED_TYPES } from "../tools/review/review";
+import { WATCHED_TYPES } from "../tools/review/model";
 import { runStack, stackConfig, typeToken, type Registered } from "./harness";
 
 /**

@@ -18,19 +18,19 @@ import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../components/sticky
 import { compareQuantities } from "../core/quantity";
 import { TYPES } from "../core/kubernetes";
 import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../tools/review/preview";
+import { restoreSourceOf } from "../tools/review/changes";
+import { renderReview } from "../tools/review/markdown";
 import {
     EBS_CSI_ADDON,
     GITHUB_COMMENT_LIMIT,
     LABELS,
-    renderReview,
-    restoreSourceOf,
-    reviewPreview,
+    type Verdict,
     VERDICT_TITLES,
     VOLUME_SNAPSHOT_CONTENT_TYPE,
     VOLUME_SNAPSHOT_TYPE,
     WATCHED_TYPES,
-    type Verdict,
-} from "../tools/review/review";
+} from "../tools/review/model";
+import { reviewPreview } from "../tools/review/review";
 import { ROOT, runStack, typeToken } from "./harness";
 import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../tools/review/docs-example";
 import { mockPreview, PROD_MOCK_FIXTURES, PROD_NEW_CLUSTER_FIXTURE } from "./mock-preview";
