@@ -4,7 +4,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["bin/**", "node_modules/**", ".toolchain/**", ".cluster/**", ".pulumi-state/**"] },
+    { ignores: ["bin/**", "node_modules/**", ".toolchain/**", ".cluster/**", ".pulumi-state/**", ".pulumi-cli/**"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -1,8 +1,11 @@
 /**
  * What a deployment does to the size of the claims that already exist: the one decision, made
- * once from the stack's deployment history and handed to StickyApp. Pure: computed from plain
+ * once from the stack's previous deployment and handed to StickyApp. Pure: computed from plain
  * values before the app registers any resource, so a refused change stops the program first.
+ * Beside it, what a new StorageClass does to them (nothing: a claim's class never changes).
  */
+import { ConfigProblemsError } from "../core/config-keys";
+import type { PreviousDeployment } from "../core/previous-deployment";
 import { quantityBytes } from "../core/quantity";
 
 /**
@@ -19,26 +22,6 @@ export type ClaimSizePlan =
     | { readonly action: "grow"; readonly from: string; readonly size: string; readonly claimNames: readonly string[] }
     | { readonly action: "keep"; readonly from: string; readonly size: string; readonly claimNames: readonly string[] };
 
-/** What the stack deployed last time (its previous outputs), or nothing for a fresh stack. */
-export interface DeployedClaims {
-    /** The claim template's size at the last deployment. */
-    readonly size: string;
-    /** The claims the StatefulSet made for its pods then. */
-    readonly claimNames: readonly string[];
-}
-
-/** A size change Kubernetes cannot make. Its message names the key, the value and what is allowed. */
-export class ClaimShrinkError extends Error {
-    constructor(key: string, requested: string, deployed: string) {
-        super(
-            `${key} = ${JSON.stringify(requested)}: must be at least ${JSON.stringify(deployed)}, the size the ` +
-                `claims have now (Kubernetes can grow a claim but never shrink it); nothing was deployed or changed. ` +
-                `Keep ${JSON.stringify(deployed)} or choose a bigger size.`,
-        );
-        this.name = "ClaimShrinkError";
-    }
-}
-
 /** Bytes of a quantity the settings have already accepted. */
 function bytesOf(quantity: string): number {
     const bytes = quantityBytes(quantity);
@@ -46,13 +29,22 @@ function bytesOf(quantity: string): number {
     return bytes;
 }
 
+/** The size the previous deployment's claims have; the caller has read it (stack/history.ts). */
+function sizeOf(previous: PreviousDeployment): string {
+    if (previous.size === undefined) throw new Error("the previous deployment's claim size is not known: read it first (stack/history.ts, withClaimSize)");
+    return previous.size;
+}
+
 /**
- * Throws `ClaimShrinkError` when `requested` is smaller than the claims' `deployedSize`. The
- * program calls it as soon as the history knows that size, before any resource is registered;
- * {@link planClaimSize} applies the same rule.
+ * The problem with `requested` when it is smaller than the claims' `deployedSize` (Kubernetes can
+ * grow a claim but never shrink it), naming the key, the value and what is allowed; none otherwise.
  */
-export function refuseShrink(key: string, requested: string, deployedSize: string): void {
-    if (bytesOf(requested) < bytesOf(deployedSize)) throw new ClaimShrinkError(key, requested, deployedSize);
+export function shrinkProblem(key: string, requested: string, deployedSize: string): string | undefined {
+    if (bytesOf(requested) >= bytesOf(deployedSize)) return undefined;
+    return (
+        `${key} = ${JSON.stringify(requested)}: must be at least ${JSON.stringify(deployedSize)}, the size the claims have now ` +
+        `(Kubernetes can grow a claim but never shrink it); keep ${JSON.stringify(deployedSize)} or choose a bigger size`
+    );
 }
 
 /**
@@ -60,27 +52,22 @@ export function refuseShrink(key: string, requested: string, deployedSize: strin
  * claims exist and the size changes. Otherwise the program need not wait for the class's read
  * before it registers the app (a no-op, a scale or an image change does not).
  */
-export function needsExpansionAnswer(requested: string, deployed: DeployedClaims | undefined): boolean {
-    return deployed !== undefined && bytesOf(requested) !== bytesOf(deployed.size);
+export function needsExpansionAnswer(requested: string, previous: PreviousDeployment | undefined): boolean {
+    return previous !== undefined && bytesOf(requested) !== bytesOf(sizeOf(previous));
 }
 
 /**
- * Decides what happens to the existing claims, or throws `ClaimShrinkError` for a smaller size.
- * `key` is the config key the size came from, for the error message.
+ * Decides what happens to the existing claims, or throws a `ConfigProblemsError` for a smaller
+ * size. `key` is the config key the size came from, for the message.
  */
-export function planClaimSize(
-    key: string,
-    requested: string,
-    deployed: DeployedClaims | undefined,
-    classAllowsExpansion: boolean,
-): ClaimSizePlan {
-    if (deployed === undefined) return { action: "new", size: requested };
-    refuseShrink(key, requested, deployed.size);
-    if (!needsExpansionAnswer(requested, deployed)) return { action: "same", size: requested };
-    const claimNames = [...deployed.claimNames];
-    return classAllowsExpansion
-        ? { action: "grow", from: deployed.size, size: requested, claimNames }
-        : { action: "keep", from: deployed.size, size: requested, claimNames };
+export function planClaimSize(key: string, requested: string, previous: PreviousDeployment | undefined, classAllowsExpansion: boolean): ClaimSizePlan {
+    if (previous === undefined) return { action: "new", size: requested };
+    const from = sizeOf(previous);
+    const shrink = shrinkProblem(key, requested, from);
+    if (shrink !== undefined) throw new ConfigProblemsError([shrink]);
+    if (!needsExpansionAnswer(requested, previous)) return { action: "same", size: requested };
+    const claimNames = [...previous.claimNames];
+    return classAllowsExpansion ? { action: "grow", from, size: requested, claimNames } : { action: "keep", from, size: requested, claimNames };
 }
 
 /** The sentence a preview shows for a plan, one line per claim where claims change. */
@@ -104,4 +91,20 @@ export function describeClaimSizePlan(plan: ClaimSizePlan, storageClassName: str
                 `The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down.`
             );
     }
+}
+
+/**
+ * The sentence preview and up show when the claims' StorageClass changes (`sticky:storageClassName`):
+ * a bound claim's class never changes, so the claims that exist keep theirs and their volumes, and
+ * only claims made from now on get the new class. None when the class stays or was not recorded.
+ */
+export function describeClassChange(previous: Pick<PreviousDeployment, "storageClassName" | "claimNames"> | undefined, storageClassName: string): string | undefined {
+    const from = previous?.storageClassName;
+    if (from === undefined || from === storageClassName) return undefined;
+    return (
+        `StorageClass "${from}" -> "${storageClassName}": a claim's class never changes, so the existing claims keep "${from}" and ` +
+        `their volumes (${previous!.claimNames.join(", ")}); only claims made from now on (more replicas) get "${storageClassName}". ` +
+        `The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down. ` +
+        `To move the data to the new class, copy it (docs/backup-and-restore.md).`
+    );
 }

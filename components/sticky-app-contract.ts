@@ -46,11 +46,14 @@ export function claimName(statefulSet: string, ordinal: number, template: string
     return `${template}-${podName(statefulSet, ordinal)}`;
 }
 
+/** How many pods the app may run (`replicas`), each with its own claim: the settings and the component refuse others. */
+export const REPLICAS = { min: 1, max: 100 } as const;
+
 /** What StickyApp does when an argument is left out; callers pass only what differs. */
 export const STICKY_APP_DEFAULTS = {
     replicas: 3,
-    // nginx's stable line, pinned to a patch release so a deploy never changes under a tag;
-    // 1.30.1 fixes CVE-2026-42945, exploited in the wild since May 2026.
+    // nginx's stable line, pinned to a patch release so a deploy never changes under a tag (why
+    // this release: docs/architecture.md, the table of what the component adds).
     image: "docker.io/library/nginx:1.30.1-alpine",
     storageSize: "1Gi",
     servicePort: 3333,

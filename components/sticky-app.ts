@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { POD_DRAIN, rolloutTimeoutMinutes } from "../core/drain";
-import { isObjectName } from "../core/kubernetes";
+import { isObjectName, ZONE_SPREADS, type ZoneSpread } from "../core/kubernetes";
 import { isStorageQuantity } from "../core/quantity";
 import { ClaimGrowth } from "./claim-growth";
 import { describeClaimSizePlan, type ClaimSizePlan } from "./claim-size";
 import { DEFAULT_RESOURCES, LIVENESS, livenessServerConfig } from "./nginx";
 import { webOnlyNetworkPolicy } from "./network-policy";
 import { kubeScoreIgnoreAnnotation, podSecurityLabels } from "./pod-security";
-import { claimTemplate, podTemplate, type ZoneSpread } from "./pod-template";
-import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
+import { claimTemplate, nginxContainer, podTemplate } from "./pod-template";
+import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, REPLICAS, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
 
 /**
  * pulumi-kubernetes' await override: the Service is ready when this condition holds, instead of
@@ -152,8 +152,8 @@ function argumentProblems(name: string, args: StickyAppArgs): string[] {
         problems.push(`name ${JSON.stringify(name)}: must be a DNS label of at most ${MAX_APP_NAME} characters (lowercase letters, digits and "-"); pods and claims are named after it`);
     }
     const { replicas, servicePort, storageSize, claimSizePlan } = args;
-    if (typeof replicas === "number" && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 100)) {
-        problems.push(`replicas = ${replicas}: must be an integer from 1 to 100`);
+    if (typeof replicas === "number" && !(Number.isInteger(replicas) && replicas >= REPLICAS.min && replicas <= REPLICAS.max)) {
+        problems.push(`replicas = ${replicas}: must be an integer from ${REPLICAS.min} to ${REPLICAS.max}`);
     }
     if (typeof servicePort === "number" && !(Number.isInteger(servicePort) && servicePort >= 1 && servicePort <= 65535)) {
         problems.push(`servicePort = ${servicePort}: must be a TCP port, 1 to 65535`);
@@ -161,8 +161,8 @@ function argumentProblems(name: string, args: StickyAppArgs): string[] {
     if (storageSize !== undefined && claimSizePlan !== undefined) {
         problems.push("storageSize and claimSizePlan are mutually exclusive (the plan carries its size): choose one");
     }
-    if (args.zoneSpread !== undefined && !["DoNotSchedule", "ScheduleAnyway"].includes(args.zoneSpread)) {
-        problems.push(`zoneSpread = ${JSON.stringify(args.zoneSpread)}: must be "DoNotSchedule" or "ScheduleAnyway"`);
+    if (args.zoneSpread !== undefined && !ZONE_SPREADS.includes(args.zoneSpread)) {
+        problems.push(`zoneSpread = ${JSON.stringify(args.zoneSpread)}: must be ${ZONE_SPREADS.map((s) => JSON.stringify(s)).join(" or ")}`);
     }
     const ordinals = (args.restoredClaims ?? []).map((c) => c.ordinal);
     for (const [i, ordinal] of ordinals.entries()) {
@@ -197,7 +197,7 @@ export class StickyApp extends pulumi.ComponentResource {
     readonly claimNames: pulumi.Output<string[]>;
     /** The StorageClass the claims ask for. */
     readonly storageClassName: pulumi.Output<string>;
-    /** The claim template's size; the next deployment reads it back (stack/deployment-history.ts). */
+    /** The claim template's size; the next deployment reads it back (stack/history.ts). */
     readonly storageSize: pulumi.Output<string>;
     /** What this deployment does to the existing claims' size. */
     readonly claimSizePlan: ClaimSizePlan;
@@ -290,7 +290,7 @@ export class StickyApp extends pulumi.ComponentResource {
                     minReadySeconds: POD_DRAIN.minReadySeconds,
                     // Deleting the StatefulSet or scaling it down never deletes a claim.
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    template: podTemplate({ labels, image, resources, livenessConfigMapName: this.livenessConfig.metadata.name, zoneSpread: args.zoneSpread }),
+                    template: podTemplate({ labels, containers: [nginxContainer(image, resources, this.livenessConfig.metadata.name)], zoneSpread: args.zoneSpread }),
                     volumeClaimTemplates: [claimTemplate(labels, args.storageClassName, this.claimSizePlan.size)],
                 },
             },

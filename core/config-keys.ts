@@ -30,6 +30,11 @@ export interface StringKey extends KeyBase<string> {
     readonly check: (value: string) => boolean;
     /** What is allowed, ending the message `sticky:<name> = "<value>": <allowed>`. */
     readonly allowed: string;
+    /**
+     * Why a value `check` refused is wrong, when there are several ways to be wrong: the message
+     * is then `sticky:<name> = "<value>": <reason>; <allowed>`.
+     */
+    readonly reason?: (value: string) => string | undefined;
 }
 
 /** A whole number from `min` to `max` (and passing `check`, when given). */
@@ -130,9 +135,12 @@ export class ConfigParser {
             return key.type === "string" ? "" : key.type === "integer" ? key.min : key.type === "boolean" ? false : [];
         }
         switch (key.type) {
-            case "string":
-                if (!key.check(raw)) this.invalid(fullKey, raw, key.allowed);
+            case "string": {
+                if (key.check(raw)) return raw;
+                const reason = key.reason?.(raw);
+                this.invalid(fullKey, raw, reason === undefined ? key.allowed : `${reason}; ${key.allowed}`);
                 return raw;
+            }
             case "integer": {
                 const n = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
                 if (!Number.isSafeInteger(n) || n < key.min || n > key.max || !(key.check?.(n) ?? true)) {
@@ -197,10 +205,9 @@ export function isDefault(key: ConfigKey, raw: string): boolean {
     }
 }
 
-/** `a`, `a or b`, `a, b or c`. */
 /**
- * The message every stop on bad configuration gives (settings refused, a restore source found
- * unusable): how many problems, that nothing changed, then one line each.
+ * The message every stop on bad configuration gives (settings refused, a smaller claim size, a
+ * restore source found unusable): how many problems, that nothing changed, then one line each.
  */
 export function configProblemsMessage(problems: readonly string[]): string {
     return (
@@ -209,6 +216,18 @@ export function configProblemsMessage(problems: readonly string[]): string {
     );
 }
 
+/**
+ * Stack configuration the program cannot deploy: every problem found, each naming the key, the
+ * value and what is allowed. The program stops with its message alone (stack/stop.ts).
+ */
+export class ConfigProblemsError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(configProblemsMessage(problems));
+        this.name = "ConfigProblemsError";
+    }
+}
+
+/** `a`, `a or b`, `a, b or c`. */
 export function orList(items: string[]): string {
     return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }

@@ -9,6 +9,14 @@
  * anyway (no Inputs or Outputs), so a handful of optional fields describe them better.
  */
 
+/**
+ * How strictly pods spread over zones (a topology spread's `whenUnsatisfiable`): `DoNotSchedule`
+ * where a pod per zone matters (a pod waits rather than share a zone), `ScheduleAnyway` where a
+ * one-node cluster must still run them all. The environment chooses; the app applies it.
+ */
+export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
+export type ZoneSpread = (typeof ZONE_SPREADS)[number];
+
 /** Pulumi type tokens of the Kubernetes resources the policies look at. */
 export const TYPES = {
     pod: "kubernetes:core/v1:Pod",
@@ -23,6 +31,16 @@ export const TYPES = {
     cronJob: "kubernetes:batch/v1:CronJob",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+} as const;
+
+/**
+ * Type tokens of the CSI snapshot CRDs (no SDK class to take them from): the snapshot a claim is
+ * restored from, its cluster-side handle on a cloud snapshot, and the class they belong to.
+ */
+export const SNAPSHOT_TYPES = {
+    volumeSnapshot: "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshot",
+    volumeSnapshotContent: "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotContent",
+    volumeSnapshotClass: "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass",
 } as const;
 
 export interface ObjectMeta {

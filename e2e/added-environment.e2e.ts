@@ -15,34 +15,21 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { DATA_PATH } from "../components/sticky-app-contract";
+import { APP_NAME, claimName, DATA_PATH } from "../components/sticky-app-contract";
 import { ENVIRONMENTS } from "../environments/registry";
 import { documentedKeys } from "../stack/settings";
 import { existingDefinition } from "../tests/example-environment/definition";
 import { configDocProblems, declaredConfig } from "../tests/pulumi-yaml";
-import {
-    type AppPod,
-    appPods,
-    appServing,
-    emptyWorkspace,
-    expectOneInThree,
-    expectOnlySticky2Has,
-    localImages,
-    ROOT,
-    sample,
-    say,
-    tearDown,
-    TEST_CONTEXT,
-    waitFor,
-    Workspace,
-} from "./lib";
+import { expectOneInThree, expectOnlySticky2Has, LB_PORT, sample } from "./app-requests";
+import { type AppPod, appPods, appServing } from "./app-state";
+import { emptyWorkspace, localImages, ROOT, say, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const STACK = "ops";
 const DOC = fs.readFileSync(path.join(ROOT, "docs", "adding-an-environment.md"), "utf8");
 const EXAMPLE = path.join(ROOT, "tests", "example-environment");
 /** The one stand-in (the doc's "Tried with the real engine"): the test cluster has no Longhorn. */
 const STAND_IN_PROVISIONER = "local-cloud/expandable-hostpath";
-const CLAIMS = ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"];
+const CLAIMS = [0, 1, 2].map((ordinal) => claimName(APP_NAME, ordinal));
 
 /** The fenced code blocks of the doc's section whose heading starts with `heading`. */
 function docBlocks(heading: string): { lang: string; body: string }[] {
@@ -266,7 +253,7 @@ describe("an environment added through the registry alone, on the real engine (s
         const outputs = JSON.parse(ws.pulumi("stack", "output", "--json", "--stack", STACK).stdout);
         assert.deepStrictEqual(outputs, {
             environment: "existing",
-            url: "http://localhost:3333",
+            url: `http://localhost:${LB_PORT}`,
             podNames: pods.map((p) => p.name),
             claimNames: CLAIMS,
             storageClassName: className,

@@ -21,7 +21,10 @@ import * as http from "http";
 import * as path from "path";
 import { APP_NAME, claimName, DATA_PATH, podName } from "../components/sticky-app-contract";
 import { APP_USER_ID } from "../components/pod-security";
-import { appPods, appServing, devStackWorkspace, httpGet, LB_HOST, LB_PORT, type Result, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { LB_HOST, LB_PORT, sample } from "./app-requests";
+import { appPods, appServing } from "./app-state";
+import { httpGet, showTally, tally } from "./requests";
+import { devStackWorkspace, type Result, ROOT, say, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const ORDINALS = [0, 1, 2];
 const PODS = ORDINALS.map((o) => podName(APP_NAME, o));
@@ -94,9 +97,9 @@ async function expectFilesServed(ws: Workspace, files: Map<string, Record<string
 async function expectAllPagesThroughTheService(pages: string[]): Promise<void> {
     const answers = await sample(30);
     const counts = tally(answers);
-    say(`30 requests to http://${LB_HOST}:${LB_PORT}/ -> ${show(counts)}`);
-    for (const page of pages) assert.ok((counts.get(`200 ${page}`) ?? 0) > 0, `"${page}" is served through the load balancer: ${show(counts)}`);
-    assert.strictEqual([...counts.values()].reduce((a, b) => a + b, 0), pages.reduce((n, page) => n + (counts.get(`200 ${page}`) ?? 0), 0), `every answer is one of the pages: ${show(counts)}`);
+    say(`30 requests to http://${LB_HOST}:${LB_PORT}/ -> ${showTally(counts)}`);
+    for (const page of pages) assert.ok((counts.get(`200 ${page}`) ?? 0) > 0, `"${page}" is served through the load balancer: ${showTally(counts)}`);
+    assert.strictEqual([...counts.values()].reduce((a, b) => a + b, 0), pages.reduce((n, page) => n + (counts.get(`200 ${page}`) ?? 0), 0), `every answer is one of the pages: ${showTally(counts)}`);
 }
 
 /** The restore's "[i/3] claim ... ; 1.2 s" lines, as claim -> seconds. */

@@ -19,7 +19,8 @@
  */
 import * as path from "path";
 import { kubectlApply, kubectlDiff, renderManifests } from "./kubectl-path";
-import { devStackWorkspace, median, tearDown } from "./lib";
+import { median } from "./median";
+import { devStackWorkspace, tearDown } from "./workspace";
 
 async function main(): Promise<void> {
     const roundsIndex = process.argv.indexOf("--rounds");

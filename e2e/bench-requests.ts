@@ -16,7 +16,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { type DayTwoChange, deleteEveryPod, evictEachPod, imageChange, livenessConfigChange, resourcesChange, scaleDown, scaleUp, settled, storageSizeChange, uncordon } from "./day-two";
-import { devStackWorkspace, type RequestFigures, requestTargets, ROOT, tearDown, whileRequesting, type Workspace } from "./lib";
+import { requestTargets, whileRequesting } from "./app-requests";
+import { type RequestFigures } from "./requests";
+import { devStackWorkspace, ROOT, tearDown, type Workspace } from "./workspace";
 
 const CHANGES: readonly DayTwoChange[] = [imageChange, livenessConfigChange, resourcesChange, scaleDown, scaleUp, storageSizeChange, evictEachPod, deleteEveryPod];
 /** What a stack run reads of the product: laid over the copy for the "before" side. */

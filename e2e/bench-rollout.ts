@@ -14,7 +14,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { TYPES } from "../core/kubernetes";
-import { devStackWorkspace, httpGet, median, tearDown, Workspace } from "./lib";
+import { median } from "./median";
+import { httpGet } from "./requests";
+import { devStackWorkspace, tearDown, Workspace } from "./workspace";
 
 const POLICIES = ["Parallel", "OrderedReady"] as const;
 type Policy = (typeof POLICIES)[number];

@@ -17,7 +17,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CLUSTER_VIEWER_GROUP } from "../environments/eks/cluster-viewer";
-import { devStackWorkspace, KUBECONFIG, plannedChanges, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { plannedChanges } from "./app-state";
+import { devStackWorkspace, KUBECONFIG, type Result, ROOT, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const VIEWER_USER = "e2e-preview";
 const CA_DIR = path.join(ROOT, ".cluster", "kwok", "clusters", TEST_CONTEXT, "pki");

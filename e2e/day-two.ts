@@ -8,7 +8,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { type AppPod, appPods, appServing, localImages, waitFor, type Workspace } from "./lib";
+import { type AppPod, appPods, appServing } from "./app-state";
+import { localImages, waitFor, type Workspace } from "./workspace";
 
 /** The test cluster's one node (test-cluster/node.sh). */
 export const NODE = "sticky-node";

@@ -12,7 +12,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { DATA_PATH } from "../components/sticky-app-contract";
-import { Answer, type AppPod, appPods, appReady, appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, httpGet, LB_HOST, LB_PORT, localImages, ROOT, sample, say, show, tally, tearDown, TEST_CONTEXT, upWhileRequesting, waitFor, Workspace } from "./lib";
+import { expectOneInThree, expectOnlySticky2Has, LB_HOST, LB_PORT, sample, upWhileRequesting } from "./app-requests";
+import { type AppPod, appPods, appReady, appServing } from "./app-state";
+import { Answer, httpGet, showTally, tally } from "./requests";
+import { devStackWorkspace, localImages, ROOT, say, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
 
@@ -48,8 +51,8 @@ describe("the article's demo on real containers", function () {
 
     it("1. before any write, the service answers 403: each pod serves an empty volume", async () => {
         const answers = await sample(30);
-        say(`30 requests to http://${LB_HOST}:${LB_PORT}/ -> ${show(tally(answers))}`);
-        assert.ok(answers.every((a) => a.status === 403), show(tally(answers)));
+        say(`30 requests to http://${LB_HOST}:${LB_PORT}/ -> ${showTally(tally(answers))}`);
+        assert.ok(answers.every((a) => a.status === 403), showTally(tally(answers)));
         assert.match((await httpGet(LB_HOST, LB_PORT)).body, /403 Forbidden/);
     });
 
@@ -76,7 +79,7 @@ describe("the article's demo on real containers", function () {
         }
         assert.ok(back, "the StatefulSet brought three new pods back within 5 minutes");
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        say(`until all three were back (${seconds} s, ${during.length} requests): ${show(tally(during))}`);
+        say(`until all three were back (${seconds} s, ${during.length} requests): ${showTally(tally(during))}`);
         assert.ok(during.some((a) => a.status === 0), "the service went away while no pod was ready");
         assert.deepStrictEqual(back.map((p) => p.name), POD_NAMES, "the same names");
         assert.deepStrictEqual(volumesOfClaims(), claimVolumes, "the same claims, bound to the same volumes");
@@ -108,11 +111,11 @@ describe("the article's demo on real containers", function () {
         // e2e/dev-stack.e2e.ts step 4b, which checks the plan).
         const { up: resized, answers: during } = await upWhileRequesting(ws);
         await waitFor("the new StatefulSet rolled out", 120, () => appReady(ws));
-        say(`sticky:storageSize 2Gi: pulumi up ${resized.seconds.toFixed(1)} s; meanwhile ${during.length} requests -> ${show(tally(during))}`);
+        say(`sticky:storageSize 2Gi: pulumi up ${resized.seconds.toFixed(1)} s; meanwhile ${during.length} requests -> ${showTally(tally(during))}`);
         const warning = /StorageClass "hostpath" does not allow volume expansion \(allowVolumeExpansion is not true\), so the existing claims keep 1Gi/;
         assert.match(resized.stdout + resized.stderr, warning, "pulumi up says why the claims keep their size");
         say(`pulumi up said: ${(resized.stdout + resized.stderr).match(/claim size 1Gi -> 2Gi[^\n]*/)?.[0]}`);
-        assert.ok(during.every((a) => a.status === 200 || a.status === 403), `every request answered by a pod: ${show(tally(during))}`);
+        assert.ok(during.every((a) => a.status === 200 || a.status === 403), `every request answered by a pod: ${showTally(tally(during))}`);
         assert.ok(during.some((a) => a.status === 200 && a.body === "byebye"), "sticky-2 answered byebye meanwhile");
 
         const sts = ws.get("statefulset", "sticky");

@@ -8,13 +8,16 @@
  * Nothing here skips: a missing toolchain or cluster fails the run.
  */
 import * as assert from "assert";
-import { appPods, appReady, devStackWorkspace, objectVersions, plannedChanges, settledVersions, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { APP_NAME, claimName } from "../components/sticky-app-contract";
+import { LB_PORT } from "./app-requests";
+import { appPods, appReady, objectVersions, plannedChanges, settledVersions } from "./app-state";
+import { devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 /** The app's objects a failed preview must leave as they were. */
 const KINDS = "statefulset,service,poddisruptionbudget";
 
 const ORDINALS = [0, 1, 2];
-const CLAIMS = ORDINALS.map((i) => `sticky-data-sticky-${i}`);
+const CLAIMS = ORDINALS.map((i) => claimName(APP_NAME, i));
 
 /** claim name -> { uid, volumeName } for the sticky claims. */
 function claims(ws: Workspace): Map<string, { uid: string; volume: string; phase: string; storageClass: string }> {
@@ -68,7 +71,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         assert.strictEqual(service.spec.type, "LoadBalancer");
         assert.deepStrictEqual(
             service.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]),
-            [["web", 3333, "web", "TCP"]],
+            [["web", LB_PORT, "web", "TCP"]],
         );
         assert.deepStrictEqual(service.spec.selector, { app: "sticky" });
         assert.ok(service.status.loadBalancer.ingress?.length, "the LoadBalancer has an address");
@@ -76,7 +79,7 @@ describe("dev stack on a real cluster (pulumi up --stack dev)", function () {
         const outputs = JSON.parse(ws.pulumi("stack", "output", "--json", "--stack", "dev").stdout);
         assert.deepStrictEqual(outputs, {
             environment: "local",
-            url: `http://${service.status.loadBalancer.ingress[0].hostname ?? service.status.loadBalancer.ingress[0].ip}:3333`,
+            url: `http://${service.status.loadBalancer.ingress[0].hostname ?? service.status.loadBalancer.ingress[0].ip}:${LB_PORT}`,
             podNames: ["sticky-0", "sticky-1", "sticky-2"],
             claimNames: CLAIMS,
             storageClassName: "hostpath",

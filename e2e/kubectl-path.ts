@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { autoName, runStack, type MockWorld, type Registered } from "../tests/harness";
-import { localImages, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { localImages, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 /** The objects kubectl applies, split as the program creates them (see {@link kubectlApply}). */
 export interface Manifests {

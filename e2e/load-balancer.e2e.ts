@@ -9,7 +9,9 @@
  * address published; once the address is released, it finishes and `url` carries it.
  */
 import * as assert from "assert";
-import { appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { LB_PORT } from "./app-requests";
+import { appReady } from "./app-state";
+import { devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const HOLD = ["--namespace", "kube-system", "configmap", "local-cloud"];
 /** The hold, if a run stopped before releasing it: it would hold every later run's address too. */
@@ -46,6 +48,6 @@ describe("a late load-balancer address (pulumi up waits for it)", function () {
         const ingress = ws.get("service", "sticky").status.loadBalancer.ingress;
         assert.deepStrictEqual(ingress, [{ hostname: "localhost" }]);
         const url = JSON.parse(ws.pulumi("stack", "output", "url", "--json", "--stack", "dev").stdout);
-        assert.strictEqual(url, "http://localhost:3333");
+        assert.strictEqual(url, `http://localhost:${LB_PORT}`);
     });
 });

@@ -13,7 +13,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { offlinePulumiEnv, ROOT } from "./lib";
+import { offlinePulumiEnv, ROOT } from "./workspace";
 
 const PLAN_PIN = path.join(ROOT, "bin", "tools", "plan-pin", "cli.js");
 const STACK = "pinned";

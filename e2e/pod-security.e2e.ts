@@ -17,7 +17,8 @@ import * as http from "http";
 import { APP_USER_ID, POD_SECURITY_LEVEL, POD_SECURITY_VERSION } from "../components/pod-security";
 import { LIVENESS } from "../components/nginx";
 import { APP_NAMESPACE, DATA_PATH } from "../components/sticky-app-contract";
-import { appPods, appReady, devStackWorkspace, tearDown, TEST_CONTEXT, waitFor, Workspace, type Result } from "./lib";
+import { appPods, appReady } from "./app-state";
+import { devStackWorkspace, type Result, tearDown, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 const PROBE_POD = "sticky-pod-security-probe";

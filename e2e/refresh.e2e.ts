@@ -8,7 +8,8 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { devStackWorkspace, plannedChanges, ROOT, say, tearDown, Workspace } from "./lib";
+import { plannedChanges } from "./app-state";
+import { devStackWorkspace, ROOT, say, tearDown, Workspace } from "./workspace";
 
 const PLAN_PIN = path.join(ROOT, "bin", "tools", "plan-pin", "cli.js");
 

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { ROOT } from "./lib";
+import { ROOT } from "./workspace";
 
 const { values, positionals } = parseArgs({ options: { times: { type: "string", default: "10" } }, allowPositionals: true });
 const times = Number(values.times);

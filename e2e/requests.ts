@@ -70,7 +70,8 @@ export function tally(answers: Answer[]): Map<string, number> {
     }
     return new Map([...counts].sort((a, b) => b[1] - a[1]));
 }
-export const show = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k} x${n}`).join(", ");
+/** A tally as one line: "403 x60, 200 hello x30". */
+export const showTally = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k} x${n}`).join(", ");
 
 /**
  * A request the service failed: no HTTP answer at all (refused, reset, timed out) or a 5xx. The
@@ -92,7 +93,7 @@ export function requestFigures(answers: readonly TimedAnswer[]): RequestFigures 
     const answered = answers.filter((a) => !failedRequest(a)).map((a) => a.at + a.ms);
     const gaps = answered.slice(1).map((t, i) => t - answered[i]);
     const failed = answers.filter(failedRequest);
-    return { sent: answers.length, failed: failed.length, longestGapMs: Math.max(0, ...gaps), failures: show(tally(failed)) };
+    return { sent: answers.length, failed: failed.length, longestGapMs: Math.max(0, ...gaps), failures: showTally(tally(failed)) };
 }
 
 /** "212 sent, 0 failed, longest gap 0.31 s" (and the failures by kind, when there are any). */

@@ -12,14 +12,17 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { appServing, devStackWorkspace, expectOneInThree, expectOnlySticky2Has, ROOT, sample, say, tearDown, waitFor, Workspace } from "./lib";
+import { APP_NAME, claimName } from "../components/sticky-app-contract";
+import { expectOneInThree, expectOnlySticky2Has, sample } from "./app-requests";
+import { appServing } from "./app-state";
+import { devStackWorkspace, ROOT, say, tearDown, waitFor, Workspace } from "./workspace";
 
 /** The volume the stack restores from: made by hand, as an operator would for a kept directory. */
 const VOLUME = "sticky-restore-e2e";
 /** Where its data is: beside the test cluster's own hostpath volumes (test-cluster/node.sh). */
 const DATA_DIR = path.join(ROOT, ".cluster", "volumes", "restore-e2e-source");
 const TEXT = `restored ${new Date().toISOString()}`;
-const CLAIM = "sticky-data-sticky-2";
+const CLAIM = claimName(APP_NAME, 2);
 
 function persistentVolume(storageClassName: string) {
     return {

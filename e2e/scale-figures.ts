@@ -4,6 +4,7 @@
  * of issue 24, the table and the plot. No cluster, no Pulumi: tests/bench-scale.test.ts runs it on
  * made-up figures.
  */
+import { median } from "./median";
 
 /** The three ways of doing the same job, side by side in one run. */
 export const SIDES = ["stack", "bare", "kubectl"] as const;
@@ -324,13 +325,6 @@ function formatTick(value: number, step: number): string {
     return value.toFixed(decimals);
 }
 
-/** The median of `values` (the mean of the middle two for an even count). */
-export function medianOf(values: readonly number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 /**
  * Several rounds of one size as one result: each figure and detail the median of the rounds
  * that have it, with its lowest and highest round as the spread. Ratios are then ratios of
@@ -344,7 +338,7 @@ export function medianOfRounds(takes: readonly SizeResult[]): SizeResult {
         const keys = [...new Set(takes.flatMap((t) => Object.keys(pick(t)) as K[]))];
         const values = (key: K) => takes.map((t) => pick(t)[key]).filter((v): v is number => v !== undefined);
         return {
-            median: Object.fromEntries(keys.map((key) => [key, medianOf(values(key))])) as Partial<Record<K, number>>,
+            median: Object.fromEntries(keys.map((key) => [key, median(values(key))])) as Partial<Record<K, number>>,
             spread: Object.fromEntries(keys.map((key) => [key, [Math.min(...values(key)), Math.max(...values(key))] as const])) as Partial<Record<K, readonly [number, number]>>,
         };
     };

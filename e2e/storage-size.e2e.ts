@@ -12,26 +12,14 @@
  * The steps depend on each other and run in order; mocha's --bail stops at the first failure.
  */
 import * as assert from "assert";
-import { DATA_PATH } from "../components/sticky-app-contract";
-import {
-    type AppPod,
-    appPods,
-    appReady,
-    appServing,
-    devStackWorkspace,
-    httpGet,
-    objectVersions,
-    say,
-    settledVersions,
-    tearDown,
-    type TimedAnswer,
-    upWhileRequesting,
-    waitFor,
-    Workspace,
-} from "./lib";
+import { APP_NAME, claimName, DATA_PATH, podName } from "../components/sticky-app-contract";
+import { upWhileRequesting } from "./app-requests";
+import { type AppPod, appPods, appReady, appServing, objectVersions, settledVersions } from "./app-state";
+import { httpGet, type TimedAnswer } from "./requests";
+import { devStackWorkspace, say, tearDown, waitFor, Workspace } from "./workspace";
 
-const POD_NAMES = ["sticky-0", "sticky-1", "sticky-2"];
-const CLAIMS = POD_NAMES.map((pod) => `sticky-data-${pod}`);
+const POD_NAMES = [0, 1, 2].map((ordinal) => podName(APP_NAME, ordinal));
+const CLAIMS = [0, 1, 2].map((ordinal) => claimName(APP_NAME, ordinal));
 const CLASS = "hostpath-expandable";
 
 interface ClaimState {

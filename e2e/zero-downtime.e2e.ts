@@ -17,7 +17,10 @@
  */
 import * as assert from "assert";
 import { drainOnePod, imageChange, livenessConfigChange, resourcesChange, rolledTogether, scaleDown, scaleUp, settled, uncordon, type DayTwoChange } from "./day-two";
-import { appPods, devStackWorkspace, localImages, type RequestTarget, requestTargets, say, showFigures, tearDown, whileRequesting, type Workspace } from "./lib";
+import { requestTargets, whileRequesting } from "./app-requests";
+import { appPods } from "./app-state";
+import { type RequestTarget, showFigures } from "./requests";
+import { devStackWorkspace, localImages, say, tearDown, type Workspace } from "./workspace";
 
 describe("zero failed requests through the day-two changes (real containers, load balancer and cluster IP)", function () {
     this.timeout(10 * 60 * 1000);

@@ -49,14 +49,52 @@ export interface ReviewedKind {
     readonly removal: string;
 }
 
-/** What the review must know of an environment: its kinds by type token, and what makes a new cluster. */
+/** A resource the environment makes whose delete or replace loses something: what it is, what goes, and how bad. */
+export interface ReviewedRemoval {
+    /** What to call it ("EKS cluster"). */
+    readonly what: string;
+    /** What its delete or replace takes with it. */
+    readonly loss: string;
+    /** `data`: data can be lost; `downtime`: the service stops for a while. */
+    readonly severity: "data" | "downtime";
+}
+
+/**
+ * What the review (tools/review) must know of an environment, as plain data: the review knows no
+ * environment by name.
+ */
 export interface ReviewNotes {
     readonly kinds?: Readonly<Record<string, ReviewedKind>>;
+    /** Resources whose delete or replace the review explains, by type token. */
+    readonly removals?: Readonly<Record<string, ReviewedRemoval>>;
     /**
-     * Types whose creation makes a new cluster: a preview that creates one has no API server to
-     * ask about what goes inside it, and the review says so.
+     * Types that are the cluster: a preview that creates one has no API server to ask about what
+     * goes inside it, and one that replaces or deletes one moves the app to another cluster.
      */
     readonly clusterTypes?: readonly string[];
+    /**
+     * The key that names an existing cluster the stack deploys to (`kubeContext`: the config key
+     * `sticky:kubeContext` and the stack output of that name): a new value moves the app to
+     * another cluster.
+     */
+    readonly clusterKey?: string;
+}
+
+/**
+ * One claim to fill from existing data (a `sticky:restoreFrom` entry), as settings read it and the
+ * program asks the environment: the source in the environment's own form (its definition's
+ * `restoreSource` has checked it), and the claim that will use it.
+ */
+export interface RestoreRequest {
+    /** The `sticky:restoreFrom` entry, for messages: `2=vol-0abc...`. */
+    readonly entry: string;
+    /** The pod whose claim it is. */
+    readonly ordinal: number;
+    readonly source: string;
+    /** The claim, by name only: the environment never learns whose. */
+    readonly claim: { readonly namespace: string; readonly name: string };
+    /** The size the claim will request (every claim's, `sticky:storageSize`): the source must fit in it, or it in the source. */
+    readonly size: string;
 }
 
 /** Every environment's settings carry the kind that chose them (`sticky:environment`). */
@@ -102,8 +140,8 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
     readonly maxClaimSize?: { readonly size: string; readonly why: string };
     /**
      * The absolute path of the module that creates (or reads) the environment's resources,
-     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`, and may
-     * export `connect`, a `ConnectEnvironment<S>` (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
+     * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`
+     * (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a
      * stack deploys here, and no compiler that reads this definition (the policy pack's, at every
      * policy run) follows it into @pulumi/aws or @pulumi/eks.
      */

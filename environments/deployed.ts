@@ -5,8 +5,13 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { configProblemsMessage } from "../core/config-keys";
-import type { EnvironmentDefinition, KindSettings } from "./definition";
+import { ConfigProblemsError } from "../core/config-keys";
+import type { ZoneSpread } from "../core/kubernetes";
+import type { PreviousDeployment } from "../core/previous-deployment";
+import type { EnvironmentDefinition, KindSettings, RestoreRequest } from "./definition";
+
+export type { PreviousDeployment } from "../core/previous-deployment";
+export type { RestoreRequest } from "./definition";
 
 export interface DeployedEnvironment {
     /** An explicit provider for the environment's cluster; nothing uses the ambient context. */
@@ -38,34 +43,19 @@ export interface DeployedEnvironment {
      */
     readonly namespaceLabels?: Record<string, string>;
     /**
-     * How strictly the pods spread over zones: `DoNotSchedule` where there are zones and a pod
-     * per zone matters (two pods must not share a zone's fate), `ScheduleAnyway` (the default)
-     * where a one-node cluster must still run them all.
+     * How strictly the pods spread over zones (core/kubernetes.ts): `DoNotSchedule` where there
+     * are zones and two pods must not share a zone's fate; none: `ScheduleAnyway`.
      */
-    readonly zoneSpread?: "DoNotSchedule" | "ScheduleAnyway";
+    readonly zoneSpread?: ZoneSpread;
     /**
-     * What backs each claim `DeployOptions.restores` asked for, in the same order: a volume the
-     * claim is bound to in advance (`volumeName`), or a snapshot it is made from (`dataSource`).
-     * The app creates the claims from these, before its StatefulSet, which adopts them by name.
-     * None from an environment that cannot restore (no `restoreSource` in its definition).
+     * What backs each claim `DeployOptions.restores` asked for, one per request, matched by claim
+     * name: a volume the claim is bound to in advance (`volumeName`), or a snapshot it is made from
+     * (`dataSource`). The app creates the claims from these, before its StatefulSet, which adopts
+     * them by name. None from an environment that cannot restore (no `restoreSource` in its definition).
      */
     readonly restoredClaims?: readonly RestoredClaim[];
     /** Environment-specific stack outputs (cluster name, kube context, a secret kubeconfig). */
     readonly outputs: Record<string, pulumi.Output<unknown>>;
-}
-
-/**
- * One claim to fill from existing data (`sticky:restoreFrom`), as the program asks an
- * environment: the source in the environment's own form (its definition's `restoreSource` has
- * checked it), and the claim that will use it, by name only: the environment never learns whose.
- */
-export interface RestoreRequest {
-    /** The `sticky:restoreFrom` entry, for messages: `2=vol-0abc...`. */
-    readonly entry: string;
-    readonly source: string;
-    readonly claim: { readonly namespace: string; readonly name: string };
-    /** The size the claim will request (the claim-size plan's): the source must fit in it, or it in the source. */
-    readonly size: string;
 }
 
 /** What backs one restored claim (see `DeployedEnvironment.restoredClaims`). */
@@ -85,9 +75,9 @@ export interface RestoredClaim {
  * another zone, a PersistentVolume bound to another claim), before any resource was created.
  * Each problem names the key, the entry and what would work; the program stops with them.
  */
-export class RestoreSourceError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(configProblemsMessage(problems));
+export class RestoreSourceError extends ConfigProblemsError {
+    constructor(problems: readonly string[]) {
+        super(problems);
         this.name = "RestoreSourceError";
     }
 }
@@ -96,71 +86,33 @@ export class RestoreSourceError extends Error {
 export interface DeployOptions {
     /** `sticky:protect`: protect what would strand data if deleted (cluster, storage driver, class). */
     readonly protect: boolean;
-    /** What the stack deployed last time, from its own previous outputs; none for a fresh stack. */
+    /** The stack's previous deployment, from its own outputs; none for a fresh stack. */
     readonly history?: PreviousDeployment;
     /** Claims to back with existing data (`sticky:restoreFrom`); none unless asked. */
     readonly restores?: readonly RestoreRequest[];
 }
 
-/** The stack's previous deployment, as an environment may read it. */
-export interface PreviousDeployment {
-    /** The claims the app had (its `claimNames` output). */
-    readonly claimNames: readonly string[];
-    /** One of the stack's previous outputs (an environment reads back its own), undefined when absent. */
-    output(name: string): Promise<unknown>;
-}
+/**
+ * What an environment's resources module exports as `deploy`. It runs after the program's plan
+ * has accepted the run, so it may create; it may also look at the world first (a source's zone,
+ * a PersistentVolume's binding) and throw a `RestoreSourceError` before creating anything, hence
+ * the promise.
+ */
+export type DeployEnvironment<S extends KindSettings> = (settings: S, options: DeployOptions) => DeployedEnvironment | Promise<DeployedEnvironment>;
 
 /**
- * What an environment's resources module may export as `connect`, besides `deploy`: what
- * starts as soon as the program has read the stack's own history, before the checks that may
- * refuse the run (a smaller claim size, a restore into a claim the stack already made). Only its
- * provider and reads of what already exists (`Resource.get`): nothing that creates or changes
- * anything, since a refused run must leave the world as it was (tests/claim-growth.test.ts holds
- * the local environment to that). Not during the history's read: on a file backend that read
- * fails if the engine writes the state meanwhile (docs/speed.md, "Taken back"). `deploy` gets
- * back what `connect` returned; an environment whose provider needs resources first (EKS: its
- * cluster) has no `connect`.
+ * Loads the chosen environment's resources module (its definition's `resources`) and deploys it
+ * with the settings that definition read. Every restore asked for must be answered.
  */
-export type ConnectEnvironment<S extends KindSettings, C> = (settings: S) => C;
-
-/**
- * What an environment's resources module exports as `deploy`. It may look at the world first
- * (a source's zone, a PersistentVolume's binding) and throw a `RestoreSourceError` before
- * creating anything, hence the promise. `connection` is what its `connect` returned
- * (`undefined` for a module without one).
- */
-export type DeployEnvironment<S extends KindSettings, C = undefined> = (
-    settings: S,
-    options: DeployOptions,
-    connection: C,
-) => DeployedEnvironment | Promise<DeployedEnvironment>;
-
-/** An environment connected (its module loaded, its `connect` run when it has one), not yet deployed. */
-export interface ConnectedEnvironment<S extends KindSettings> {
-    readonly kind: S["kind"];
-    readonly settings: S;
-    readonly deploy: DeployEnvironment<S, unknown>;
-    readonly connection: unknown;
-}
-
-/**
- * Loads the chosen environment's resources module (its definition's `resources`) and runs its
- * `connect`, if it has one, with the settings that definition read.
- */
-export async function connectEnvironment<S extends KindSettings>(definition: EnvironmentDefinition<S["kind"], any, S>, settings: S): Promise<ConnectedEnvironment<S>> {
-    const { connect, deploy } = (await import(definition.resources)) as { connect?: ConnectEnvironment<S, unknown>; deploy?: DeployEnvironment<S, unknown> };
+export async function deployEnvironment<S extends KindSettings>(definition: EnvironmentDefinition<S["kind"], any, S>, settings: S, options: DeployOptions): Promise<DeployedEnvironment> {
+    const { deploy } = (await import(definition.resources)) as { deploy?: DeployEnvironment<S> };
     if (typeof deploy !== "function") {
         throw new Error(`environment "${definition.kind}": ${definition.resources} must export deploy(settings, options) (environments/deployed.ts)`);
     }
-    return { kind: definition.kind, settings, deploy, connection: connect?.(settings) };
-}
-
-/** Deploys a connected environment with the settings it was connected with. */
-export async function deployEnvironment<S extends KindSettings>(connected: ConnectedEnvironment<S>, options: DeployOptions): Promise<DeployedEnvironment> {
-    const deployed = await connected.deploy(connected.settings, options, connected.connection);
+    const deployed = await deploy(settings, options);
     // A request left unanswered would be a claim made empty where the stack asked for data.
-    const asked = (options.restores ?? []).map((r) => r.claim.name).join(", ");
-    const answered = (deployed.restoredClaims ?? []).map((c) => c.claimName).join(", ");
-    if (asked !== answered) throw new Error(`environment "${connected.kind}": asked to restore [${asked}], answered [${answered}]`);
+    const asked = (options.restores ?? []).map((r) => r.claim.name).sort().join(", ");
+    const answered = (deployed.restoredClaims ?? []).map((c) => c.claimName).sort().join(", ");
+    if (asked !== answered) throw new Error(`environment "${definition.kind}": asked to restore [${asked}], answered [${answered}]`);
     return deployed;
 }

@@ -4,8 +4,8 @@
  * Pure: it imports nothing from Pulumi and reads config only through the `read` function it is
  * given, so the tests can feed it tables of values without an engine. `parseSettings` either
  * returns complete settings, the chosen environment's definition bound to its own, or throws one
- * `SettingsError` listing every bad key, its value and what is allowed, before the program
- * registers any resource.
+ * `ConfigProblemsError` listing every bad key, its value and what is allowed; `readSettings`
+ * returns the same with the problems, for a caller that checks more before it stops.
  *
  * Which keys there are: the app's (below, with the defaults StickyApp owns),
  * `sticky:environment`, and the keys of each environment in environments/registry.ts, which its
@@ -14,10 +14,11 @@
  * own environment's, never another's. `Pulumi.yaml` declares every key again for `pulumi config`
  * and reviewers; tests/settings.test.ts keeps the two in step (`documentedKeys` is what it must say).
  */
-import { ConfigParser, configProblemsMessage, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
-import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { ConfigParser, ConfigProblemsError, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
+import { APP_NAME, APP_NAMESPACE, claimName, REPLICAS, STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
+import { imageReferenceProblem } from "../core/image-reference";
 import { isStorageQuantity, quantityBytes } from "../core/quantity";
-import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, SettingsOf } from "../environments/definition";
+import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, RestoreRequest, SettingsOf } from "../environments/definition";
 import { ENVIRONMENTS } from "../environments/registry";
 
 // ---------------------------------------------------------------------------------------------
@@ -31,16 +32,11 @@ export interface AppSettings {
     readonly servicePort: number;
     /** Protect the resources whose loss would strand data (`protect` resource option). */
     readonly protect: boolean;
-    /** Pods whose claim starts from existing data (`sticky:restoreFrom`), by ordinal, each once and below `replicas`. */
-    readonly restoreFrom: readonly RestoreEntry[];
-}
-
-/** One `sticky:restoreFrom` entry: a pod's ordinal and the source of its claim, in the environment's form. */
-export interface RestoreEntry {
-    /** The entry as written, for messages (`2=vol-0123456789abcdef0`). */
-    readonly entry: string;
-    readonly ordinal: number;
-    readonly source: string;
+    /**
+     * Pods whose claim starts from existing data (`sticky:restoreFrom`), by ordinal, each once and
+     * below `replicas`, as the environment is asked for them.
+     */
+    readonly restoreFrom: readonly RestoreRequest[];
 }
 
 /** `<ordinal>=<source>`: the ordinal without leading zeros, the source without spaces. */
@@ -51,22 +47,27 @@ export const APP_KEYS = {
     replicas: {
         type: "integer",
         default: STICKY_APP_DEFAULTS.replicas,
-        min: 1,
-        max: 100,
-        description: "Pods in the StatefulSet, each with its own claim (1 to 100).",
-        allowed: "must be a positive integer (1 to 100 pods)",
+        min: REPLICAS.min,
+        max: REPLICAS.max,
+        description: `Pods in the StatefulSet, each with its own claim (${REPLICAS.min} to ${REPLICAS.max}).`,
+        allowed: `must be a positive integer (${REPLICAS.min} to ${REPLICAS.max} pods)`,
     },
     image: {
         type: "string",
         default: STICKY_APP_DEFAULTS.image,
-        description: "The nginx image, pinned to a version.",
-        check: (value: string) => value.trim() !== "" && !/\s/.test(value),
-        allowed: 'must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+        description: "The nginx image, pinned: a tag other than latest, or a sha256 digest.",
+        check: (value: string) => imageReferenceProblem(value) === undefined,
+        reason: imageReferenceProblem,
+        allowed:
+            'must be an image reference pinned by a tag other than "latest" or by a digest, e.g. "docker.io/library/nginx:1.30.1-alpine" ' +
+            'or "docker.io/library/nginx@sha256:<64 hexadecimal digits>"',
     },
     storageSize: {
         type: "string",
         default: STICKY_APP_DEFAULTS.storageSize,
-        description: "Size of each pod's claim, a Kubernetes quantity. Changing it replaces the StatefulSet; existing claims keep their size.",
+        description:
+            "Size of each pod's claim, a Kubernetes quantity. Bigger grows the existing claims where the StorageClass allows volume expansion " +
+            "(else they keep their size and only new claims get it); smaller is refused. See docs/storage-size.md.",
         check: isStorageQuantity,
         allowed: 'must be a positive Kubernetes quantity such as "1Gi", "500Mi" or "10G"',
     },
@@ -107,14 +108,6 @@ export interface Settings<Environment extends KindSettings = EnvironmentSettings
     readonly environment: Environment;
     /** The registry's entry for `environment.kind`: what deploys it. */
     readonly definition: EnvironmentDefinition<Environment["kind"], any, Environment>;
-}
-
-/** Bad stack configuration: every problem found, each naming key, value and what is allowed. */
-export class SettingsError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(configProblemsMessage(problems));
-        this.name = "SettingsError";
-    }
 }
 
 /** `sticky:environment`: one of the registered kinds, each explained in the error. */
@@ -232,10 +225,11 @@ const RESTORE_KEY = projectKey("restoreFrom");
  * `sticky:restoreFrom`'s entries, each already of the form `<ordinal>=<source>`: an ordinal must
  * be a pod of `sticky:replicas` and appear once (a claim has one source), and the source must
  * have the chosen environment's form. What the source names (its zone, its binding) is the
- * environment's to check when the stack deploys, still before any resource.
+ * environment's to check when the stack deploys, still before any resource. Each accepted entry
+ * is a request for the app's claim of that pod, at every claim's size.
  */
-function restoreEntries(parser: ConfigParser, entries: readonly string[], replicas: number, definition: EnvironmentDefinition): RestoreEntry[] {
-    const restores: RestoreEntry[] = [];
+function restoreRequests(parser: ConfigParser, entries: readonly string[], replicas: number, size: string, definition: EnvironmentDefinition): RestoreRequest[] {
+    const restores: RestoreRequest[] = [];
     const rule = definition.restoreSource;
     for (const entry of entries) {
         const [, ordinalText, source] = RESTORE_ENTRY.exec(entry)!;
@@ -253,33 +247,47 @@ function restoreEntries(parser: ConfigParser, entries: readonly string[], replic
         } else if (!rule.check(source)) {
             parser.problem(`${at}: ${rule.allowed}`);
         } else {
-            restores.push({ entry, ordinal, source });
+            restores.push({ entry, ordinal, source, claim: { namespace: APP_NAMESPACE, name: claimName(APP_NAME, ordinal) }, size });
         }
     }
     return restores;
 }
 
 /**
- * Turns stack configuration into typed settings, or throws a `SettingsError` that lists every
- * problem. Call it before creating any resource. `environments` is the registry's list unless a
+ * What a stack's configuration says, with every problem found: `settings` is missing only when
+ * `sticky:environment` names no registered environment (then no environment's keys are read).
+ * Where a key has a problem its value is a placeholder: a caller that goes on checking (the run's
+ * plan, stack/plan.ts) asks `hasProblem` first, and never deploys with problems.
+ */
+export interface SettingsRead<Environment extends KindSettings = EnvironmentSettings> {
+    readonly settings?: Settings<Environment>;
+    readonly problems: readonly string[];
+    /** Whether a key (`sticky:storageSize`) already has a problem. */
+    hasProblem(fullKey: string): boolean;
+}
+
+/**
+ * Reads every key and collects every problem, without throwing for bad configuration (a
+ * mistake in the registry itself still throws). `environments` is the registry's list unless a
  * test passes its own.
  */
-export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
+export function readSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
     read: ConfigReader,
     environments: Registry = ENVIRONMENTS as EnvironmentRegistry as Registry,
     inputs: SettingsInputs = {},
-): Settings<SettingsOf<Registry[number]>> {
+): SettingsRead<SettingsOf<Registry[number]>> {
     const mistakes = registryProblems(environments);
     if (mistakes.length > 0) throw new Error(`The environment registry is inconsistent:\n${mistakes.map((m) => `  - ${m}`).join("\n")}`);
 
     const parser = new ConfigParser(sharedKeysEmptyAsUnset(read, environments));
+    const hasProblem = (fullKey: string) => parser.hasProblem(fullKey);
     const kind = parser.value(projectKey("environment"), environmentKey(environments));
     const { restoreFrom, ...appValues } = parser.values(APP_KEYS);
 
     // An unknown or missing kind is reported above, and then no environment's keys are read:
     // guessing one would report problems with keys the stack may not mean to have.
     const definition = environments.find((e) => e.kind === kind);
-    if (definition === undefined) throw new SettingsError(parser.problems);
+    if (definition === undefined) return { problems: parser.problems, hasProblem };
 
     const context: SettingsContext = {
         problem: (message) => parser.problem(message),
@@ -291,10 +299,23 @@ export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVI
     const environment: SettingsOf<Registry[number]> = definition.settings(parser.values(definition.keys), context);
     checkForeignKeys(parser, definition, environments);
     checkEnvironmentLimits(parser, definition, appValues.storageSize);
-    const app: AppSettings = { ...appValues, restoreFrom: parser.hasProblem(RESTORE_KEY) ? [] : restoreEntries(parser, restoreFrom, appValues.replicas, definition) };
+    const restores = parser.hasProblem(RESTORE_KEY) ? [] : restoreRequests(parser, restoreFrom, appValues.replicas, appValues.storageSize, definition);
+    const app: AppSettings = { ...appValues, restoreFrom: restores };
+    return { settings: { app, environment, definition }, problems: parser.problems, hasProblem };
+}
 
-    if (parser.problems.length > 0) throw new SettingsError(parser.problems);
-    return { app, environment, definition };
+/**
+ * Turns stack configuration into typed settings, or throws a `ConfigProblemsError` that lists
+ * every problem.
+ */
+export function parseSettings<Registry extends EnvironmentRegistry = typeof ENVIRONMENTS>(
+    read: ConfigReader,
+    environments: Registry = ENVIRONMENTS as EnvironmentRegistry as Registry,
+    inputs: SettingsInputs = {},
+): Settings<SettingsOf<Registry[number]>> {
+    const { settings, problems } = readSettings(read, environments, inputs);
+    if (settings === undefined || problems.length > 0) throw new ConfigProblemsError(problems);
+    return settings;
 }
 
 /** A Pulumi.yaml `config:` entry. */

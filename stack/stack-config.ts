@@ -1,12 +1,9 @@
 /**
- * The program's two touch points with Pulumi's configuration and error reporting, so that
- * stack/settings.ts stays pure: reading a key, and stopping on a configuration error with its
- * message alone.
+ * The program's two touch points with Pulumi's configuration and error reporting, so that the
+ * settings and the run's plan stay pure: reading a key, and stopping on configuration problems.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClaimShrinkError } from "../components/claim-size";
-import { RestoreSourceError } from "../environments/deployed";
-import { SettingsError } from "./settings";
+import { ConfigProblemsError } from "../core/config-keys";
 
 /** Reads `namespace:key` from the stack's config; `undefined` when unset. */
 export function readConfig(fullKey: string): string | undefined {
@@ -15,33 +12,22 @@ export function readConfig(fullKey: string): string | undefined {
 }
 
 /**
- * Runs `decide`; a settings error or a refused size change stops the program with its message
- * alone (a `RunError`: Pulumi prints it without a stack trace). Any other error is thrown as it is.
+ * The one place a run stops on configuration problems (settings, the plan's checks, a restore
+ * source the environment refused): a `RunError`, which Pulumi prints as its message alone.
  */
-export function orStop<T>(decide: () => T): T {
-    try {
-        return decide();
-    } catch (error) {
-        throw stopping(error);
-    }
+export function stopWith(problems: readonly string[]): pulumi.RunError {
+    const runError = new pulumi.RunError(new ConfigProblemsError(problems).message);
+    // Pulumi's runtime still formats a RunError's stack (util.inspect, for tracing), and under
+    // ts-node that takes seconds before the error appears.
+    runError.stack = undefined;
+    return runError;
 }
 
-/** {@link orStop} for a decision that waits (an environment that looks at the world first). */
-export async function orStopAsync<T>(decide: () => Promise<T>): Promise<T> {
+/** Runs `work`; configuration problems it throws stop the run ({@link stopWith}), anything else is thrown as it is. */
+export async function orStop<T>(work: () => T | Promise<T>): Promise<T> {
     try {
-        return await decide();
+        return await work();
     } catch (error) {
-        throw stopping(error);
+        throw error instanceof ConfigProblemsError ? stopWith(error.problems) : error;
     }
-}
-
-function stopping(error: unknown): unknown {
-    if (error instanceof SettingsError || error instanceof ClaimShrinkError || error instanceof RestoreSourceError) {
-        const runError = new pulumi.RunError(error.message);
-        // Pulumi's runtime still formats a RunError's stack (util.inspect, for tracing), and
-        // under ts-node that took 15-20 s before the error appeared (measured; 1.7 s without).
-        runError.stack = undefined;
-        return runError;
-    }
-    return error;
 }

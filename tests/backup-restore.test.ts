@@ -8,7 +8,7 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { TYPES } from "../core/kubernetes";
+import { SNAPSHOT_TYPES, TYPES } from "../core/kubernetes";
 import { SNAPSHOT_CONTROLLER_PINS } from "../environments/eks/addon-versions";
 import { INCARNATION_TAG } from "../environments/eks/backup";
 import { isBackupSchedule } from "../environments/eks/backup-rules";
@@ -23,9 +23,9 @@ const LOG_GROUP = typeToken(aws.cloudwatch.LogGroup);
 const EC2_TAG = typeToken(aws.ec2.Tag);
 const PV = typeToken(k8s.core.v1.PersistentVolume);
 const PVC = TYPES.persistentVolumeClaim;
-const VOLUME_SNAPSHOT_CLASS = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass";
-const VOLUME_SNAPSHOT_CONTENT = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotContent";
-const VOLUME_SNAPSHOT = "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshot";
+const VOLUME_SNAPSHOT_CLASS = SNAPSHOT_TYPES.volumeSnapshotClass;
+const VOLUME_SNAPSHOT_CONTENT = SNAPSHOT_TYPES.volumeSnapshotContent;
+const VOLUME_SNAPSHOT = SNAPSHOT_TYPES.volumeSnapshot;
 
 /** The mocked cluster's creation time (tests/harness.ts) makes this incarnation. */
 const INCARNATION = "sticky-prod-20261202T163105Z";
@@ -362,7 +362,7 @@ describe("backups and a way back (issue 21)", () => {
         });
 
         it("names the fix for a Released volume, another class and a volume too small", () => {
-            const request = { entry: "2=old", source: "old", claim: { namespace: "default", name: "sticky-data-sticky-2" }, size: "2Gi" };
+            const request = { entry: "2=old", ordinal: 2, source: "old", claim: { namespace: "default", name: "sticky-data-sticky-2" }, size: "2Gi" };
             const released = { storageClassName: "hostpath", capacity: "2Gi", phase: "Released", claimRef: { namespace: "default", name: "sticky-data-sticky-2", uid: "1234" } };
             assert.deepStrictEqual(localVolumeProblems(request, released, "hostpath"), [
                 'sticky:restoreFrom = "2=old": PersistentVolume old is Released: its claim default/sticky-data-sticky-2 was deleted and the volume still names it (uid 1234); ' +

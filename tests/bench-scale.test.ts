@@ -12,13 +12,13 @@ import { bareProgramInput, inNamespace } from "../e2e/bare-program/render";
 import { kubernetesObjects } from "../e2e/kubectl-path";
 import { summarize, type ProfileNode } from "../e2e/allocation-profile";
 import { packageOf } from "../e2e/peak-memory";
+import { median } from "../e2e/median";
 import {
     checkGoals,
     figuresTable,
     FIGURE_INFO,
     FIGURES,
     growth,
-    medianOf,
     medianOfRounds,
     plotSvg,
     points,
@@ -137,8 +137,8 @@ describe("bench:scale figures", () => {
     });
 
     it("several rounds of a size become each figure's median, with the lowest and highest round", () => {
-        assert.strictEqual(medianOf([3, 1, 2]), 2);
-        assert.strictEqual(medianOf([4, 1, 3, 2]), 2.5);
+        assert.strictEqual(median([3, 1, 2]), 2);
+        assert.strictEqual(median([4, 1, 3, 2]), 2.5);
         const round = (up: number, grow: number | undefined, at: string): SizeResult => ({
             ...size(30, {}),
             takenAt: at,

@@ -1,100 +1,23 @@
 /**
- * A claim size change: the pure plan (tables, the shrink error), then the resources the whole
- * program registers for an expandable class, a non-expandable one, a fresh stack and a stack
- * deployed before the `storageSize` output existed, all under mocks with the stack's previous
- * outputs played by the mocked stack reference.
+ * A claim size change through the whole program: the resources it registers for an expandable
+ * class, a non-expandable one, a fresh stack and a stack deployed before the `storageSize` output
+ * existed, all under mocks with the stack's previous outputs played by the mocked stack
+ * reference. The plan itself is tests/claim-size.test.ts.
  */
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClaimShrinkError, describeClaimSizePlan, needsExpansionAnswer, planClaimSize, refuseShrink } from "../components/claim-size";
-import { isStorageQuantity, quantityBytes } from "../core/quantity";
+import { APP_NAME, claimName, podName } from "../components/sticky-app-contract";
 import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, runStack, typeToken, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;
 const CLAIM_PATCH = typeToken(k8s.core.v1.PersistentVolumeClaimPatch);
 const CONFIG_MAP = typeToken(k8s.core.v1.ConfigMap);
-const CLAIMS = ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"];
-const KEY = "sticky:storageSize";
-
-describe("claim size: quantities", () => {
-    for (const [quantity, bytes] of [
-        ["1Gi", 2 ** 30],
-        ["1024Mi", 2 ** 30],
-        ["1.5Gi", 1.5 * 2 ** 30],
-        ["500M", 5e8],
-        ["10G", 1e10],
-        ["2048", 2048],
-        [".5Ki", 512],
-    ] as const) {
-        it(`${quantity} is ${bytes} bytes`, () => assert.strictEqual(quantityBytes(quantity), bytes));
-    }
-    for (const notOne of ["1GB", "0.5.1Gi", "-1Gi", "1 Gi", ""]) {
-        it(`${JSON.stringify(notOne)} is not a quantity`, () => assert.strictEqual(quantityBytes(notOne), undefined));
-    }
-    it("a positive quantity is a storage size; zero is not", () => {
-        assert.deepStrictEqual(["1Gi", "0.5Gi", "0Gi", "0", "1GB"].map(isStorageQuantity), [true, true, false, false, false]);
-    });
-    it("a size smaller than the deployed one is refused before any plan, naming the key", () => {
-        assert.throws(() => refuseShrink(KEY, "500Mi", "1Gi"), ClaimShrinkError);
-        assert.doesNotThrow(() => refuseShrink(KEY, "1024Mi", "1Gi"));
-    });
-});
-
-describe("claim size: the plan", () => {
-    const deployed = { size: "1Gi", claimNames: CLAIMS };
-    const table: [string, string, typeof deployed | undefined, boolean, object][] = [
-        ["a fresh stack makes claims at the size asked", "5Gi", undefined, false, { action: "new", size: "5Gi" }],
-        ["the same size (written otherwise) changes nothing", "1024Mi", deployed, true, { action: "same", size: "1024Mi" }],
-        ["bigger, expandable class: every claim grows", "2Gi", deployed, true, { action: "grow", from: "1Gi", size: "2Gi", claimNames: CLAIMS }],
-        ["bigger, class cannot expand: claims keep their size", "2Gi", deployed, false, { action: "keep", from: "1Gi", size: "2Gi", claimNames: CLAIMS }],
-    ];
-    for (const [what, size, before, expandable, plan] of table) {
-        it(what, () => assert.deepStrictEqual(planClaimSize(KEY, size, before, expandable), plan));
-    }
-
-    it("asks for the class's answer only when claims exist and the size changes (the program waits for it only then)", () => {
-        assert.deepStrictEqual(
-            [needsExpansionAnswer("1Gi", undefined), needsExpansionAnswer("1024Mi", deployed), needsExpansionAnswer("2Gi", deployed), needsExpansionAnswer("500Mi", deployed)],
-            [false, false, true, true],
-        );
-        // Where it is not asked for, the answer does not change the plan.
-        for (const [size, before] of [["5Gi", undefined], ["1024Mi", deployed]] as const) {
-            assert.deepStrictEqual(planClaimSize(KEY, size, before, true), planClaimSize(KEY, size, before, false));
-        }
-    });
-
-    it("refuses a smaller size, naming key, value and what is allowed", () => {
-        assert.throws(
-            () => planClaimSize(KEY, "500Mi", deployed, true),
-            (error: Error) => {
-                assert.ok(error instanceof ClaimShrinkError);
-                assert.strictEqual(
-                    error.message,
-                    'sticky:storageSize = "500Mi": must be at least "1Gi", the size the claims have now (Kubernetes can grow a ' +
-                        'claim but never shrink it); nothing was deployed or changed. Keep "1Gi" or choose a bigger size.',
-                );
-                return true;
-            },
-        );
-    });
-
-    it("tells the preview what happens to each claim, and why", () => {
-        const grow = describeClaimSizePlan(planClaimSize(KEY, "2Gi", deployed, true), "gp3") ?? "";
-        assert.match(grow, /StorageClass "gp3" allows volume expansion/);
-        for (const claim of CLAIMS) assert.ok(grow.includes(`${claim} 1Gi -> 2Gi`), grow);
-        assert.match(grow, /no pod restarts/);
-        const keep = describeClaimSizePlan(planClaimSize(KEY, "2Gi", deployed, false), "hostpath") ?? "";
-        assert.match(keep, /StorageClass "hostpath" does not allow volume expansion \(allowVolumeExpansion is not true\), so the existing claims keep 1Gi/);
-        assert.match(keep, /only claims made from now on \(more replicas\) get 2Gi/);
-        assert.match(keep, /nothing goes down/);
-        assert.strictEqual(describeClaimSizePlan(planClaimSize(KEY, "1Gi", deployed, true), "gp3"), undefined);
-    });
-});
+const CLAIMS = [0, 1, 2].map((ordinal) => claimName(APP_NAME, ordinal));
 
 describe("claim size: what the program registers", () => {
-    const deployedBefore = { storageSize: "1Gi", claimNames: CLAIMS, podNames: ["sticky-0", "sticky-1", "sticky-2"] };
+    const deployedBefore = { storageSize: "1Gi", claimNames: CLAIMS, podNames: [0, 1, 2].map((ordinal) => podName(APP_NAME, ordinal)) };
     const templateSize = (run: StackRun) => find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage;
     const patches = (run: StackRun) => run.resources.filter((r) => r.type === CLAIM_PATCH);
 
@@ -166,6 +89,30 @@ describe("claim size: what the program registers", () => {
         assert.deepStrictEqual(patches(run).map((p) => p.name), CLAIMS);
     });
 
+    for (const preview of [true, false]) {
+        it(`a new StorageClass: ${preview ? "the preview" : "the up"} says the existing claims keep theirs and their volumes, only new claims get it`, async () => {
+            const { run, logged } = await runDev(
+                { "sticky:storageClassName": "standard" },
+                { previousOutputs: { ...deployedBefore, storageClassName: "hostpath" }, preview },
+            );
+            assert.strictEqual(find(run, STATEFULSET).inputs.spec.volumeClaimTemplates[0].spec.storageClassName, "standard");
+            assert.deepStrictEqual(patches(run), [], "no claim is touched");
+            assert.deepStrictEqual(logged, [
+                'warning: StorageClass "hostpath" -> "standard": a claim\'s class never changes, so the existing claims keep "hostpath" and their volumes ' +
+                    `(${CLAIMS.join(", ")}); only claims made from now on (more replicas) get "standard". ` +
+                    "The StatefulSet is re-created around its running pods, which it adopts unchanged: nothing goes down. " +
+                    "To move the data to the new class, copy it (docs/backup-and-restore.md).",
+            ]);
+        });
+    }
+
+    it("the same StorageClass, or none recorded: nothing said about the class", async () => {
+        for (const previousOutputs of [{ ...deployedBefore, storageClassName: "hostpath" }, deployedBefore]) {
+            const { logged } = await runDev({}, { previousOutputs });
+            assert.deepStrictEqual(logged, []);
+        }
+    });
+
     it("an unchanged size, an expandable class: nothing to grow, nothing said", async () => {
         const { run, logged } = await runDev(
             { "sticky:storageClassName": "hostpath-expandable" },
@@ -202,14 +149,25 @@ describe("claim size: what the program registers", () => {
         await assert.rejects(runStack("dev", { "sticky:storageSize": "512Mi" }, { previousOutputs: deployedBefore }), (error: ProgramFailed) => {
             assert.ok(error instanceof ProgramFailed);
             assert.ok(pulumi.RunError.isInstance(error.cause), "a RunError: Pulumi prints its message without a stack trace");
-            assert.match(error.message, /^sticky:storageSize = "512Mi": must be at least "1Gi", the size the claims have now/);
-            // The local environment connects once the history is read (environments/deployed.ts,
-            // ConnectEnvironment): its provider and the class's read, nothing that creates anything.
+            assert.match(error.message, /^Invalid stack configuration \(1 problem\); nothing was deployed or changed:\n {2}- sticky:storageSize = "512Mi": must be at least "1Gi", the size the claims have now/);
             assert.deepStrictEqual(
                 error.resources.map((r) => `${r.type}${r.read ? " (read)" : ""}`).sort(),
-                ["kubernetes:storage.k8s.io/v1:StorageClass (read)", "pulumi:providers:kubernetes", "pulumi:pulumi:Stack", "pulumi:pulumi:StackReference (read)"],
-                "only the stack, the environment's provider, and reads: of its own previous outputs and of the class",
+                ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference (read)"],
+                "only the stack and the read of its own previous outputs: the plan refuses before the environment is deployed",
             );
+            return true;
+        });
+    });
+
+    it("a smaller size, a restore into a claim the stack made and a bad key: every problem in one run", async () => {
+        const config = { "sticky:storageSize": "512Mi", "sticky:restoreFrom": '["1=old-data"]', "sticky:image": "nginx" };
+        await assert.rejects(runStack("dev", config, { previousOutputs: deployedBefore }), (error: ProgramFailed) => {
+            const problems = error.message.split("\n").slice(1);
+            assert.match(error.message, /^Invalid stack configuration \(3 problems\)/);
+            assert.match(problems[0], /^ {2}- sticky:image = "nginx": /);
+            assert.match(problems[1], /^ {2}- sticky:storageSize = "512Mi": must be at least "1Gi"/);
+            assert.match(problems[2], /^ {2}- sticky:restoreFrom = "1=old-data": claim default\/sticky-data-sticky-1 already exists/);
+            assert.deepStrictEqual(error.resources.filter((r) => !r.read && r.type !== "pulumi:pulumi:Stack"), []);
             return true;
         });
     });
@@ -226,6 +184,7 @@ describe("claim size: what the program registers", () => {
             assert.deepStrictEqual(run.requests.slice(0, sent), ["sent pulumi:pulumi:Stack", "answered pulumi:pulumi:Stack"]);
             assert.deepStrictEqual(run.requests.slice(sent + 1, answered), [], "requests sent while the stack's own outputs were being read");
             assert.ok(run.requests.length > answered + 4, "the program goes on to register its resources after the read");
+            assert.ok(run.requests.slice(answered).some((r) => r.startsWith("sent pulumi:providers:kubernetes")), "the environment's provider comes after the read");
         });
     }
 

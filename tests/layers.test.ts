@@ -40,7 +40,7 @@ const PURE = [
     /^components\/(sticky-app-contract|claim-size)\.ts$/,
     /^environments\/(definition|registry)\.ts$/,
     /^environments\/[^/]+\/(definition|storage-rule|addon-versions|principals|versions|nodes|zones|load-balancer|backup-rules)\.ts$/,
-    /^stack\/settings\.ts$/,
+    /^stack\/(settings|plan)\.ts$/,
     /^policy\//,
     /^tools\/review\//,
 ];

@@ -12,9 +12,10 @@
  * everything in it but the resource inputs and options, which the real program registers, is
  * invented here. tests/fixtures/previews/README.md says which fixtures come from here.
  */
+import * as eks from "@pulumi/eks";
 import { TYPES } from "../core/kubernetes";
-import { WATCHED_TYPES } from "../tools/review/review";
-import { runStack, stackConfig, type Registered } from "./harness";
+import { WATCHED_TYPES } from "../tools/review/model";
+import { runStack, stackConfig, typeToken, type Registered } from "./harness";
 
 /**
  * Fields each provider cannot change in place, for the resources these fixtures change: the
@@ -24,7 +25,7 @@ import { runStack, stackConfig, type Registered } from "./harness";
 const REPLACE_ON: Record<string, string[]> = {
     [TYPES.statefulSet]: ["spec.volumeClaimTemplates", "spec.selector", "spec.serviceName", "spec.podManagementPolicy"],
     [TYPES.storageClass]: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
-    [WATCHED_TYPES.managedNodeGroup]: ["instanceTypes", "subnetIds", "amiType", "capacityType"],
+    [typeToken(eks.ManagedNodeGroup)]: ["instanceTypes", "subnetIds", "amiType", "capacityType"],
     // @pulumi/aws 7's NodeGroup: ForceNew arguments (an instance type or disk change reaches it as `launchTemplate.version`, updated in place).
     [WATCHED_TYPES.awsNodeGroup]: ["instanceTypes", "diskSize", "subnetIds", "amiType", "capacityType", "launchTemplate.id", "nodeGroupName", "remoteAccess"],
 };

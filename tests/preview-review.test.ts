@@ -18,26 +18,29 @@ import { CLAIM_TEMPLATE, claimName, STICKY_APP_TYPE } from "../components/sticky
 import { compareQuantities } from "../core/quantity";
 import { TYPES } from "../core/kubernetes";
 import { completeArrayElements, parsePreview, type ParsedPreview, type PlannedStep } from "../tools/review/preview";
+import { restoreSourceOf } from "../tools/review/changes";
+import { renderReview } from "../tools/review/markdown";
 import {
     EBS_CSI_ADDON,
     GITHUB_COMMENT_LIMIT,
     LABELS,
-    renderReview,
-    restoreSourceOf,
-    reviewPreview,
+    type Verdict,
     VERDICT_TITLES,
     VOLUME_SNAPSHOT_CONTENT_TYPE,
     VOLUME_SNAPSHOT_TYPE,
     WATCHED_TYPES,
-    type Verdict,
-} from "../tools/review/review";
+} from "../tools/review/model";
+import { reviewPreview } from "../tools/review/review";
 import { ROOT, runStack, typeToken } from "./harness";
 import { currentBlock, EXAMPLE_DOC, exampleBlock } from "../tools/review/docs-example";
 import { mockPreview, PROD_MOCK_FIXTURES, PROD_NEW_CLUSTER_FIXTURE } from "./mock-preview";
 import { eksDefinition } from "../environments/eks/definition";
+import { localDefinition } from "../environments/local/definition";
 
 const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 const APP = `urn:pulumi:prod::sticky::${STICKY_APP_TYPE}`;
+/** The EKS types whose removal the review explains, as the EKS definition contributes them (checked against the SDKs below). */
+const EKS_TYPES = { cluster: typeToken(eks.Cluster), managedNodeGroup: typeToken(eks.ManagedNodeGroup), ebsVolume: typeToken(aws.ebs.Volume) };
 const STS_URN = `${APP}$${TYPES.statefulSet}::sticky`;
 const PROVIDER = "urn:pulumi:prod::sticky::pulumi:providers:kubernetes::eks";
 const STACK_URN = "urn:pulumi:prod::sticky::pulumi:pulumi:Stack::sticky-prod";
@@ -309,6 +312,22 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
         assert.match(text, /The preview stopped before planning anything else, so whether `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` get it is not in this plan/);
         assert.doesNotMatch(text, /do not get this|keep "1Gi"/);
         assert.match(markdown(digest([sizeChange()])), /\*\*Existing claims do not get this\*\*: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "1Gi"/, "a finished plan that leaves them out");
+        assert.match(text, /get it is not in this plan; and the program said nothing about them\./, "no messages below to point at");
+        stopped.diagnostics.push({ urn: STS_URN, message: "claim size 1Gi -> 2Gi: ...\n", severity: "warning" });
+        assert.match(markdown(JSON.stringify(stopped)), /get it is not in this plan; the program's own messages \(below\) say what it means to do\./);
+    });
+
+    it("a class change says the existing claims keep their class and volumes, even where the preview stopped part-way", () => {
+        const classPath = "spec.volumeClaimTemplates[0].spec.storageClassName";
+        const classChange = step("replace", STS_URN, statefulSet({}), statefulSet({ className: "gp3-fast" }), { replaceReasons: [classPath], diff: { [classPath]: "update-replace" } });
+        const stopped = JSON.parse(digest([classChange]));
+        stopped.diagnostics = [{ urn: STS_URN, message: "error: dry run refused\n", severity: "error" }];
+        for (const text of [markdown(digest([classChange])), markdown(JSON.stringify(stopped))]) {
+            assert.match(
+                text,
+                /\*\*Existing claims do not get this\*\*: `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2` keep "gp3" \(a claim's class never changes, and their volumes stay where they are\); only claims created from now on get "gp3-fast"/,
+            );
+        }
     });
 
     it("2. growth on an expandable class is said: each claim grows from the template's size", () => {
@@ -342,8 +361,10 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
         const providerReplaced = step("replace", PROVIDER, { kubeconfig: "a" }, { kubeconfig: "b" }, { replaceReasons: ["kubeconfig"] });
         const cases: [string, string][] = [
             ["provider replaced", digest([providerReplaced, sizeChange()])],
-            ["cluster replaced", digest([step("replace", `urn:pulumi:prod::sticky::${WATCHED_TYPES.eksCluster}::sticky`, { version: "1.35" }, { version: "1.35" }, { replaceReasons: ["vpcId"] }), sizeChange()])],
+            ["cluster replaced", digest([step("replace", `urn:pulumi:prod::sticky::${EKS_TYPES.cluster}::sticky`, { version: "1.35" }, { version: "1.35" }, { replaceReasons: ["vpcId"] }), sizeChange()])],
             ["environment switch", digest([sizeChange()], { config: { "sticky:environment": "eks" }, previousOutputs: { environment: "local" } })],
+            // local's definition names kubeContext as the key of its cluster (review.clusterKey).
+            ["another kube context", digest([sizeChange()], { config: { "sticky:kubeContext": "kind-kind" }, previousOutputs: { kubeContext: "docker-desktop" } })],
             ["another provider for the StatefulSet", digest([step("replace", STS_URN, statefulSet({}), statefulSet({}), { replaceReasons: ["provider"], new: { provider: "urn:pulumi:prod::sticky::pulumi:providers:kubernetes::other::id-9" } })])],
         ];
         for (const [what, text] of cases) {
@@ -369,7 +390,7 @@ describe("preview review: the 13 ways it was wrong (issue 20), each on a plan bu
         const cases: [object[][], Verdict, RegExp][] = [
             [[step("replace", urn("aws:ec2/vpc:Vpc", "sticky"), { cidrBlock: "10.0.0.0/16" }, { cidrBlock: "10.1.0.0/16" }, { replaceReasons: ["cidrBlock"] }), step("replace", urn("aws:ec2/subnet:Subnet", "a"), {}, {}, { replaceReasons: ["vpcId"] })], "needs-review", /\*\*aws:ec2\/vpc:Vpc `sticky`\*\*: \*\*Replaced\*\* \(`cidrBlock` cannot change in place\): the review does not know what this type holds or serves/],
             [[step("delete", urn("aws:ec2/natGateway:NatGateway", "nat"), {}, undefined)], "needs-review", /#### 🟡 Check by hand \(1\)/],
-            [[step("delete", urn(WATCHED_TYPES.ebsVolume, "data"), {}, undefined)], "data-at-risk", /\*\*EBS volume `data`\*\*: \*\*Deleted\*\*: the disk and the data on it are deleted\./],
+            [[step("delete", urn(EKS_TYPES.ebsVolume, "data"), {}, undefined)], "data-at-risk", /\*\*EBS volume `data`\*\*: \*\*Deleted\*\*: the disk and the data on it are deleted\./],
             [[step("delete", urn("aws:ec2/natGateway:NatGateway", "nat"), {}, undefined, { old: { retainOnDelete: true } })], "safe", /Dropped from the stack, not deleted \(retainOnDelete\)/],
         ];
         for (const [steps, verdict, says] of cases) {
@@ -476,8 +497,8 @@ describe("preview review: claims, volumes, classes and the cluster", () => {
             [[step("replace", urn(TYPES.storageClass, "gp3"), { metadata: { name: "gp3" }, reclaimPolicy: "Retain" }, { metadata: { name: "gp3" }, reclaimPolicy: "Delete" }, { replaceReasons: ["reclaimPolicy"], diff: { reclaimPolicy: "update-replace" } })], "data-at-risk", /\*\*StorageClass `gp3`\*\*: \*\*Replaced\*\* \(`reclaimPolicy`: "Retain" → "Delete"\): .*Existing volumes keep the reclaim policy/],
             [[step("update", urn(WATCHED_TYPES.persistentVolume, "pv-1"), { metadata: { name: "pv-1" }, spec: { persistentVolumeReclaimPolicy: "Retain" } }, { metadata: { name: "pv-1" }, spec: { persistentVolumeReclaimPolicy: "Delete" } })], "data-at-risk", /\*\*Volume `pv-1`\*\*: Reclaim policy "Retain" → "Delete": deleting its claim will now delete the disk\./],
             [[step("delete", urn(TYPES.persistentVolumeClaim, "data"), { metadata: { name: "data" } }, undefined)], "data-at-risk", /\*\*Claim `data`\*\*: \*\*Deleted\*\*/],
-            [[step("replace", urn(WATCHED_TYPES.eksCluster, "sticky"), { version: "1.35" }, { version: "1.36" }, { replaceReasons: ["vpcId"] })], "data-at-risk", /\*\*EKS cluster `sticky`\*\*: \*\*Replaced\*\* \(`vpcId` cannot change in place\): every pod, claim and volume binding in it goes/],
-            [[step("replace", urn(WATCHED_TYPES.managedNodeGroup, "sticky-nodes"), {}, {}, { replaceReasons: ["instanceTypes"] })], "downtime", /\*\*Node group `sticky-nodes`\*\*: \*\*Replaced\*\* .*drained and replaced/],
+            [[step("replace", urn(EKS_TYPES.cluster, "sticky"), { version: "1.35" }, { version: "1.36" }, { replaceReasons: ["vpcId"] })], "data-at-risk", /\*\*EKS cluster `sticky`\*\*: \*\*Replaced\*\* \(`vpcId` cannot change in place\): every pod, claim and volume binding in it goes/],
+            [[step("replace", urn(EKS_TYPES.managedNodeGroup, "sticky-nodes"), {}, {}, { replaceReasons: ["instanceTypes"] })], "downtime", /\*\*Node group `sticky-nodes`\*\*: \*\*Replaced\*\* .*drained and replaced/],
             // An x86 to Arm instance type changes the AMI type, which EKS cannot roll: still a replacement.
             [[step("replace", urn(WATCHED_TYPES.awsNodeGroup, "sticky-1"), { amiType: "AL2023_x86_64_STANDARD" }, { amiType: "AL2023_ARM_64_STANDARD" }, { replaceReasons: ["amiType"] })], "downtime", /\*\*Node group `sticky-1`\*\*: \*\*Replaced\*\* \(`amiType` cannot change in place\): its nodes are drained and replaced/],
             [[step("update", urn(WATCHED_TYPES.awsNodeGroup, "sticky-1"), { releaseVersion: "1.35.8-20260930", updateConfig: { maxUnavailable: 1 } }, { releaseVersion: "1.35.9-20261030", updateConfig: { maxUnavailable: 1 } }, { diff: { releaseVersion: "update" } })], "safe", /\*\*Node group `sticky-1`\*\*: \*\*Rolled\*\* in place \(`releaseVersion`\): .*1 node at a time.*this is zone 1's group: its pods go after zone 0's group has finished/],
@@ -485,7 +506,7 @@ describe("preview review: claims, volumes, classes and the cluster", () => {
             [[step("delete", urn(WATCHED_TYPES.addon, "ebs-csi-driver"), { addonName: EBS_CSI_ADDON }, undefined)], "downtime", /\*\*EBS CSI driver addon `ebs-csi-driver`\*\*: \*\*Deleted\*\*: while the driver is gone no EBS volume is provisioned, attached or detached/],
             [[step("delete", urn(WATCHED_TYPES.addon, "other"), { addonName: "kube-proxy" }, undefined)], "needs-review", /\*\*EKS addon `other` \(kube-proxy\)\*\*: \*\*Deleted\*\*: the review does not know what depends on this addon/],
             [[step("delete", `${APP}$${WATCHED_TYPES.configMap}::sticky-lifetime`, { metadata: { name: "sticky-lifetime" } }, undefined), [{ op: "same", urn: STS_URN, oldState: resourceState(STS_URN, statefulSet({})), newState: resourceState(STS_URN, statefulSet({})) }]], "downtime", /\*\*ConfigMap `sticky-lifetime`\*\*: \*\*Deleted\*\*: it owns StatefulSet `sticky` \(`ownerReferences`\), so Kubernetes' garbage collector deletes the StatefulSet and \*\*all its pods\*\*/],
-            [[step("update", urn(WATCHED_TYPES.eksCluster, "sticky"), { version: "1.35" }, { version: "1.36" }, { diff: { version: "update" } })], "safe", /\*\*EKS cluster `sticky`\*\*: Updated in place \(`version`\)\./],
+            [[step("update", urn(EKS_TYPES.cluster, "sticky"), { version: "1.35" }, { version: "1.36" }, { diff: { version: "update" } })], "safe", /\*\*EKS cluster `sticky`\*\*: Updated in place \(`version`\)\./],
         ];
         for (const [steps, verdict, expected] of cases) {
             const text = markdown(digest(steps));
@@ -588,23 +609,27 @@ describe("preview review: what it knows comes from the project and the SDKs", ()
         assert.deepStrictEqual(WATCHED_TYPES, {
             persistentVolume: typeToken(k8s.core.v1.PersistentVolume),
             persistentVolumeClaimPatch: typeToken(k8s.core.v1.PersistentVolumeClaimPatch),
-            eksCluster: typeToken(eks.Cluster),
-            awsEksCluster: typeToken(aws.eks.Cluster),
-            managedNodeGroup: typeToken(eks.ManagedNodeGroup),
             awsNodeGroup: typeToken(aws.eks.NodeGroup),
             addon: typeToken(aws.eks.Addon),
             configMap: typeToken(k8s.core.v1.ConfigMap),
             namespacePatch: typeToken(k8s.core.v1.NamespacePatch),
             podDisruptionBudget: typeToken(k8s.policy.v1.PodDisruptionBudget),
-            ebsVolume: typeToken(aws.ebs.Volume),
-            ebsSnapshot: typeToken(aws.ebs.Snapshot),
         });
+    });
+
+    it("the EKS definition's review notes name the SDKs' own types; local's names its cluster key", () => {
+        const review = eksDefinition.review!;
+        assert.deepStrictEqual(Object.keys(review.removals!).sort(), [
+            typeToken(eks.Cluster), typeToken(aws.eks.Cluster), typeToken(eks.ManagedNodeGroup), typeToken(aws.eks.NodeGroup), typeToken(aws.ebs.Volume), typeToken(aws.ebs.Snapshot),
+        ].sort());
+        assert.deepStrictEqual(review.clusterTypes, [typeToken(eks.Cluster), typeToken(aws.eks.Cluster)]);
+        assert.deepStrictEqual(localDefinition.review, { clusterKey: "kubeContext" });
     });
 
     it("covers the prod stack's cluster, NodePool and NodeClass, add-on, class and app", async () => {
         const run = await runStack("prod");
         const has = (type: string, check: (inputs: any) => boolean = () => true) => run.resources.some((r) => r.type === type && check(r.inputs));
-        assert.ok(has(WATCHED_TYPES.eksCluster), "eks cluster");
+        assert.ok(has(EKS_TYPES.cluster), "eks cluster");
         for (const type of Object.keys(eksDefinition.review!.kinds!)) assert.ok(has(type), type);
         assert.ok(has(WATCHED_TYPES.addon, (inputs) => inputs.addonName === "snapshot-controller"), "the add-on");
         assert.ok(has(TYPES.storageClass), "class");

@@ -12,11 +12,12 @@ import { STICKY_APP_TYPE } from "../components/sticky-app-contract";
 import { ENVIRONMENTS } from "../environments/registry";
 import { TYPES } from "../core/kubernetes";
 import { productionStorageIsEncryptedGp3, productionStoragePolicy } from "../policy/policies";
-import { documentedKeys, parseSettings, SettingsError } from "../stack/settings";
+import { documentedKeys, parseSettings } from "../stack/settings";
 import { existingDefinition } from "./example-environment/definition";
 import { find, projectDefaults, providerUrn, ROOT, runProgram, type StackRun } from "./harness";
 import { asFake, checkStack, messagesOf } from "./policy-engine";
 import { configDocProblems, declaredConfig } from "./pulumi-yaml";
+import { ConfigProblemsError } from "../core/config-keys";
 
 const WITH_EXISTING = [...ENVIRONMENTS, existingDefinition];
 const STORAGE_CLASS = TYPES.storageClass;
@@ -28,7 +29,7 @@ function problemsOf(config: Record<string, string>): readonly string[] {
     try {
         parseSettings(reader(config), WITH_EXISTING);
     } catch (error) {
-        assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${error}`);
+        assert.ok(error instanceof ConfigProblemsError, `expected a ConfigProblemsError, got ${error}`);
         return error.problems;
     }
     assert.fail(`expected ${JSON.stringify(config)} to be rejected`);
@@ -122,7 +123,7 @@ describe("an environment added through the registry alone (tests/example-environ
         it("leaves the committed registry as it was: there, the kind is unknown", () => {
             assert.throws(
                 () => parseSettings(reader({ "sticky:environment": "existing", "sticky:clusterContext": "ops-eu-1" })),
-                (error: SettingsError) => error.problems.length === 1 && error.problems[0].startsWith('sticky:environment = "existing": must be one of "local", "eks" '),
+                (error: ConfigProblemsError) => error.problems.length === 1 && error.problems[0].startsWith('sticky:environment = "existing": must be one of "local", "eks" '),
             );
         });
     });

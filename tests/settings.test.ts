@@ -7,20 +7,21 @@ import { STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import type { EnvironmentDefinition } from "../environments/definition";
 import { localDefinition } from "../environments/local/definition";
 import { ENVIRONMENTS } from "../environments/registry";
-import { APP_KEYS, documentedKeys, parseSettings, registryProblems, SettingsError, type Settings } from "../stack/settings";
-import type { ConfigKey } from "../core/config-keys";
+import { APP_KEYS, documentedKeys, parseSettings, registryProblems, type Settings } from "../stack/settings";
+import { ConfigProblemsError, type ConfigKey } from "../core/config-keys";
 import { configDocProblems, declaredConfig } from "./pulumi-yaml";
 
 const reader = (config: Record<string, string>) => (key: string) => config[key];
+const IMAGE_ALLOWED = APP_KEYS.image.allowed;
 const local = { "sticky:environment": "local" };
 const eks = { "sticky:environment": "eks", "aws:region": "eu-west-1" };
 
-/** The problems parseSettings reports for `config`; fails if it does not throw a SettingsError. */
+/** The problems parseSettings reports for `config`; fails if it does not throw a ConfigProblemsError. */
 function problemsOf(config: Record<string, string>): readonly string[] {
     try {
         parseSettings(reader(config));
     } catch (error) {
-        assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${error}`);
+        assert.ok(error instanceof ConfigProblemsError, `expected a ConfigProblemsError, got ${error}`);
         return error.problems;
     }
     assert.fail(`expected ${JSON.stringify(config)} to be rejected`);
@@ -154,8 +155,8 @@ describe("settings", () => {
                 },
                 expect: (s) => {
                     assert.deepStrictEqual(s.app.restoreFrom, [
-                        { entry: "2=vol-0123456789abcdef0", ordinal: 2, source: "vol-0123456789abcdef0" },
-                        { entry: "0=snap-0fedcba9876543210", ordinal: 0, source: "snap-0fedcba9876543210" },
+                        { entry: "2=vol-0123456789abcdef0", ordinal: 2, source: "vol-0123456789abcdef0", claim: { namespace: "default", name: "sticky-data-sticky-2" }, size: "1Gi" },
+                        { entry: "0=snap-0fedcba9876543210", ordinal: 0, source: "snap-0fedcba9876543210", claim: { namespace: "default", name: "sticky-data-sticky-0" }, size: "1Gi" },
                     ]);
                     assert.strictEqual(s.environment.kind, "eks");
                     if (s.environment.kind !== "eks") return;
@@ -166,7 +167,9 @@ describe("settings", () => {
             {
                 name: "local: a restore from a PersistentVolume by name",
                 config: { ...local, "sticky:restoreFrom": '["1=pvc-2f6e1c8a-old"]' },
-                expect: (s) => assert.deepStrictEqual(s.app.restoreFrom, [{ entry: "1=pvc-2f6e1c8a-old", ordinal: 1, source: "pvc-2f6e1c8a-old" }]),
+                expect: (s) => assert.deepStrictEqual(s.app.restoreFrom, [
+                        { entry: "1=pvc-2f6e1c8a-old", ordinal: 1, source: "pvc-2f6e1c8a-old", claim: { namespace: "default", name: "sticky-data-sticky-1" }, size: "1Gi" },
+                    ]),
             },
         ];
         for (const c of cases) {
@@ -229,12 +232,12 @@ describe("settings", () => {
             {
                 name: "an empty image",
                 config: { ...local, "sticky:image": "" },
-                problem: 'sticky:image = "": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+                problem: `sticky:image = "": is empty; ${IMAGE_ALLOWED}`,
             },
             {
                 name: "a blank image",
                 config: { ...local, "sticky:image": "   " },
-                problem: 'sticky:image = "   ": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"',
+                problem: `sticky:image = "   ": is empty; ${IMAGE_ALLOWED}`,
             },
             {
                 name: "a storage class name with capitals",
@@ -524,7 +527,7 @@ describe("settings", () => {
                     error.message,
                     "Invalid stack configuration (3 problems); nothing was deployed or changed:\n" +
                         '  - sticky:replicas = "0": must be a positive integer (1 to 100 pods)\n' +
-                        '  - sticky:image = "": must be a container image reference without spaces, e.g. "docker.io/library/nginx:1.30.1-alpine"\n' +
+                        `  - sticky:image = "": is empty; ${IMAGE_ALLOWED}\n` +
                         '  - sticky:servicePort = "99999": must be a TCP port, 1 to 65535',
                 );
                 return true;
@@ -566,14 +569,14 @@ describe("settings", () => {
         assert.strictEqual(parseSettings(reader({ ...local, "sticky:storageClassName": "" })).environment.storageClassName, "hostpath");
         assert.strictEqual(parseSettings(reader({ ...eks, "sticky:storageClassName": "" })).environment.storageClassName, "gp3");
         // Only for a name several environments declare: an empty image is still refused.
-        assert.throws(() => parseSettings(reader({ ...local, "sticky:image": "" })), /sticky:image = "": must be a container image reference/);
+        assert.throws(() => parseSettings(reader({ ...local, "sticky:image": "" })), /sticky:image = "": is empty; must be an image reference pinned/);
     });
 
     it("refuses a restore on an environment that cannot restore (no restoreSource), and reports no ordinal for bad replicas", () => {
         const cannot = { ...localDefinition, restoreSource: undefined };
         assert.throws(
             () => parseSettings(reader({ ...local, "sticky:restoreFrom": '["0=old"]' }), [cannot]),
-            (error: SettingsError) => {
+            (error: ConfigProblemsError) => {
                 assert.deepStrictEqual(error.problems, ['sticky:restoreFrom = "0=old": "local" stacks cannot restore claims; remove it (`pulumi config rm sticky:restoreFrom`)']);
                 return true;
             },

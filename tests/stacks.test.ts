@@ -192,7 +192,7 @@ describe("the same app in both stacks (the article's claim/volume separation)", 
 });
 
 describe("bad config", () => {
-    it("fails with the program's error before any resource but the stack itself is registered", async () => {
+    it("fails with the program's error before any resource is registered but the stack and the read of its own outputs", async () => {
         await assert.rejects(runStack("dev", { "sticky:replicas": "0" }), (error: ProgramFailed) => {
             assert.ok(error instanceof ProgramFailed);
             assert.ok(pulumi.RunError.isInstance(error.cause), "a RunError: Pulumi prints its message without a stack trace");
@@ -202,8 +202,9 @@ describe("bad config", () => {
                 'Invalid stack configuration (1 problem); nothing was deployed or changed:\n  - sticky:replicas = "0": must be a positive integer (1 to 100 pods)',
             );
             assert.deepStrictEqual(
-                error.resources.map((r) => r.type),
-                ["pulumi:pulumi:Stack"],
+                error.resources.map((r) => `${r.type}${r.read ? " (read)" : ""}`),
+                ["pulumi:pulumi:Stack", "pulumi:pulumi:StackReference (read)"],
+                "the plan needs the previous deployment to report every problem at once; nothing else",
             );
             return true;
         });

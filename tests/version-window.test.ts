@@ -7,8 +7,9 @@ import * as assert from "assert";
 import { allowedVersionsShown, daysBetween, EKS_VERSION_SUPPORT, nextMinor, supportStatus, WARNING_DAYS } from "../environments/eks/versions";
 import { versionWindow } from "../tools/eks-version-window";
 import { stackConfig } from "../tools/stack-files";
-import { parseSettings, SettingsError } from "../stack/settings";
+import { parseSettings } from "../stack/settings";
 import { ProgramFailed, ROOT, runStack } from "./harness";
+import { ConfigProblemsError } from "../core/config-keys";
 
 const eks = { "sticky:environment": "eks", "aws:region": "eu-west-1" };
 
@@ -19,7 +20,7 @@ function onDay(today: string | undefined, config: Record<string, string>): { pro
         parseSettings((key) => ({ ...eks, ...config })[key], undefined, { today, warn: (m) => warnings.push(m) });
         return { problems: [], warnings };
     } catch (error) {
-        assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${error}`);
+        assert.ok(error instanceof ConfigProblemsError, `expected a ConfigProblemsError, got ${error}`);
         return { problems: error.problems, warnings };
     }
 }

@@ -12,7 +12,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import * as os from "os";
 import { ENVIRONMENTS as SETTINGS_ENVIRONMENTS } from "../tools/repo-settings/check";
-import { LABELS as REVIEW_LABELS } from "../tools/review/review";
+import { LABELS as REVIEW_LABELS } from "../tools/review/model";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");

@@ -13,8 +13,9 @@
  */
 import * as path from "path";
 import { calendarDate } from "../environments/eks/versions";
-import { parseSettings, SettingsError } from "../stack/settings";
+import { parseSettings } from "../stack/settings";
 import { stackConfig } from "./stack-files";
+import { ConfigProblemsError } from "../core/config-keys";
 
 const USAGE = "usage: npm run --silent version-window -- --stack NAME [--today YYYY-MM-DD]";
 
@@ -27,7 +28,7 @@ export function versionWindow(config: Record<string, string>, today: string): { 
         if (warnings.length > 0) return { status: 1, lines: warnings };
         return { status: 0, lines: [`sticky:kubernetesVersion ${settings.environment.kubernetesVersion} is in EKS standard support on ${today}`] };
     } catch (error) {
-        if (error instanceof SettingsError) return { status: 1, lines: [...error.problems] };
+        if (error instanceof ConfigProblemsError) return { status: 1, lines: [...error.problems] };
         throw error;
     }
 }

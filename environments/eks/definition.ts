@@ -297,6 +297,12 @@ const EKS_KEYS = {
     },
 } satisfies ConfigKeys;
 
+/** What the review says a cluster's delete or replace takes with it. */
+const CLUSTER_LOSS =
+    "every pod, claim and volume binding in it goes; EBS volumes with reclaim policy Retain stay in AWS, unattached, the others are deleted with their claims";
+/** What the review says a node group's delete or replace does. */
+const NODE_GROUP_LOSS = "its nodes are drained and replaced: every pod on them restarts elsewhere, and a zonal EBS volume can only follow to a node in its zone";
+
 export const eksDefinition = defineEnvironment({
     kind: "eks",
     description: "a new EKS cluster",
@@ -348,7 +354,15 @@ export const eksDefinition = defineEnvironment({
                 removal: "the NodePool has no NodeClass: no node can be launched, and pods that move stay Pending",
             },
         },
-        clusterTypes: ["eks:index:Cluster"],
+        removals: {
+            "eks:index:Cluster": { what: "EKS cluster", loss: CLUSTER_LOSS, severity: "data" },
+            "aws:eks/cluster:Cluster": { what: "EKS control plane", loss: CLUSTER_LOSS, severity: "data" },
+            "eks:index:ManagedNodeGroup": { what: "node group", loss: NODE_GROUP_LOSS, severity: "downtime" },
+            "aws:eks/nodeGroup:NodeGroup": { what: "node group", loss: NODE_GROUP_LOSS, severity: "downtime" },
+            "aws:ebs/volume:Volume": { what: "EBS volume", loss: "the disk and the data on it are deleted", severity: "data" },
+            "aws:ebs/snapshot:Snapshot": { what: "EBS snapshot", loss: "the snapshot is deleted: nothing can be restored from it any more", severity: "data" },
+        },
+        clusterTypes: ["eks:index:Cluster", "aws:eks/cluster:Cluster"],
     },
     maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (64 TiB)" },
     resources: `${__dirname}/resources`,

@@ -45,5 +45,7 @@ export const localDefinition = defineEnvironment({
         check: isObjectName,
         allowed: 'the source must be the name of a PersistentVolume in the cluster (lowercase letters, digits, "-" and "."), e.g. "2=pvc-0b5e..."',
     },
+    // A new context is another cluster: the review says the app moves.
+    review: { clusterKey: "kubeContext" },
     resources: `${__dirname}/resources`,
 });

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { quantityBytes } from "../../core/quantity";
-import { RestoreSourceError, type ConnectEnvironment, type DeployEnvironment, type DeployedEnvironment, type RestoreRequest, type RestoredClaim } from "../deployed";
+import { RestoreSourceError, type DeployEnvironment, type DeployedEnvironment, type RestoreRequest, type RestoredClaim } from "../deployed";
 import type { LocalSettings } from "./definition";
 
 /**
@@ -26,9 +26,6 @@ function allowsExpansion(storageClass: k8s.storage.v1.StorageClass): Promise<boo
  * cluster even when `kubectl` currently points at production. The StorageClass is the cluster's
  * own built-in class: it is read, never created, so a stack on a cluster without that class
  * fails at preview with the class's name instead of leaving pods Pending.
- *
- * All of it is a provider and a read, so it is also the environment's `connect`: it starts once
- * the program has read the stack's history, and creates nothing if the program then refuses the run.
  */
 export function localEnvironment(settings: LocalSettings): DeployedEnvironment {
     const provider = new k8s.Provider("local", { context: settings.kubeContext });
@@ -44,9 +41,6 @@ export function localEnvironment(settings: LocalSettings): DeployedEnvironment {
         outputs: { kubeContext: pulumi.output(settings.kubeContext) },
     };
 }
-
-/** The registry's `connect` (environments/deployed.ts): the provider and the class's read. */
-export const connect: ConnectEnvironment<LocalSettings, DeployedEnvironment> = localEnvironment;
 
 /** What the program needs to know of a PersistentVolume to hand it to a claim. */
 export interface VolumeSeen {
@@ -118,14 +112,15 @@ function seen(volume: k8s.core.v1.PersistentVolume): Promise<VolumeSeen> {
  * created or changed) and checked before anything is created, and the claim is bound to it in
  * advance (`volumeName`), which the volume controller honours at once whatever the class's binding mode.
  */
-export const deploy: DeployEnvironment<LocalSettings, DeployedEnvironment> = async (settings, options, environment) => {
+export const deploy: DeployEnvironment<LocalSettings> = async (settings, options) => {
+    const deployed = localEnvironment(settings);
     const requests = options.restores ?? [];
     const problems: string[] = [];
     for (const request of requests) {
-        const volume = k8s.core.v1.PersistentVolume.get(`restore-source-${request.claim.name}`, request.source, { provider: environment.provider });
+        const volume = k8s.core.v1.PersistentVolume.get(`restore-source-${request.claim.name}`, request.source, { provider: deployed.provider });
         problems.push(...volumeProblems(request, await seen(volume), settings.storageClassName));
     }
     if (problems.length > 0) throw new RestoreSourceError(problems);
     const restoredClaims: RestoredClaim[] = requests.map((request) => ({ claimName: request.claim.name, volumeName: request.source, dependsOn: [] }));
-    return { ...environment, restoredClaims };
+    return { ...deployed, restoredClaims };
 };

@@ -16,7 +16,8 @@
  */
 import * as fs from "fs";
 import { parsePreview } from "./preview";
-import { renderReview, reviewPreview } from "./review";
+import { renderReview } from "./markdown";
+import { reviewPreview } from "./review";
 
 const USAGE =
     "usage: npm run --silent preview:review -- PREVIEW_JSON [STDERR_FILE] [--exit-status N] [--stack NAME] [--verdict-file PATH] [--labels PATH] [--limit CHARS] [--hint TEXT]";

@@ -9,7 +9,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "./preview";
-import { renderReview, reviewPreview } from "./review";
+import { renderReview } from "./markdown";
+import { reviewPreview } from "./review";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** The document that shows the example review. */

@@ -1,17 +1,14 @@
 /**
- * Shared pieces of the end-to-end tests and the benchmarks: the real `pulumi` CLI (built by
- * toolchain/build.sh) against the real test cluster (test-cluster/up.sh), driven from a throwaway
- * copy of the project so the committed stack files are never modified.
- *
- * An e2e file starts with {@link devStackWorkspace} and ends with {@link tearDown}; it waits for
- * the app with {@link appReady} (or {@link appServing}, when requests go through the Service).
+ * The e2e's workspace: a throwaway copy of the project with its own state backend, driven with the
+ * real `pulumi` CLI (built by toolchain/build.sh) against the real test cluster
+ * (test-cluster/up.sh), so the committed stack files are never modified; how an e2e file starts
+ * ({@link devStackWorkspace}) and ends ({@link tearDown}); waiting and narrating.
  */
-import * as assert from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type Answer, httpGet, requestFigures, type RequestFigures, requestsDuring, type RequestTarget, show, tally, type TimedAnswer, type WitnessSources } from "./requests";
+
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
@@ -58,7 +55,6 @@ function copyProject(dir: string): void {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
 }
 
-/** A copy of the project with its own local state backend, for one test run. */
 /**
  * The environment every real-engine test runs Pulumi in: the toolchain's CLI and plugin cache,
  * a local backend in `stateDir`, no passphrase, nothing fetched from the network.
@@ -75,6 +71,7 @@ export function offlinePulumiEnv(stateDir: string): NodeJS.ProcessEnv {
     };
 }
 
+/** A copy of the project with its own local state backend, for one test run. */
 export class Workspace {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
@@ -307,227 +304,10 @@ export function localImages(): Record<"nginx" | "nginx-previous" | "pause", stri
     return refs;
 }
 
-/** One of the app's pods, as the e2e files look at it. */
-export interface AppPod {
-    readonly name: string;
-    readonly uid: string;
-    readonly ip: string;
-    readonly image: string;
-    /** Ready, and not being deleted. */
-    readonly ready: boolean;
-    /** Container restarts, summed. */
-    readonly restarts: number;
-}
-
-/** The app's pods (label app=sticky), in name order. */
-export function appPods(ws: Workspace): AppPod[] {
-    return (ws.get("pods", "-l", "app=sticky").items as any[])
-        .map((p) => ({
-            name: p.metadata.name,
-            uid: p.metadata.uid,
-            ip: p.status.podIP,
-            image: p.spec.containers[0].image,
-            ready: (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True") && !p.metadata.deletionTimestamp,
-            restarts: (p.status.containerStatuses ?? []).reduce((sum: number, c: any) => sum + c.restartCount, 0),
-        }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-// ---- asking the app, as the article does ----
-
-/** Where the test cluster's local-cloud answers for the app's LoadBalancer (as Docker Desktop does on localhost). */
-export const LB_HOST = "127.0.0.1";
-export const LB_PORT = 3333;
-/** Requests per sample: enough that "about one in three" is a fair test (see expectOneInThree). */
-export const SAMPLE = 90;
-
 /** Narration, indented under the step's title. */
 export const say = (line: string) => console.log(`      ${line}`);
 
-export async function sample(count = SAMPLE): Promise<Answer[]> {
-    const answers: Answer[] = [];
-    for (let i = 0; i < count; i++) answers.push(await httpGet(LB_HOST, LB_PORT));
-    return answers;
-}
-
-/**
- * One pod in three holds `text`, so the count of `text` in SAMPLE new connections is
- * Binomial(90, 1/3): mean 30, standard deviation 4.5. 15..45 is more than 3 standard deviations
- * either side (a false failure about 1 run in 1000); every other answer must be nginx's 403 for
- * an empty volume.
- */
-export function expectOneInThree(answers: Answer[], text: string): void {
-    const counts = tally(answers);
-    say(`${answers.length} requests to http://${LB_HOST}:${LB_PORT}/ -> ${show(counts)}`);
-    const hits = counts.get(`200 ${text}`) ?? 0;
-    assert.ok(hits >= 15 && hits <= 45, `about one in three answers "${text}" (${hits} of ${answers.length}): ${show(counts)}`);
-    assert.strictEqual((counts.get("403") ?? 0) + hits, answers.length, `the rest are 403: ${show(counts)}`);
-}
-
-/** Asks each pod directly (its own IP, port 80): only sticky-2 has `text`, the others are empty. */
-export async function expectOnlySticky2Has(ws: Workspace, text: string): Promise<void> {
-    const answers: string[] = [];
-    for (const pod of appPods(ws)) {
-        const answer = await httpGet(pod.ip, 80);
-        answers.push(`${pod.name} (${pod.ip}): ${answer.status}${answer.status === 200 ? ` ${answer.body}` : ""}`);
-        const expected = pod.name === "sticky-2" ? { status: 200, body: text } : { status: 403 };
-        assert.strictEqual(answer.status, expected.status, `${pod.name} answers ${expected.status}: ${answers.at(-1)}`);
-        if (expected.body) assert.strictEqual(answer.body, expected.body);
-    }
-    say(`pod by pod: ${answers.join("; ")}`);
-}
-
-/**
- * The StatefulSet `sticky` has rolled out: the controller saw the newest spec, all `replicas` pods
- * are ready and current, and no update is pending.
- */
-function statefulSetReady(ws: Workspace, replicas: number): true | undefined {
-    const sts = ws.get("statefulset", "sticky");
-    const s = sts.status;
-    return s.observedGeneration === sts.metadata.generation &&
-        s.readyReplicas === replicas &&
-        s.currentReplicas === replicas &&
-        s.currentRevision === s.updateRevision
-        ? true
-        : undefined;
-}
-
-/**
- * What "the app is ready" means in every e2e file: the StatefulSet `sticky` has rolled out (see
- * statefulSetReady) and exactly `replicas` pods carry its label, each Ready and none terminating.
- * Returns those pods, or undefined until then. Poll it (with {@link waitFor}) after every change
- * rather than trust `pulumi up`'s return: the provider built here lacks pulumi-kubernetes#4094
- * (4.26), so its StatefulSet await can finish before the controller has seen a new generation.
- */
-export function appReady(ws: Workspace, replicas = 3): AppPod[] | undefined {
-    // The pods first: while they are not ready, one kubectl call per poll is enough.
-    const pods = appPods(ws);
-    return pods.length === replicas && pods.every((p) => p.ready && p.ip) && statefulSetReady(ws, replicas) ? pods : undefined;
-}
-
-/**
- * True once kube-proxy sends the Service's traffic to exactly these pod addresses: its iptables
- * rules for default/sticky DNAT to each of them, and to nothing else. Pods turn Ready a moment
- * before kube-proxy has rewritten its rules, and a request sent in between would reach only
- * some pods (or none).
- */
-function kubeProxyRoutesTo(ips: string[]): boolean {
-    // stderr: iptables-nft warns that legacy tables exist (empty ones, from kube-proxy probing which
-    // backend to use); that warning is not about these rules.
-    const rules = execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const targets = [...rules.matchAll(/--comment "default\/sticky:web" .*-j DNAT --to-destination ([0-9.]+):80/g)].map((m) => m[1]);
-    return targets.length === ips.length && ips.every((ip) => targets.includes(ip));
-}
-
-/**
- * {@link appReady}, each pod passing `accept`, and the Service routing to exactly those pods:
- * what "the service is back" means when requests go through the load balancer. Returns the
- * pods, or undefined until then.
- */
-export function appServing(ws: Workspace, accept: (pod: AppPod) => boolean = () => true, replicas = 3): AppPod[] | undefined {
-    const pods = appReady(ws, replicas);
-    return pods && pods.every(accept) && kubeProxyRoutesTo(pods.map((p) => p.ip)) ? pods : undefined;
-}
-
-/**
- * The changes a `pulumi preview --json` plans, as sorted "op type::name" lines (what stays, is
- * read or, with --refresh, refreshed is left out).
- */
-export function plannedChanges(previewJson: string): string[] {
-    const preview = JSON.parse(previewJson);
-    return (preview.steps as any[])
-        .filter((step) => step.op !== "same" && step.op !== "read" && step.op !== "refresh")
-        .map((step) => {
-            // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name>
-            const [qualifiedType, name] = (step.urn as string).split("::").slice(-2);
-            return `${step.op} ${qualifiedType.split("$").pop()}::${name}`;
-        })
-        .sort();
-}
-
-export * from "./requests";
-
-/** Where the test cluster's witness reads: its kubeconfig, kube-proxy's and the load balancer's logs. */
-function clusterWitness(): WitnessSources {
-    const logs = path.join(ROOT, ".cluster", "node", "logs");
-    return { kubeconfig: KUBECONFIG, logs: { "kube-proxy": path.join(logs, "kube-proxy.log"), "local-cloud": path.join(logs, "local-cloud.log") } };
-}
-
-/**
- * `pulumi up` of the dev stack (no preview) while requests ask the load balancer every 50 ms
- * ({@link requestsDuring}); they go on `lingerMs` after up returns (to cover what happens after
- * it, a claim's resize say). Up must succeed; returns its result and every answer.
- */
-export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ up: Result; answers: TimedAnswer[] }> {
-    const target = { name: "load balancer", host: LB_HOST, port: LB_PORT };
-    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]), lingerMs, clusterWitness());
-    stories.forEach(say);
-    assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
-    return { up, answers: answers.get(target.name)! };
-}
-
-/**
- * The two ways into the app from this machine: the load balancer on 127.0.0.1:3333 (the test
- * cluster's local-cloud, a TCP forwarder to the cluster IP), and the Service's cluster IP itself,
- * which this machine reaches because it is the node (kube-proxy's rules apply to its own
- * connections too).
- */
-export function requestTargets(ws: Workspace): RequestTarget[] {
-    const service = ws.get("service", "sticky");
-    return [
-        { name: "load balancer", host: LB_HOST, port: LB_PORT },
-        { name: "cluster IP", host: service.spec.clusterIP, port: service.spec.ports[0].port },
-    ];
-}
-
-/**
- * Runs `change` (which returns once the change has settled) with requests to each target
- * throughout ({@link requestsDuring}) and `lingerMs` after; returns each target's figures and
- * how long the change took.
- */
-export async function whileRequesting(
-    targets: readonly RequestTarget[],
-    change: () => Promise<unknown>,
-    lingerMs = 2000,
-): Promise<{ seconds: number; figures: Map<string, RequestFigures> }> {
-    const { seconds, answers, stories } = await requestsDuring(targets, change, lingerMs, clusterWitness());
-    stories.forEach(say);
-    return { seconds, figures: new Map([...answers].map(([name, list]) => [name, requestFigures(list)])) };
-}
-
-/** The median of some figures (the upper one of the middle two for an even count). */
-export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
 /** Polls `check` until it returns a value other than undefined, or fails after `seconds`. */
-/** Each listed object of the app as `Kind/name@resourceVersion`: any write to it shows. */
-export function objectVersions(ws: Workspace, kinds: string): string[] {
-    return versionsOf(ws.get(kinds, "-l", "app=sticky").items as any[]);
-}
-
-const versionsOf = (items: any[]) => items.map((i) => `${i.kind}/${i.metadata.name}@${i.metadata.resourceVersion}`);
-
-/**
- * {@link objectVersions} once the objects' status has settled after a change: every StatefulSet
- * has seen its spec and counts all its pods available (minReadySeconds after Ready, and the
- * controller may take longer to write it), and two readings five seconds apart agree. A check
- * that "nothing changed" takes its baseline here, not straight after `pulumi up`.
- */
-export async function settledVersions(ws: Workspace, kinds: string, limitSeconds = 180): Promise<string[]> {
-    const deadline = Date.now() + limitSeconds * 1000;
-    let previous: string[] | undefined;
-    for (;;) {
-        const items = ws.get(kinds, "-l", "app=sticky").items as any[];
-        const available = items
-            .filter((i) => i.kind === "StatefulSet")
-            .every((s) => s.status?.observedGeneration === s.metadata.generation && (s.status?.availableReplicas ?? 0) === s.spec.replicas);
-        const now = versionsOf(items);
-        if (available && previous !== undefined && JSON.stringify(now) === JSON.stringify(previous)) return now;
-        if (Date.now() > deadline) throw new Error(`the app's objects were still changing after ${limitSeconds} s: ${now.join(", ")}`);
-        previous = available ? now : undefined;
-        await new Promise((resolve) => setTimeout(resolve, 5000));
-    }
-}
-
 export async function waitFor<T>(what: string, seconds: number, check: () => T | undefined): Promise<T> {
     const deadline = Date.now() + seconds * 1000;
     let last: unknown;
