@@ -13,7 +13,8 @@ import * as assert from "assert";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { httpGet, KUBECONFIG, localImages, TEST_CONTEXT, waitFor, Workspace } from "./lib";
+import { httpGet } from "./requests";
+import { KUBECONFIG, localImages, TEST_CONTEXT, waitFor, Workspace } from "./workspace";
 
 const NAMESPACE = "auto-mode-e2e";
 const DRIVER = "ebs.csi.eks.amazonaws.com";
