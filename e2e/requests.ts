@@ -202,9 +202,8 @@ export async function requestsDuring<T>(
         }
         return inbox.shift();
     };
-    const started = next();
     try {
-        await started;
+        await next(); // the witness watches and the loops run
         const changeStarted = Date.now();
         // The loops stop whatever the change does, so a failed change leaves nothing running.
         const outcome = await change().then(
@@ -217,7 +216,8 @@ export async function requestsDuring<T>(
         worker.postMessage("stop");
         const { answers, stories } = (await stopped) as RequestWorkerResult;
         if ("error" in outcome) {
-            for (const line of Object.values(stories).flat()) console.log(line);
+            // The caller gets no result to print the stories from: they go out with the error.
+            for (const line of Object.values(stories).flat()) console.log(`      ${line}`);
             throw outcome.error;
         }
         return { result: outcome.result, seconds, answers: new Map(Object.entries(answers)), stories: Object.values(stories).flat() };
