@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { POD_DRAIN, rolloutTimeoutMinutes } from "../core/drain";
-import { isObjectName, ZONE_SPREADS, type ZoneSpread } from "../core/kubernetes";
+import { AWAIT_ANNOTATION, isObjectName, ZONE_SPREADS, type ZoneSpread } from "../core/kubernetes";
 import { isStorageQuantity } from "../core/quantity";
 import { ClaimGrowth } from "./claim-growth";
 import { describeClaimSizePlan, type ClaimSizePlan } from "./claim-size";
@@ -12,16 +12,14 @@ import { claimTemplate, nginxContainer, podTemplate } from "./pod-template";
 import { APP_NAMESPACE, claimName, CONTAINER_PORT, podName, REPLICAS, STICKY_APP_DEFAULTS, STICKY_APP_TYPE } from "./sticky-app-contract";
 
 /**
- * pulumi-kubernetes' await override: the Service is ready when this condition holds, instead of
- * the built-in Service await, which restarts a 10-second timer on every Endpoints event and so
- * finishes about 10 s after the address exists, however fast the pods are. The condition waits
- * for what the built-in await waited for, an address in `status.loadBalancer.ingress` (a hostname
- * on Docker Desktop and AWS, an IP elsewhere), with the same default timeout (10 minutes), and the
- * provider still returns the live object, so `url` carries the address. Pods being ready is the
- * StatefulSet's await, not the Service's.
+ * The Service's await ({@link AWAIT_ANNOTATION}) instead of the built-in Service await, which
+ * restarts a 10-second timer on every Endpoints event and so finishes about 10 s after the address
+ * exists, however fast the pods are. The condition waits for what the built-in await waited for,
+ * an address in `status.loadBalancer.ingress` (a hostname on Docker Desktop and AWS, an IP
+ * elsewhere), with the same default timeout (10 minutes), and the provider still returns the live
+ * object, so `url` carries the address. Pods being ready is the StatefulSet's await, not the
+ * Service's. In the annotation's `jsonpath=` form (a match on presence, any value).
  */
-export const AWAIT_ANNOTATION = "pulumi.com/waitFor";
-/** The condition, in the annotation's `jsonpath=` form (a match on presence, any value). */
 export const LOAD_BALANCER_ADDRESS_KNOWN = "jsonpath={.status.loadBalancer.ingress[0]}";
 
 /** Arguments of {@link StickyApp}. Nothing here says which cluster or cloud it runs on. */

@@ -17,6 +17,13 @@
 export const ZONE_SPREADS = ["DoNotSchedule", "ScheduleAnyway"] as const;
 export type ZoneSpread = (typeof ZONE_SPREADS)[number];
 
+/**
+ * pulumi-kubernetes' await override: an object is ready when this annotation's condition holds
+ * (`jsonpath={...}` present, or `jsonpath={...}=value`), instead of the provider's built-in
+ * await for its kind; the provider still returns the live object.
+ */
+export const AWAIT_ANNOTATION = "pulumi.com/waitFor";
+
 /** Pulumi type tokens of the Kubernetes resources the policies look at. */
 export const TYPES = {
     pod: "kubernetes:core/v1:Pod",

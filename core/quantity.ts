@@ -34,3 +34,22 @@ export function compareQuantities(before: string, after: string): "grows" | "shr
     if (a === undefined || b === undefined) return "unknown";
     return b > a ? "grows" : b < a ? "shrinks" : "same";
 }
+
+const BINARY_SUFFIXES = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"] as const;
+
+/**
+ * A whole number of bytes as Kubernetes writes it back in a claim's `status.capacity` when the
+ * size is binary (apimachinery's `NewQuantity(bytes, BinarySI).String()`): the largest binary
+ * suffix that divides it (2147483648 is "2Gi", 1610612736 "1536Mi"); a number not a multiple of
+ * 1024 is written plain ("1500"). Checked against apimachinery v0.34.12's canonical form.
+ */
+export function canonicalBytes(bytes: number): string {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`canonicalBytes(${bytes}): not a whole positive number of bytes`);
+    let value = bytes;
+    let suffix = 0;
+    while (suffix < BINARY_SUFFIXES.length - 1 && value % 1024 === 0) {
+        value /= 1024;
+        suffix += 1;
+    }
+    return `${value}${BINARY_SUFFIXES[suffix]}`;
+}

@@ -139,6 +139,12 @@ export interface EnvironmentDefinition<Kind extends string = string, Keys extend
     /** The largest claim its storage can make (`sticky:storageSize` above it is refused), and why. */
     readonly maxClaimSize?: { readonly size: string; readonly why: string };
     /**
+     * The unit its storage makes volumes in (`sticky:storageSize` not a whole number of it is
+     * refused), and why: a volume bigger than its claim says is capacity the claim reports but
+     * never asked for, and a grow would wait for a capacity the driver never writes back.
+     */
+    readonly claimSizeStep?: { readonly size: string; readonly why: string };
+    /**
      * The absolute path of the module that creates (or reads) the environment's resources,
      * `path.join(__dirname, "resources")`: it exports `deploy`, a `DeployEnvironment<S>`
      * (environments/deployed.ts). A path and not an `import()`: the module is loaded only when a

@@ -17,7 +17,7 @@
 import { ConfigParser, ConfigProblemsError, fullKeyOf, isDefault, orList, projectKey, type ConfigKey, type ConfigReader, type SettingsContext, type SettingsInputs, type StringKey } from "../core/config-keys";
 import { APP_NAME, APP_NAMESPACE, claimName, REPLICAS, STICKY_APP_DEFAULTS } from "../components/sticky-app-contract";
 import { imageReferenceProblem } from "../core/image-reference";
-import { isStorageQuantity, quantityBytes } from "../core/quantity";
+import { canonicalBytes, isStorageQuantity, quantityBytes } from "../core/quantity";
 import type { EnvironmentDefinition, EnvironmentRegistry, KindSettings, RestoreRequest, SettingsOf } from "../environments/definition";
 import { ENVIRONMENTS } from "../environments/registry";
 
@@ -185,7 +185,7 @@ function checkForeignKeys(parser: ConfigParser, chosen: EnvironmentDefinition, e
 
 /**
  * What the chosen environment says of keys it no longer reads (each refused with what replaced
- * it) and of the largest claim its storage can make.
+ * it), of the largest claim its storage can make and of the unit it makes volumes in.
  */
 function checkEnvironmentLimits(parser: ConfigParser, chosen: EnvironmentDefinition, storageSize: string): void {
     for (const [name, replacement] of Object.entries(chosen.retiredKeys ?? {})) {
@@ -197,6 +197,14 @@ function checkEnvironmentLimits(parser: ConfigParser, chosen: EnvironmentDefinit
     const bytes = quantityBytes(storageSize);
     if (max !== undefined && bytes !== undefined && bytes > (quantityBytes(max.size) ?? Infinity) && !parser.hasProblem(projectKey("storageSize"))) {
         parser.problem(`${projectKey("storageSize")} = ${JSON.stringify(storageSize)}: more than ${max.size}, ${max.why}; choose ${max.size} or less`);
+    }
+    const step = chosen.claimSizeStep;
+    const stepBytes = step === undefined ? undefined : quantityBytes(step.size);
+    if (step !== undefined && stepBytes !== undefined && bytes !== undefined && bytes % stepBytes !== 0 && !parser.hasProblem(projectKey("storageSize"))) {
+        parser.problem(
+            `${projectKey("storageSize")} = ${JSON.stringify(storageSize)}: not a whole number of ${step.size} (${step.why}: the volume would be bigger than the claim says); ` +
+                `choose a multiple of ${step.size} such as ${JSON.stringify(canonicalBytes(Math.ceil(bytes / stepBytes) * stepBytes))}`,
+        );
     }
 }
 

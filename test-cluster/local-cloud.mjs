@@ -17,7 +17,9 @@
 //   than its status.capacity, it marks the claim Resizing (condition, allocatedResources,
 //   allocatedResourceStatuses ControllerResizeInProgress), grows the PersistentVolume's
 //   spec.capacity, then sets the claim's status.capacity and clears the resize status, with the
-//   Resizing and VolumeResizeSuccessful events. A directory has no size, so nothing on disk
+//   Resizing and VolumeResizeSuccessful events. Both capacities are the volume's bytes as the
+//   real resizer writes them (the largest binary unit that divides them: 2048Mi is written back
+//   as "2Gi"); an EBS volume grows to whole GiB. A directory has no size, so nothing on disk
 //   changes: the objects follow the real flow, the bytes were never limited.
 //
 // - What EKS Auto Mode runs in its cluster, beside Docker Desktop's: Services of
@@ -44,7 +46,7 @@ import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { EBS_DRIVER, EBS_MAX_BYTES, localEbs } from "./local-ebs.mjs";
+import { EBS_DRIVER, EBS_MAX_BYTES, localEbs, roundUpGiB } from "./local-ebs.mjs";
 
 const PROVISIONER = "docker.io/hostpath";
 /** Provisioned like PROVISIONER, and resized by this process (see the header). */
@@ -210,8 +212,14 @@ async function warnOnce(svc, entry) {
 // ---- hostpath volumes ----
 
 const ebs = localEbs({ api, log, event, volumesDir, bytes });
-/** Provisioners whose claims this process resizes, and the largest volume each allows. */
-const RESIZED = new Map([[EXPANDABLE_PROVISIONER, Infinity], [EBS_DRIVER, EBS_MAX_BYTES]]);
+/**
+ * Provisioners whose claims this process resizes: the largest volume each allows, and the bytes
+ * of the volume it makes for a request (a directory takes any size; EBS grows to whole GiB).
+ */
+const RESIZED = new Map([
+    [EXPANDABLE_PROVISIONER, { maxBytes: Infinity, volumeBytes: (requested) => Math.ceil(requested) }],
+    [EBS_DRIVER, { maxBytes: EBS_MAX_BYTES, volumeBytes: roundUpGiB }],
+]);
 
 async function syncVolumes() {
     const classes = (await api("GET", "/apis/storage.k8s.io/v1/storageclasses")).items
@@ -272,7 +280,23 @@ function bytes(quantity) {
     return match ? Number(match[1]) * UNITS[match[2] ?? ""] : NaN;
 }
 
-async function resizeIfAsked(claim, maxBytes) {
+const BINARY_SUFFIXES = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+/**
+ * A volume's bytes as the external resizer writes them into the volume and the claim (the
+ * driver's answer as resource.NewQuantity(bytes, BinarySI)): the largest binary unit that divides
+ * them, "2Gi", "1536Mi", "1953125Ki", else plain bytes (core/quantity.ts canonicalBytes).
+ */
+function quantityOf(volumeBytes) {
+    let value = volumeBytes;
+    let suffix = 0;
+    while (suffix < BINARY_SUFFIXES.length - 1 && value % 1024 === 0) {
+        value /= 1024;
+        suffix += 1;
+    }
+    return `${value}${BINARY_SUFFIXES[suffix]}`;
+}
+
+async function resizeIfAsked(claim, { maxBytes, volumeBytes }) {
     const { namespace, name } = claim.metadata;
     const wanted = claim.spec.resources.requests.storage;
     const has = claim.status?.capacity?.storage;
@@ -301,15 +325,17 @@ async function resizeIfAsked(claim, maxBytes) {
     const claimObject = { ...claim, kind: "PersistentVolumeClaim", apiVersion: "v1" };
     await event(claimObject, "Normal", "Resizing", `External resizer is resizing volume ${volumeName}`, RESIZER);
     // ControllerExpandVolume: a cloud grows the disk here. A directory has no size to grow.
-    const pv = await mergePatch(`/api/v1/persistentvolumes/${volumeName}`, { spec: { capacity: { storage: wanted } } });
-    ebs.resized(pv, bytes(wanted));
+    const grownBytes = volumeBytes(bytes(wanted));
+    const capacity = quantityOf(grownBytes);
+    const pv = await mergePatch(`/api/v1/persistentvolumes/${volumeName}`, { spec: { capacity: { storage: capacity } } });
+    ebs.resized(pv, grownBytes);
     // No node expansion for a directory (a block volume would now be FileSystemResizePending,
     // for the kubelet to grow its filesystem): the resize is finished.
     await mergePatch(`${claimPath}/status`, {
-        status: { capacity: { storage: wanted }, conditions: null, allocatedResourceStatuses: null },
+        status: { capacity: { storage: capacity }, conditions: null, allocatedResourceStatuses: null },
     });
-    await event(claimObject, "Normal", "VolumeResizeSuccessful", `resize volume ${volumeName} from ${has} to ${wanted} succeeded`, RESIZER);
-    log(`claim ${namespace}/${name}: ${volumeName} expanded to ${wanted}`);
+    await event(claimObject, "Normal", "VolumeResizeSuccessful", `resize volume ${volumeName} from ${has} to ${capacity} succeeded`, RESIZER);
+    log(`claim ${namespace}/${name}: ${volumeName} expanded to ${capacity} (asked ${wanted})`);
 }
 
 const RESIZER = "local-cloud (external resizer)";

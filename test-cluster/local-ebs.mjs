@@ -20,7 +20,8 @@
 //   is ready, and not below its restore size. Sizes round up to whole GiB, as EBS does.
 // - attacher: a VolumeAttachment for this driver is marked attached when its volume exists and
 //   lies in the node's zone (an EBS volume attaches only in its own zone); otherwise attachError.
-// - resizer: local-cloud.mjs's (same rules as for hostpath-expandable), with gp3's 16 TiB cap.
+// - resizer: local-cloud.mjs's (same rules as for hostpath-expandable), with gp3's 64 TiB cap and
+//   the volume grown to whole GiB, as EBS grows it.
 // - snapshotter: a VolumeSnapshotContent of this driver with a volumeHandle (dynamic) is cut at
 //   once (copy, status with snapshotHandle, readyToUse, restoreSize, creationTime, the
 //   being-created annotation set and removed as the sidecar does); one with a snapshotHandle
@@ -38,8 +39,8 @@ import path from "node:path";
 export const EBS_DRIVER = "ebs.csi.eks.amazonaws.com";
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 const GIB = 2 ** 30;
-/** gp3's largest volume (EBS volume types, "Size"); gp2, io1, io2, st1 and sc1 share it. */
-export const EBS_MAX_BYTES = 16 * 2 ** 40;
+/** gp3's largest volume, 64 TiB (EBS volume types, "Size"; the stack's sticky:storageSize limit, storage-rule.ts). */
+export const EBS_MAX_BYTES = 64 * 2 ** 40;
 /** The driver's `type` parameter values (aws-ebs-csi-driver docs/parameters.md). */
 const VOLUME_TYPES = new Set(["gp3", "gp2", "io1", "io2", "sc1", "st1", "standard"]);
 const SNAPSHOT_FINALIZER = "snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection";
@@ -58,7 +59,8 @@ const readFacts = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, "u
 const writeFacts = (file, facts) => writeFileSync(file, JSON.stringify(facts, null, 2) + "\n");
 /** cp -a: a snapshot or restore keeps the owners and modes the pods wrote. */
 const copyTree = (from, to) => execFileSync("cp", ["-a", `${from}/.`, `${to}/`]);
-const roundUpGiB = (bytes) => Math.ceil(bytes / GIB) * GIB;
+/** EBS makes and grows volumes in whole GiB. */
+export const roundUpGiB = (bytes) => Math.ceil(bytes / GIB) * GIB;
 
 /**
  * The problems the driver would answer CreateVolume with for this class's parameters, as
@@ -148,7 +150,7 @@ export function localEbs({ api, log, event, volumesDir, bytes }) {
             source = { snapshot: handle, dir: path.join(dirs.snapshots, handle) };
             size = Math.max(size, facts.sizeBytes);
         }
-        if (size > EBS_MAX_BYTES) return failOnce(claimObject, "ProvisioningFailed", `requested ${claim.spec.resources.requests.storage} is above EBS's 16 TiB`);
+        if (size > EBS_MAX_BYTES) return failOnce(claimObject, "ProvisioningFailed", `requested ${claim.spec.resources.requests.storage} is above gp3's 64 TiB`);
 
         const volumeId = newId("vol");
         const dir = path.join(dirs.volumes, volumeId);

@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { grownCapacity } from "../components/claim-growth";
 import { APP_NAME, claimName, podName } from "../components/sticky-app-contract";
 import { TYPES } from "../core/kubernetes";
 import { find, ProgramFailed, runStack, typeToken, type StackRun } from "./harness";
@@ -45,7 +46,10 @@ describe("claim size: what the program registers", () => {
         assert.deepStrictEqual(grown.map((p) => p.name), CLAIMS);
         const statefulSet = find(run, STATEFULSET);
         for (const patch of grown) {
-            assert.deepStrictEqual(patch.inputs.metadata, { name: patch.name, annotations: { "pulumi.com/patchForce": "true" } });
+            assert.deepStrictEqual(patch.inputs.metadata, {
+                name: patch.name,
+                annotations: { "pulumi.com/patchForce": "true", "pulumi.com/waitFor": "jsonpath={.status.capacity.storage}=2Gi" },
+            });
             assert.deepStrictEqual(patch.inputs.spec, { resources: { requests: { storage: "2Gi" } } });
             assert.strictEqual(patch.retainOnDelete, true, `${patch.name}: a relinquished size field cannot be removed from a claim`);
         }
@@ -207,5 +211,20 @@ describe("claim size: what the program registers", () => {
         assert.strictEqual(statefulSet.deletedWith, owner.urn, "destroy deletes the owner, never the StatefulSet (which would orphan its pods)");
         assert.strictEqual(statefulSet.deleteBeforeReplace, true);
         assert.strictEqual(owner.inputs.metadata.annotations, undefined, "the owner itself is deleted with the default, foreground, propagation");
+    });
+
+    describe("a grow waits for the capacity Kubernetes writes back (grownCapacity)", () => {
+        for (const [size, capacity] of [
+            ["2Gi", "2Gi"],
+            ["2048Mi", "2Gi"],
+            ["1536Mi", "1536Mi"],
+            ["3Ti", "3Ti"],
+            ["2G", "1953125Ki"],
+            ["1500", "1500"],
+        ]) {
+            it(`${size}: waits for status.capacity.storage = ${capacity}`, () =>
+                assert.strictEqual(grownCapacity(size), `jsonpath={.status.capacity.storage}=${capacity}`));
+        }
+        it("refuses what is not a size, naming it", () => assert.throws(() => grownCapacity("big"), /grownCapacity\("big"\): not a storage quantity/));
     });
 });

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
-import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
 import { KUBERNETES_VERSIONS, SNAPSHOT_CONTROLLER_PINS, snapshotControllerVersion } from "../environments/eks/addon-versions";
 import { EKS_VERSION_SUPPORT } from "../environments/eks/versions";
 import { accessEntries, breakGlassWarning, CLUSTER_POLICY_ARNS, clusterRolePolicy, listedCaller } from "../environments/eks/cluster";
@@ -21,7 +21,7 @@ import { disruptionBudgets, isDriftWindow, isNodeLifetime, lifetimeHours } from 
 import { isRegionZone, planZones, ZoneChangeError } from "../environments/eks/zones";
 import { accessEntryKey, callerIdentity, parsePrincipalArn } from "../environments/eks/principals";
 import { LOAD_BALANCER_DEREGISTRATION_DELAY_SECONDS, LOAD_BALANCER_HEALTH_CHECK, POD_DRAIN } from "../core/drain";
-import { TYPES } from "../core/kubernetes";
+import { AWAIT_ANNOTATION, TYPES } from "../core/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { eksInCluster } from "../environments/eks/in-cluster";
 import { eksDefinition } from "../environments/eks/definition";

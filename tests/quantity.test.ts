@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import fc from "fast-check";
-import { compareQuantities, isStorageQuantity, quantityBytes } from "../core/quantity";
+import { canonicalBytes, compareQuantities, isStorageQuantity, quantityBytes } from "../core/quantity";
 
 const BINARY = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 } as const;
 const DECIMAL = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 } as const;
@@ -62,4 +62,32 @@ describe("quantities (core/quantity.ts)", () => {
     });
 
     it("anything but a quantity compares as unknown", () => assert.strictEqual(compareQuantities("1Gi", "1GB"), "unknown"));
+
+    // apimachinery v0.34.12: resource.NewQuantity(bytes, resource.BinarySI).String(), read off for each row.
+    for (const [bytes, written] of [
+        [2 * 2 ** 30, "2Gi"],
+        [1536 * 2 ** 20, "1536Mi"],
+        [2e9, "1953125Ki"],
+        [512, "512"],
+        [1024, "1Ki"],
+        [1500, "1500"],
+        [3 * 2 ** 40, "3Ti"],
+    ] as const) {
+        it(`${bytes} bytes are written back as ${written}`, () => assert.strictEqual(canonicalBytes(bytes), written));
+    }
+
+    it("law: the written form reads back as the same bytes, and only the unit that divides is used", () => {
+        fc.assert(
+            fc.property(fc.integer({ min: 1, max: 2 ** 52 }), (bytes) => {
+                const written = canonicalBytes(bytes);
+                assert.strictEqual(quantityBytes(written), bytes);
+                const number = Number(/^\d+/.exec(written)![0]);
+                assert.ok(number % 1024 !== 0 || written.endsWith("Ei"), `${written}: a smaller number fits a bigger unit`);
+            }),
+        );
+    });
+
+    it("refuses what is not a whole positive number of bytes", () => {
+        for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => canonicalBytes(bad), /not a whole positive number of bytes/);
+    });
 });

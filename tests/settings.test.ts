@@ -335,6 +335,13 @@ describe("settings", () => {
                 problem: 'sticky:storageSize = "65Ti": more than 65536Gi, gp3\'s largest volume (64 TiB); choose 65536Gi or less',
             },
             {
+                name: "a claim size EBS would round up (it makes volumes in whole GiB)",
+                config: { ...eks, "sticky:storageSize": "1500Mi" },
+                problem:
+                    'sticky:storageSize = "1500Mi": not a whole number of 1Gi (EBS makes volumes in whole GiB: the volume would be bigger than the claim says); ' +
+                    'choose a multiple of 1Gi such as "2Gi"',
+            },
+            {
                 name: "an instance type where a family belongs",
                 config: { ...eks, "sticky:nodeInstanceFamilies": '["m7i.large"]' },
                 problem: 'sticky:nodeInstanceFamilies = "[\\"m7i.large\\"]": "m7i.large": each must be an EC2 instance family such as "m7i", "c7g" or "m7i-flex" (no size: Auto Mode picks it)',

@@ -9,9 +9,9 @@ import { webOnlyNetworkPolicySpec } from "../components/network-policy";
 import { containerSecurityContext, KUBE_SCORE_DECLINED, kubeScoreIgnoreAnnotation, podSecurityContext, podSecurityLabels } from "../components/pod-security";
 import { DEFAULT_RESOURCES, LIVENESS, livenessProbe, livenessServerConfig, READINESS, readinessProbe } from "../components/nginx";
 import { APP_NAMESPACE, CLAIM_TEMPLATE, CONTAINER_PORT, DATA_PATH, STICKY_APP_TYPE } from "../components/sticky-app-contract";
-import { AWAIT_ANNOTATION, LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
+import { LOAD_BALANCER_ADDRESS_KNOWN } from "../components/sticky-app";
 import { POD_DRAIN, TERMINATION_GRACE_SECONDS } from "../core/drain";
-import { TYPES } from "../core/kubernetes";
+import { AWAIT_ANNOTATION, TYPES } from "../core/kubernetes";
 import { find, runStack, typeToken, type Registered, type StackRun } from "./harness";
 
 const STATEFULSET = TYPES.statefulSet;

@@ -365,5 +365,6 @@ export const eksDefinition = defineEnvironment({
         clusterTypes: ["eks:index:Cluster", "aws:eks/cluster:Cluster"],
     },
     maxClaimSize: { size: `${GP3_MAX_GIB}Gi`, why: "gp3's largest volume (64 TiB)" },
+    claimSizeStep: { size: "1Gi", why: "EBS makes volumes in whole GiB" },
     resources: `${__dirname}/resources`,
 });
