@@ -20,3 +20,12 @@ export interface PreviousDeployment {
     /** Any other output, by name (an environment reads back its own); undefined when absent. */
     output(name: string): Promise<unknown>;
 }
+
+/**
+ * Whether an earlier run already made `claimName` from `source` (and the entry is only kept): its
+ * claim exists and holds that data, so nothing about the source is asked again. A volume it came
+ * from is attached to this cluster now, and a snapshot may have expired since.
+ */
+export function restoredEarlier(history: PreviousDeployment | undefined, claimName: string, source: string): boolean {
+    return history?.restoredFrom[claimName] === source && history.claimNames.includes(claimName);
+}

@@ -7,7 +7,7 @@
 import { shrinkProblem } from "../components/claim-size";
 import { APP_NAMESPACE } from "../components/sticky-app-contract";
 import { projectKey, type ConfigReader, type SettingsInputs } from "../core/config-keys";
-import type { PreviousDeployment } from "../core/previous-deployment";
+import { type PreviousDeployment, restoredEarlier } from "../core/previous-deployment";
 import type { EnvironmentRegistry, RestoreRequest, SettingsOf } from "../environments/definition";
 import { ENVIRONMENTS } from "../environments/registry";
 import { readSettings, type Settings } from "./settings";
@@ -29,7 +29,7 @@ export interface RunPlan<Registry extends EnvironmentRegistry = typeof ENVIRONME
 export function restoreProblems(restores: readonly RestoreRequest[], history: PreviousDeployment | undefined): string[] {
     return restores.flatMap(({ entry, ordinal, source, claim }) => {
         const earlier = history?.restoredFrom[claim.name];
-        if (!history?.claimNames.includes(claim.name) || earlier === source) return [];
+        if (!history?.claimNames.includes(claim.name) || restoredEarlier(history, claim.name, source)) return [];
         return [
             `${projectKey("restoreFrom")} = ${JSON.stringify(entry)}: claim ${APP_NAMESPACE}/${claim.name} already exists (this stack made it` +
                 `${earlier === undefined ? "" : `, from ${earlier}`}) and is bound to its volume, which a claim never changes; ` +

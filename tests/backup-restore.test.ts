@@ -336,6 +336,24 @@ describe("backups and a way back (issue 21)", () => {
             const again = await withCloud(cloud, () => runStack("prod", restoring(`2=${VOLUME}`), { previousOutputs }));
             assert.strictEqual(find(again, PVC, "sticky-data-sticky-2").inputs.spec.volumeName, "restored-sticky-data-sticky-2");
         });
+
+        it("every later run of a restored stack: its volume, attached and tagged for this cluster now, and its expired snapshot are not held against it", async () => {
+            // What e2e/prod-in-cluster.e2e.ts found: the run after a restore asked the volume to be free again.
+            const claimNames = ["sticky-data-sticky-0", "sticky-data-sticky-1", "sticky-data-sticky-2"];
+            const previousOutputs = { claimNames, storageSize: "1Gi", restoredFrom: { "sticky-data-sticky-2": VOLUME, "sticky-data-sticky-0": SNAPSHOT } };
+            const now: Cloud = { volumes: { [VOLUME]: { zone: "eu-west-1b", size: 8, attached: true, tags: { "eks:eks-cluster-name": "sticky-prod" } } } };
+            const again = await withCloud(now, () => runStack("prod", restoring(`2=${VOLUME}`, `0=${SNAPSHOT}`), { previousOutputs }));
+            assert.deepStrictEqual(find(again, PV, "restored-sticky-data-sticky-2").inputs.spec, find(run, PV, "restored-sticky-data-sticky-2").inputs.spec, "the same PersistentVolume");
+            assert.deepStrictEqual(
+                find(again, VOLUME_SNAPSHOT_CONTENT, "restored-sticky-data-sticky-0").inputs.spec,
+                find(run, VOLUME_SNAPSHOT_CONTENT, "restored-sticky-data-sticky-0").inputs.spec,
+                "the same snapshot objects, though AWS no longer has the snapshot",
+            );
+            // A new entry is still held to it: the same attached volume for another claim is refused.
+            const { message } = await refused("prod", restoring(`2=${VOLUME}`, `1=${VOLUME}`), now, { previousOutputs: { ...previousOutputs, claimNames: claimNames.slice(0, 1).concat("sticky-data-sticky-2") } });
+            assert.match(message, new RegExp(`sticky:restoreFrom = "1=${VOLUME}": volume ${VOLUME} is not available \\(in use`));
+            assert.doesNotMatch(message, /"2=/, "the kept entry is not refused");
+        });
     });
 
     describe("dev: restore an existing PersistentVolume by name", () => {

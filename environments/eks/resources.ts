@@ -99,7 +99,7 @@ export async function eksEnvironment(settings: EksSettings, options: DeployOptio
     // Each refuses a run before any resource exists.
     const zones = await stackZones(settings, options.history);
     await checkLiveVersion(settings, eksClusterName(), options.history);
-    const restores = await checkEbsSources(options.restores ?? [], settings, zones.zones, eksClusterName());
+    const restores = await checkEbsSources(options.restores ?? [], settings, zones.zones, eksClusterName(), options.history);
     const existingLogGroup = await logGroupExists(clusterLogGroupName(eksClusterName()));
     const environment = new EksEnvironment("sticky", { settings, zones: zones.zones, protect: options.protect, restores, logGroupExists: existingLogGroup });
     return {

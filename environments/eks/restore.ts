@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { quantityBytes } from "../../core/quantity";
+import { type PreviousDeployment, restoredEarlier } from "../../core/previous-deployment";
 import { RestoreSourceError, type RestoredClaim, type RestoreRequest } from "../deployed";
 import { INCARNATION_TAG } from "./backup";
 import { EBS_VOLUME_ID } from "./backup-rules";
@@ -39,8 +40,19 @@ export interface SnapshotFacts {
 const at = (request: RestoreRequest) => `sticky:restoreFrom = ${JSON.stringify(request.entry)}`;
 const claimGiB = (request: RestoreRequest) => (quantityBytes(request.size) ?? 0) / GiB;
 
-/** Why a volume cannot back the claim: missing, in another zone, attached, tagged for another Auto Mode cluster, or too small. */
-export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | undefined, region: string, zones: readonly string[] | undefined, clusterName: string): string[] {
+/**
+ * Why a volume cannot back the claim: missing, in another zone, attached, tagged for another Auto
+ * Mode cluster, or too small. A volume an earlier run restored (`kept`) is this cluster's now:
+ * attached to its node and tagged with its name, which is as it should be.
+ */
+export function volumeProblems(
+    request: RestoreRequest,
+    facts: VolumeFacts | undefined,
+    region: string,
+    zones: readonly string[] | undefined,
+    clusterName: string,
+    kept = false,
+): string[] {
     if (facts === undefined) return [`${at(request)}: no EBS volume ${request.source} in ${region} (aws ec2 describe-volumes --volume-ids ${request.source})`];
     const problems: string[] = [];
     if (zones !== undefined && !zones.includes(facts.zone)) {
@@ -49,13 +61,13 @@ export function volumeProblems(request: RestoreRequest, facts: VolumeFacts | und
                 `a new stack can list ${facts.zone} in sticky:availabilityZones, a running cluster's zones are fixed (docs/prod-on-eks.md#zones); or restore a snapshot of the volume, which any zone can use`,
         );
     }
-    if (facts.state !== "available") {
+    if (facts.state !== "available" && !kept) {
         problems.push(
             `${at(request)}: volume ${request.source} is ${facts.state}: attached to an instance, another cluster's pod may still use it; ` +
                 "restore only a detached volume: stop what uses it, or restore a snapshot of it",
         );
     }
-    if (facts.clusterTag !== undefined && facts.clusterTag !== clusterName) {
+    if (facts.clusterTag !== undefined && facts.clusterTag !== clusterName && !kept) {
         problems.push(
             `${at(request)}: volume ${request.source} is tagged ${AUTO_MODE_CLUSTER_TAG}=${facts.clusterTag}, and Auto Mode's driver attaches it only to that cluster; ` +
                 `if ${facts.clusterTag} no longer uses it, give it to this one: aws ec2 create-tags --resources ${request.source} --tags Key=${AUTO_MODE_CLUSTER_TAG},Value=${clusterName}`,
@@ -99,19 +111,43 @@ async function snapshotFacts(id: string): Promise<SnapshotFacts | undefined> {
     return { sizeGiB: snapshot.volumeSize, state: snapshot.state };
 }
 
-/** Asks AWS about every `sticky:restoreFrom` source before anything is created; a `RestoreSourceError` lists every problem. */
-export async function checkEbsSources(requests: readonly RestoreRequest[], settings: EksSettings, zones: readonly string[], clusterName: string): Promise<EbsSource[]> {
+/** Where the facts about a source come from: AWS's API, or (the e2e's) a stand-in that answers the same. */
+export interface EbsLookups {
+    readonly volume: (id: string) => Promise<VolumeFacts | undefined>;
+    readonly snapshot: (id: string) => Promise<SnapshotFacts | undefined>;
+}
+
+const AWS_LOOKUPS: EbsLookups = { volume: volumeFacts, snapshot: snapshotFacts };
+
+/**
+ * Asks about every `sticky:restoreFrom` source before anything is created; a `RestoreSourceError`
+ * lists every problem. An entry an earlier run already restored (`restoredEarlier`) is only kept:
+ * its volume is asked for its zone and size (the PersistentVolume over it stays the same) and
+ * not held to being free, and its snapshot is not asked about at all (the claim made from it
+ * exists, and AWS Backup may since have expired it).
+ */
+export async function checkEbsSources(
+    requests: readonly RestoreRequest[],
+    settings: EksSettings,
+    zones: readonly string[],
+    clusterName: string,
+    history: PreviousDeployment | undefined,
+    lookups: EbsLookups = AWS_LOOKUPS,
+): Promise<EbsSource[]> {
     if (requests.length === 0) return [];
     const problems: string[] = [];
     const sources: EbsSource[] = [];
     for (const request of requests) {
+        const kept = restoredEarlier(history, request.claim.name, request.source);
         if (EBS_VOLUME_ID.test(request.source)) {
-            const facts = await volumeFacts(request.source);
-            const found = volumeProblems(request, facts, settings.region, zones, clusterName);
+            const facts = await lookups.volume(request.source);
+            const found = volumeProblems(request, facts, settings.region, zones, clusterName, kept);
             problems.push(...found);
             if (facts && found.length === 0) sources.push({ kind: "volume", request, zone: facts.zone, sizeGiB: facts.sizeGiB });
+        } else if (kept) {
+            sources.push({ kind: "snapshot", request, sizeGiB: claimGiB(request) });
         } else {
-            const facts = await snapshotFacts(request.source);
+            const facts = await lookups.snapshot(request.source);
             const found = snapshotProblems(request, facts, settings.region);
             problems.push(...found);
             if (facts && found.length === 0) sources.push({ kind: "snapshot", request, sizeGiB: facts.sizeGiB });
