@@ -14,6 +14,7 @@ import {
     type RequestFigures,
     requestsDuring,
     type RequestTarget,
+    showFigures,
     showTally,
     tally,
     type TimedAnswer,
@@ -67,13 +68,13 @@ function clusterWitness(): WitnessSources {
 }
 
 /**
- * `pulumi up` of the dev stack (no preview) while requests ask the load balancer every 50 ms
+ * `pulumi up` of `stack` (no preview) while requests ask the load balancer every 50 ms
  * ({@link requestsDuring}); they go on `lingerMs` after up returns (to cover what happens after
  * it, a claim's resize say). Up must succeed; returns its result and every answer.
  */
-export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ up: Result; answers: TimedAnswer[] }> {
+export async function upWhileRequesting(ws: Workspace, lingerMs = 0, stack = "dev"): Promise<{ up: Result; answers: TimedAnswer[] }> {
     const target = { name: "load balancer", host: LB_HOST, port: LB_PORT };
-    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]), lingerMs, clusterWitness());
+    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack, "--non-interactive"]), lingerMs, clusterWitness());
     stories.forEach(say);
     assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
     return { up, answers: answers.get(target.name)! };
@@ -106,4 +107,20 @@ export async function whileRequesting(
     const { seconds, answers, stories } = await requestsDuring(targets, change, lingerMs, clusterWitness());
     stories.forEach(say);
     return { seconds, figures: new Map([...answers].map(([name, list]) => [name, requestFigures(list)])) };
+}
+
+/**
+ * Runs `change` with requests to each target throughout ({@link whileRequesting}) and fails on
+ * any request that got no answer (or a 5xx) on any of them, however short, or on a request loop
+ * that stalled (fewer than 5 a second: a loop that sent nothing would pass otherwise). Prints
+ * each target's figures.
+ */
+export async function expectNoFailedRequest(targets: readonly RequestTarget[], name: string, change: () => Promise<unknown>): Promise<Map<string, RequestFigures>> {
+    const { seconds, figures } = await whileRequesting(targets, change);
+    for (const [target, f] of figures) say(`${name}, ${target}: ${showFigures(f)} (${seconds.toFixed(0)} s)`);
+    for (const [target, f] of figures) {
+        assert.ok(f.sent >= seconds * 5, `${target}: only ${f.sent} requests in ${seconds.toFixed(0)} s`);
+        assert.strictEqual(f.failed, 0, `${name}, ${target}: ${showFigures(f)}`);
+    }
+    return figures;
 }

@@ -17,12 +17,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePreview } from "../tools/review/preview";
 import { renderReview } from "../tools/review/markdown";
-import { type Review, type Verdict, VERDICT_TITLES } from "../tools/review/model";
+import { type Verdict, VERDICT_TITLES } from "../tools/review/model";
 import { reviewPreview } from "../tools/review/review";
 import { objectVersions, settledVersions } from "./app-state";
+import { capturePreview, type Captured, PREVIEW_FIXTURES } from "./review-capture";
 import { devStackWorkspace, localImages, ROOT, tearDown, TEST_CONTEXT, Workspace } from "./workspace";
 
-const FIXTURES = path.join(ROOT, "tests", "fixtures", "previews");
 /** The cases kept as unit-test fixtures (the others stay in the run's workspace). */
 const FIXTURE_CASES = [
     "no-change",
@@ -44,34 +44,9 @@ const EXPANDABLE_CLASS = "hostpath-expandable";
 const OTHER_CLASS = "hostpath-retain";
 const removeOtherClass = (ws: Workspace) => ws.run("kubectl", ["--context", TEST_CONTEXT, "delete", "storageclass", OTHER_CLASS, "--ignore-not-found"]);
 
-interface Captured {
-    readonly json: string;
-    readonly stderr: string;
-    readonly status: number;
-    readonly review: Review;
-    readonly markdown: string;
-}
-
-/** Previews the dev stack in `ws` as CI does, keeps what it printed, and reviews it. */
+/** Previews the dev stack (or `stack`) in `ws` as CI does, keeps what it printed, and reviews it. */
 function previewIn(ws: Workspace, pack: string, name: string, options: { digest?: boolean; extra?: string[]; stack?: string } = {}): Captured {
-    if (options.digest) delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
-    else ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW = "true";
-    const stack = options.stack ?? "dev";
-    const result = ws.run("pulumi", ["preview", "--stack", stack, "--json", "--non-interactive", "--policy-pack", pack, ...(options.extra ?? [])]);
-    delete ws.env.PULUMI_ENABLE_STREAMING_JSON_PREVIEW;
-    const review = reviewPreview({ preview: parsePreview(result.stdout), stderr: result.stderr, exitStatus: result.status, stack });
-    const markdown = renderReview(review);
-    const out = path.join(ws.dir, "previews");
-    fs.mkdirSync(out, { recursive: true });
-    for (const dir of process.env.STICKY_WRITE_FIXTURES && FIXTURE_CASES.includes(name) ? [out, FIXTURES] : [out]) {
-        // The workspace's paths differ on every run; the fixtures name neither them nor the pack's copy.
-        const scrub = (text: string) => text.split(ws.dir).join("<workspace>");
-        fs.writeFileSync(path.join(dir, `dev-${name}.json`), scrub(result.stdout));
-        fs.writeFileSync(path.join(dir, `dev-${name}.stderr`), scrub(result.stderr));
-        fs.writeFileSync(path.join(dir, `dev-${name}.status`), `${result.status}\n`);
-    }
-    fs.writeFileSync(path.join(out, `dev-${name}.md`), markdown);
-    return { json: result.stdout, stderr: result.stderr, status: result.status, review, markdown };
+    return capturePreview(ws, { ...options, pack, stack: options.stack ?? "dev", file: `dev-${name}`, fixture: FIXTURE_CASES.includes(name) });
 }
 
 const expectVerdict = (captured: Captured, verdict: Verdict) => {
@@ -126,7 +101,7 @@ describe("pull-request review of real previews (dev stack on the test cluster)",
         // minReadySeconds after it is Ready, the budget follows), and each status write is a new
         // resourceVersion: the baseline is taken once they stop changing.
         initialVersions = await settledVersions(ws, KINDS);
-        if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(FIXTURES, { recursive: true });
+        if (process.env.STICKY_WRITE_FIXTURES) fs.mkdirSync(PREVIEW_FIXTURES, { recursive: true });
     });
 
     after(() => tearDown(ws, removeOtherClass));

@@ -711,6 +711,53 @@ describe("preview review: mocked prod previews (tests/mock-preview.ts)", functio
     });
 });
 
+describe("preview review: real previews of prod's in-cluster half (e2e/prod-in-cluster.e2e.ts)", () => {
+    const cases: [string, Verdict, RegExp[], RegExp[]][] = [
+        [
+            "prod-in-cluster-storage-size",
+            "failed",
+            [
+                /Re-created around its running pods \(`spec\.volumeClaimTemplates\[0\]\.spec\.resources\.requests\.storage` cannot change in place\)/,
+                /Claims kept and adopted by the new StatefulSet \(same names, same cluster\): `sticky-data-sticky-0`, `sticky-data-sticky-1` and `sticky-data-sticky-2`\./,
+                /info \(StickyApp `sticky`\): claim size 1Gi -> 2Gi: StorageClass "gp3" allows volume expansion, so each existing claim is grown in place/,
+            ],
+            [/stop together/, /protected/, /is forbidden/],
+        ],
+        [
+            "prod-in-cluster-node-limits",
+            "safe",
+            [/^Plan: 1 to update, \d+ unchanged\./m, /\*\*NodePool `sticky`\*\*: Updated in place \(`spec\.limits\.cpu`\): Karpenter applies it to what the pool does next; no node is replaced\./],
+            [/[Ff]orbidden/, /Replaced|Deleted/],
+        ],
+        [
+            "prod-in-cluster-restore",
+            "safe",
+            [
+                /\*\*Claim `sticky-data-sticky-1`\*\*: Restored from `vol-[0-9a-f]{17}` \(volume `restored-sticky-data-sticky-1`, pre-bound\): it starts with that data, not empty \("2Gi"\)\./,
+                /\*\*Claim `sticky-data-sticky-2`\*\*: Restored from `snap-[0-9a-f]{17}` \(VolumeSnapshot `restored-sticky-data-sticky-2`\): it starts with that data, not empty \("2Gi"\)\./,
+                /\*\*Volume `restored-sticky-data-sticky-1`\*\*: Created over the existing disk `vol-[0-9a-f]{17}`, for claim `sticky-data-sticky-1`, reclaim policy "Retain"\./,
+                /`sticky-data-sticky-0` new and empty/,
+            ],
+            [/Deleted|🔴/],
+        ],
+    ];
+    for (const [name, verdict, sentences, never] of cases) {
+        it(`${name}: ${VERDICT_TITLES[verdict].toLowerCase()}`, function () {
+            const { review: r, text } = reviewFixture(name);
+            assert.strictEqual(r.verdict, verdict, text);
+            for (const sentence of sentences) assert.match(text, sentence);
+            for (const sentence of never) assert.doesNotMatch(text, sentence);
+        });
+    }
+
+    it("the viewer's preview of prod planned only the NodePool, and every object of the stack was read (20 unchanged)", () => {
+        const { parsed } = reviewFixture("prod-in-cluster-node-limits");
+        const changing = parsed.steps.filter((step) => step.op !== "same" && step.op !== "read");
+        assert.deepStrictEqual([...new Set(changing.map((step) => `${step.op} ${step.type}`))], ["update kubernetes:karpenter.sh/v1:NodePool"]);
+        assert.ok(parsed.steps.filter((step) => step.op === "same").length >= 20, "the unchanged objects were read as the viewer");
+    });
+});
+
 describe("preview review: real previews of the dev stack (e2e/preview-review.e2e.ts)", () => {
     // The claim template changes fail part-way on the provider built here (pulumi-kubernetes#4328,
     // tests/fixtures/previews/README.md): the verdict is "failed", and the sentences about what
