@@ -105,12 +105,15 @@ export interface StickyAppArgs {
     readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
 
     /**
-     * Protect (Pulumi's `protect`) every object of the app but the StatefulSet and the claim
-     * patches (Services, budget, network policy, namespace labels, probe config and the ConfigMap
-     * that owns the StatefulSet), so that neither `pulumi up` nor `pulumi destroy` can delete them. Given
-     * here rather than as the component's `protect` option, which every child would inherit: the
-     * StatefulSet must stay unprotected, because a bigger claim size replaces it (without
-     * touching a pod or a claim), and so must the claim patches, which the next `up` drops.
+     * Protect (Pulumi's `protect`) every object of the app but the StatefulSet, the liveness
+     * ConfigMap and the claim patches (Services, budget, network policy, namespace labels and the
+     * ConfigMap that owns the StatefulSet), so that neither `pulumi up` nor `pulumi destroy` can
+     * delete them. Given here rather than as the component's `protect` option, which every child
+     * would inherit: the StatefulSet must stay unprotected, because a bigger claim size replaces
+     * it (without touching a pod or a claim); so must the liveness ConfigMap, which every change
+     * of its text replaces (auto-named: a protected one made such a change fail on prod, found by
+     * e2e/prod-in-cluster.e2e.ts), and the claim patches, which the next `up` drops. A destroy
+     * still stops before deleting anything while any object is protected.
      * @default false
      */
     readonly protect?: boolean;
@@ -236,7 +239,8 @@ export class StickyApp extends pulumi.ComponentResource {
         this.namespaceLabels = namespaceLabels(appName, args.namespaceLabels, child);
         // Traffic to the web port only, from anywhere; nothing out.
         this.networkPolicy = webOnlyNetworkPolicy(appName, { podLabels: labels, port: CONTAINER_PORT.number }, child);
-        this.livenessConfig = livenessConfig(appName, labels, child);
+        // Never protected (see `protect`): every change of its text replaces it, by design.
+        this.livenessConfig = livenessConfig(appName, labels, { parent: this });
         this.headlessService = headlessService(headlessName, labels, child);
         this.lifetime = lifetimeOwner(appName, labels, child);
         this.restoredClaims = (args.restoredClaims ?? []).map((restored) =>
@@ -397,7 +401,8 @@ function namespaceLabels(appName: string, environmentLabels: StickyAppArgs["name
 /**
  * nginx's liveness endpoint (nginx.ts): one server block for /etc/nginx/conf.d/. Auto-named on
  * purpose: a change of its content makes a new ConfigMap under a new name, and the pod
- * template's reference to it rolls the pods (a subPath mount never updates).
+ * template's reference to it rolls the pods (a subPath mount never updates). It holds no data
+ * and is replaced by design, so it is never protected.
  */
 function livenessConfig(appName: string, labels: Record<string, string>, opts: ChildOptions): k8s.core.v1.ConfigMap {
     return new k8s.core.v1.ConfigMap(

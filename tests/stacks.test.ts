@@ -134,12 +134,11 @@ describe("stack prod (Pulumi.prod.yaml)", () => {
         }
     });
 
-    it("protects the data-bearing resources: cluster, class and the app (not the StatefulSet, whose replacement keeps pods and claims)", () => {
+    it("protects the data-bearing resources: cluster, class and the app (not the StatefulSet, whose replacement keeps pods and claims, nor the liveness ConfigMap, replaced by design)", () => {
         const protectedNames = run.resources.filter((r) => r.protect).map((r) => `${r.type}::${r.name}`);
         assert.deepStrictEqual(protectedNames.sort(), [
             "eks:index:Cluster::sticky",
             "kubernetes:core/v1:ConfigMap::sticky-lifetime",
-            "kubernetes:core/v1:ConfigMap::sticky-liveness",
             "kubernetes:core/v1:NamespacePatch::sticky-namespace",
             "kubernetes:core/v1:Service::sticky-headless",
             "kubernetes:core/v1:Service::sticky-public",
