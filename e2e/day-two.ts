@@ -1,9 +1,9 @@
 /**
- * The day-two changes that roll or stop pods, each done the way an engineer does it on the dev
- * stack (a config key and `pulumi up`, a code change and `pulumi up`, `kubectl drain`), and each
- * returning only once the app has settled again: every pod ready, the Service routing to exactly
- * them. e2e/zero-downtime.e2e.ts and the benchmark (e2e/bench-requests.ts) send requests
- * throughout each; what they count is theirs.
+ * The day-two changes that roll or stop pods, each done the way an engineer does it on the
+ * workspace's stack (a config key and `pulumi up`, a code change and `pulumi up`, `kubectl
+ * drain`), and each returning only once the app has settled again: every pod ready, the Service
+ * routing to exactly them. e2e/zero-downtime.e2e.ts (dev), e2e/prod-in-cluster.e2e.ts (prod) and
+ * the benchmark (e2e/bench-requests.ts) send requests throughout each; what they count is theirs.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -17,14 +17,14 @@ export const NODE = "sticky-node";
 /** Undoes a `kubectl drain` that stopped part-way: a cordoned node would starve every later run. */
 export const uncordon = (ws: Workspace) => ws.run("kubectl", ["--context", "sticky-test", "uncordon", NODE]);
 
-/** `pulumi up` of the dev stack (no preview), without blocking the requests; it must succeed. */
+/** `pulumi up` of the workspace's stack (no preview), without blocking the requests; it must succeed. */
 async function up(ws: Workspace): Promise<void> {
-    const result = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "dev", "--non-interactive"]);
+    const result = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", ws.stack, "--non-interactive"]);
     assert.strictEqual(result.status, 0, `pulumi up failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-const config = (ws: Workspace, key: string): string => ws.pulumi("config", "get", key, "--stack", "dev").stdout.trim();
-const setConfig = (ws: Workspace, key: string, value: string) => ws.pulumi("config", "set", key, value, "--stack", "dev");
+const config = (ws: Workspace, key: string): string => ws.pulumi("config", "get", key, "--stack", ws.stack).stdout.trim();
+const setConfig = (ws: Workspace, key: string, value: string) => ws.pulumi("config", "set", key, value, "--stack", ws.stack);
 
 /**
  * Rewrites one file of the workspace's copy of the project (a code change, as a commit would make

@@ -11,7 +11,9 @@
  * 1. up: the gp3 claims bound on `ebs.csi.eks.amazonaws.com` in the node's zone, the NodePool and
  *    NodeClass accepted by their CRDs, the app served through the `eks.amazonaws.com/nlb` stand-in;
  * 2. a storage grow 1Gi -> 2Gi, reviewed, then carried out by the resizer under the running pods;
- * 3. a rollout of the image with requests on both ways in throughout;
+ * 3. a rollout of the pod template (image, liveness ConfigMap and resources together) with
+ *    requests on both ways in throughout (the one full rollout of the e2e: zero-downtime.e2e.ts
+ *    keeps scaling and draining on dev, the demo an image upgrade);
  * 4. as the viewer group (a client certificate naming it, as an access entry's group does):
  *    `preview` of a NodePool change and `preview --refresh` succeed with nothing forbidden, `up`
  *    is refused by the admission policy, and kubectl's writes likewise;
@@ -35,6 +37,7 @@ import { EBS_CSI_PROVISIONER } from "../environments/eks/storage-rule";
 import { VERDICT_TITLES, type Verdict } from "../tools/review/model";
 import { parsePreview } from "../tools/review/preview";
 import { expectNoFailedRequest, LB_HOST, LB_PORT, requestTargets } from "./app-requests";
+import { imageChange, livenessConfigChange, resourcesChange, rolledTogether } from "./day-two";
 import { appPods, appServing } from "./app-state";
 import { CONTEXT_ENV, EBS_DIR_ENV } from "./prod-in-cluster/resources";
 import { httpGet } from "./requests";
@@ -109,7 +112,7 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
     let volumeId: string;
 
     const setConfig = (key: string, value: string, ...flags: string[]) => ws.pulumi("config", "set", ...flags, key, value, "--stack", STACK);
-    const up = () => ws.pulumi("up", "--yes", "--skip-preview", "--stack", STACK);
+    const up = () => ws.up();
     const preview = (file: string, fixture: boolean, options: { run?: (command: string, args: string[]) => Result; extra?: string[] } = {}) =>
         capturePreview(ws, { pack, stack: STACK, file: `prod-in-cluster-${file}`, fixture, ...options });
     const expectVerdict = (captured: Captured, verdict: Verdict) => {
@@ -162,6 +165,7 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
         viewerKubeconfig = makeViewer(ws);
         pack = ws.policyPackForEngine();
 
+        ws.stack = STACK;
         ws.pulumi("stack", "init", STACK);
         setConfig("sticky:image", images.nginx);
         ZONES.forEach((zone, i) => setConfig(`sticky:availabilityZones[${i}]`, zone, "--path"));
@@ -249,16 +253,14 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
         }
     });
 
-    it("3. a rollout of the image, with requests on the NLB and the cluster IP throughout: no failed request", async () => {
-        const old = new Set(appPods(ws).map((p) => p.uid));
-        setConfig("sticky:image", images["nginx-previous"]);
-        await expectNoFailedRequest(requestTargets(ws), "image rollout", async () => {
-            const result = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"]);
-            assert.strictEqual(result.status, 0, `pulumi up failed:\n${result.stdout}\n${result.stderr}`);
-            await waitFor("every pod replaced, on the new image, ready and behind the Service", 600, () =>
-                appServing(ws, (p) => !old.has(p.uid) && p.image === images["nginx-previous"]),
-            );
-        });
+    it("3. a rollout of the pod template (image, liveness ConfigMap and resources in one up), requests on the NLB and the cluster IP throughout: no failed request", async () => {
+        const before = appPods(ws);
+        await expectNoFailedRequest(requestTargets(ws), "image + liveness ConfigMap + resources", () =>
+            rolledTogether("template", [imageChange, livenessConfigChange, resourcesChange]).run(ws),
+        );
+        const after = appPods(ws);
+        assert.ok(after.every((p) => !before.some((b) => b.uid === p.uid)), "every pod is a new one");
+        assert.ok(after.every((p) => p.image === images["nginx-previous"]), "on the other image");
         for (const [pod, page] of pages) assert.strictEqual((await served(pod)).body, page, `${pod} kept its page through the rollout`);
     });
 

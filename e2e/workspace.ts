@@ -75,6 +75,8 @@ export function offlinePulumiEnv(stateDir: string): NodeJS.ProcessEnv {
 export class Workspace {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
+    /** The stack `up()` and the day-two changes (e2e/day-two.ts) work on: dev, unless an e2e deploys another. */
+    stack = "dev";
 
     constructor(prefix = "sticky-e2e-") {
         const missing = ["pulumi", "pulumi-language-nodejs", "kubectl"].filter((b) => !fs.existsSync(path.join(TOOLCHAIN_BIN, b)));
@@ -149,9 +151,9 @@ export class Workspace {
         return this.ok("pulumi", [...args, "--non-interactive"]);
     }
 
-    /** `pulumi up` of the dev stack, without a preview; it must succeed. */
+    /** `pulumi up` of the workspace's stack (dev unless set), without a preview; it must succeed. */
     up(...flags: string[]): Result {
-        return this.pulumi("up", "--yes", "--skip-preview", "--stack", "dev", ...flags);
+        return this.pulumi("up", "--yes", "--skip-preview", "--stack", this.stack, ...flags);
     }
 
     /**

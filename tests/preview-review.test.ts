@@ -655,6 +655,18 @@ const reviewFixture = (name: string) => {
     return { parsed, review: r, text: renderReview(r) };
 };
 
+/** One test per fixture: its review's verdict, the sentences it must say, and those it must not. */
+function reviewsOfFixtures(cases: readonly (readonly [string, Verdict, readonly RegExp[], readonly RegExp[]])[]): void {
+    for (const [name, verdict, sentences, never] of cases) {
+        it(`${name}: ${VERDICT_TITLES[verdict].toLowerCase()}`, function () {
+            const { review: r, text } = reviewFixture(name);
+            assert.strictEqual(r.verdict, verdict, text);
+            for (const sentence of sentences) assert.match(text, sentence);
+            for (const sentence of never) assert.doesNotMatch(text, sentence);
+        });
+    }
+}
+
 describe("preview review: mocked prod previews (tests/mock-preview.ts)", function () {
     this.timeout(60_000);
     // The committed files are a snapshot (what the review is asserted on below); the program moves
@@ -741,14 +753,7 @@ describe("preview review: real previews of prod's in-cluster half (e2e/prod-in-c
             [/Deleted|🔴/],
         ],
     ];
-    for (const [name, verdict, sentences, never] of cases) {
-        it(`${name}: ${VERDICT_TITLES[verdict].toLowerCase()}`, function () {
-            const { review: r, text } = reviewFixture(name);
-            assert.strictEqual(r.verdict, verdict, text);
-            for (const sentence of sentences) assert.match(text, sentence);
-            for (const sentence of never) assert.doesNotMatch(text, sentence);
-        });
-    }
+    reviewsOfFixtures(cases);
 
     it("the viewer's preview of prod planned only the NodePool, and every object of the stack was read (20 unchanged)", () => {
         const { parsed } = reviewFixture("prod-in-cluster-node-limits");
@@ -775,14 +780,7 @@ describe("preview review: real previews of the dev stack (e2e/preview-review.e2e
         ["dev-bad-config", "failed", [/sticky:servicePort = "70000": must be a TCP port, 1 to 65535/, /Nothing to check: the preview stopped before the program registered any resource\./], []],
         ["dev-mandatory-policy", "failed", [/- \d+ mandatory policy violations?: [^\n]*`no-hostpath-class-outside-dev`/, /\*\*mandatory\*\* `no-hostpath-class-outside-dev`/], []],
     ];
-    for (const [name, verdict, sentences, never] of cases) {
-        it(`${name}: ${VERDICT_TITLES[verdict].toLowerCase()}`, function () {
-            const { review: r, text } = reviewFixture(name);
-            assert.strictEqual(r.verdict, verdict, text);
-            for (const sentence of sentences) assert.match(text, sentence);
-            for (const sentence of never) assert.doesNotMatch(text, sentence);
-        });
-    }
+    reviewsOfFixtures(cases);
 
     it("a digest and an event stream of the same change read the same but for the policies", () => {
         const stream = reviewFixture("dev-image").review;
