@@ -47,8 +47,8 @@ export interface ClusterViewerAccessArgs {
 /**
  * Read-only access for CI's preview and drift roles, enforced by the API server: RBAC for reads
  * and dry runs, a ValidatingAdmissionPolicy refusing the group's real writes, so a workflow edited
- * in a pull request cannot change prod even with `pulumi up`. e2e/cluster-viewer.e2e.ts proves
- * the same objects on the test cluster.
+ * in a pull request cannot change prod even with `pulumi up`. e2e/prod-in-cluster.e2e.ts proves
+ * them on the test cluster, as the prod stack deploys them (its step 4).
  */
 export class ClusterViewerAccess extends pulumi.ComponentResource {
     /** The group the access entries name. */
