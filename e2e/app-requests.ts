@@ -68,13 +68,13 @@ function clusterWitness(): WitnessSources {
 }
 
 /**
- * `pulumi up` of `stack` (no preview) while requests ask the load balancer every 50 ms
+ * `pulumi up` of the workspace's stack (no preview) while requests ask the load balancer every 50 ms
  * ({@link requestsDuring}); they go on `lingerMs` after up returns (to cover what happens after
  * it, a claim's resize say). Up must succeed; returns its result and every answer.
  */
-export async function upWhileRequesting(ws: Workspace, lingerMs = 0, stack = "dev"): Promise<{ up: Result; answers: TimedAnswer[] }> {
+export async function upWhileRequesting(ws: Workspace, lingerMs = 0): Promise<{ up: Result; answers: TimedAnswer[] }> {
     const target = { name: "load balancer", host: LB_HOST, port: LB_PORT };
-    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", stack, "--non-interactive"]), lingerMs, clusterWitness());
+    const { result: up, answers, stories } = await requestsDuring([target], () => ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", ws.stack, "--non-interactive"]), lingerMs, clusterWitness());
     stories.forEach(say);
     assert.strictEqual(up.status, 0, `pulumi up failed:\n${up.stdout}\n${up.stderr}`);
     return { up, answers: answers.get(target.name)! };

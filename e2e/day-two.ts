@@ -17,12 +17,6 @@ export const NODE = "sticky-node";
 /** Undoes a `kubectl drain` that stopped part-way: a cordoned node would starve every later run. */
 export const uncordon = (ws: Workspace) => ws.run("kubectl", ["--context", "sticky-test", "uncordon", NODE]);
 
-/** `pulumi up` of the workspace's stack (no preview), without blocking the requests; it must succeed. */
-async function up(ws: Workspace): Promise<void> {
-    const result = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", ws.stack, "--non-interactive"]);
-    assert.strictEqual(result.status, 0, `pulumi up failed:\n${result.stdout}\n${result.stderr}`);
-}
-
 const config = (ws: Workspace, key: string): string => ws.pulumi("config", "get", key, "--stack", ws.stack).stdout.trim();
 const setConfig = (ws: Workspace, key: string, value: string) => ws.pulumi("config", "set", key, value, "--stack", ws.stack);
 
@@ -65,7 +59,7 @@ export function rolledTogether(name: string, changes: readonly Omit<TemplateChan
         run: async (ws) => {
             const old = new Set(appPods(ws).map((p) => p.uid));
             for (const change of changes) change.edit(ws);
-            await up(ws);
+            await ws.upAsync();
             await settled(ws, `${name}: every pod replaced, ready and behind the Service`, (p) => !old.has(p.uid));
         },
     };
@@ -101,7 +95,7 @@ export const scaleDown: DayTwoChange = {
     name: "scale down 3 -> 2",
     run: async (ws) => {
         setConfig(ws, "sticky:replicas", "2");
-        await up(ws);
+        await ws.upAsync();
         await settled(ws, "sticky-0..1 ready, sticky-2 gone", () => true, 2);
     },
 };
@@ -111,7 +105,7 @@ export const scaleUp: DayTwoChange = {
     name: "scale up 2 -> 3",
     run: async (ws) => {
         setConfig(ws, "sticky:replicas", "3");
-        await up(ws);
+        await ws.upAsync();
         await settled(ws, "sticky-0..2 ready");
     },
 };
@@ -126,7 +120,7 @@ export const storageSizeChange: DayTwoChange = {
         const size = `${Number(config(ws, "sticky:storageSize").replace(/Gi$/, "")) + 1}Gi`;
         const pods = appPods(ws).map((p) => p.uid);
         setConfig(ws, "sticky:storageSize", size);
-        await up(ws);
+        await ws.upAsync();
         await settled(ws, `claim template at ${size}, the same pods`, (p) => pods.includes(p.uid));
         await waitFor(`every claim at ${size}`, 120, () =>
             (ws.get("pvc", "-l", "app=sticky").items as any[]).every((c) => c.status.capacity?.storage === size) ? true : undefined,

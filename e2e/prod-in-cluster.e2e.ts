@@ -112,7 +112,6 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
     let volumeId: string;
 
     const setConfig = (key: string, value: string, ...flags: string[]) => ws.pulumi("config", "set", ...flags, key, value, "--stack", STACK);
-    const up = () => ws.up();
     const preview = (file: string, fixture: boolean, options: { run?: (command: string, args: string[]) => Result; extra?: string[] } = {}) =>
         capturePreview(ws, { pack, stack: STACK, file: `prod-in-cluster-${file}`, fixture, ...options });
     const expectVerdict = (captured: Captured, verdict: Verdict) => {
@@ -189,7 +188,7 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
         assert.deepStrictEqual([whoami.status.userInfo.username, whoami.status.userInfo.groups.includes(CLUSTER_VIEWER_GROUP)], [VIEWER_USER, true]);
         assert.match(asViewer("kubectl", ["--context", TEST_CONTEXT, "get", "nodepools"]).stderr, /forbidden: User "e2e-preview" cannot list resource "nodepools"/);
 
-        const result = up();
+        const result = ws.up();
         say(`pulumi up --stack prod: ${result.seconds.toFixed(1)} s`);
         await waitFor("sticky-0..2 Ready and behind the Service", 180, () => appServing(ws));
         for (const claim of CLAIMS) {
@@ -237,10 +236,9 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
         const before = appPods(ws);
         let capacities: string[] = [];
         await expectNoFailedRequest(requestTargets(ws), "grow 1Gi -> 2Gi", async () => {
-            const result = await ws.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"]);
+            const result = await ws.upAsync();
             // Read the moment up returns: the patches' await is the capacity, not the request.
             capacities = CLAIMS.map((c) => ws.get("persistentvolumeclaim", c).status.capacity.storage);
-            assert.strictEqual(result.status, 0, `pulumi up failed:\n${result.stdout}\n${result.stderr}`);
             say(`pulumi up (grow): ${result.seconds.toFixed(1)} s`);
         });
         assert.deepStrictEqual(capacities, ["2Gi", "2Gi", "2Gi"], "each claim's capacity when up returned");
@@ -312,7 +310,7 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
     it("6. destroyed the documented way, then restored by sticky:restoreFrom: sticky-2 from the snap- id, sticky-1 from the vol- id, byte for byte, served", async () => {
         // docs/prod-on-eks.md: protect off and up, then destroy. The claims and their volumes stay.
         setConfig("sticky:protect", "false");
-        up();
+        ws.up();
         ws.pulumi("destroy", "--yes", "--skip-preview", "--stack", STACK);
         assert.deepStrictEqual(ws.get("statefulsets", "-l", "app=sticky").items, [], "the app is gone");
         // A new cluster has none of the old one's claims or PersistentVolumes, only the EBS volumes and snapshots.
@@ -333,7 +331,7 @@ describe("prod's in-cluster half on the test cluster: the real engine, prod's se
         assert.match(captured.markdown, new RegExp(`Restored from \`${snapshotId}\``));
         assert.match(captured.markdown, new RegExp(`Restored from \`${volumeId}\` \\(volume \`restored-${CLAIMS[1]}\`, pre-bound\\)`));
 
-        const result = up();
+        const result = ws.up();
         say(`pulumi up (restore): ${result.seconds.toFixed(1)} s`);
         await waitFor("sticky-0..2 Ready and behind the Service", 180, () => appServing(ws));
         const fromSnapshot = ws.get("persistentvolumeclaim", CLAIMS[2]);

@@ -156,6 +156,13 @@ export class Workspace {
         return this.pulumi("up", "--yes", "--skip-preview", "--stack", this.stack, ...flags);
     }
 
+    /** The same, without blocking the event loop (requests may go on meanwhile); it must succeed. */
+    async upAsync(): Promise<Result> {
+        const result = await this.runAsync("pulumi", ["up", "--yes", "--skip-preview", "--stack", this.stack, "--non-interactive"]);
+        if (result.status !== 0) throw new Error(`pulumi up --stack ${this.stack} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+        return result;
+    }
+
     /**
      * Another copy of the project as it is (before this workspace's changes), in `name` under
      * the workspace, and its path: e.g. a tree whose policy pack an e2e runs as committed while

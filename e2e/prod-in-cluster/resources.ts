@@ -27,10 +27,8 @@ import type { DeployEnvironment, DeployedEnvironment, DeployOptions } from "../.
 import { incarnationOf } from "../../environments/eks/backup";
 import type { EksSettings } from "../../environments/eks/definition";
 import { stackZones, ZONES_OUTPUT } from "../../environments/eks/history";
-import { eksInCluster } from "../../environments/eks/in-cluster";
-import { NLB_LOAD_BALANCER_CLASS, nlbServiceAnnotations } from "../../environments/eks/load-balancer";
+import { eksInCluster, inClusterHandOver } from "../../environments/eks/in-cluster";
 import { AUTO_MODE_CLUSTER_TAG, checkEbsSources, type EbsLookups } from "../../environments/eks/restore";
-import { GP3_ALLOWS_EXPANSION } from "../../environments/eks/storage";
 
 /** Where the e2e tells this module the EBS stand-in keeps its volumes and snapshots, and the cluster's context. */
 export const EBS_DIR_ENV = "STICKY_E2E_EBS_DIR";
@@ -38,7 +36,6 @@ export const CONTEXT_ENV = "STICKY_E2E_CONTEXT";
 /** The test cluster's name, where prod's is `sticky-prod-…`. */
 const CLUSTER_NAME = "sticky-test";
 const GiB = 2 ** 30;
-const TAGS = { project: "sticky", "managed-by": "pulumi" };
 
 function required(name: string): string {
     const value = process.env[name];
@@ -76,7 +73,7 @@ function standInLookups(): EbsLookups {
     };
 }
 
-/** The same hand-over as environments/eks/resources.ts's, from the in-cluster half alone. */
+/** What environments/eks/resources.ts hands the app, from the in-cluster half alone (the same inClusterHandOver). */
 export async function testClusterEnvironment(settings: EksSettings, options: DeployOptions): Promise<DeployedEnvironment> {
     const zones = await stackZones(settings, options.history);
     const restores = await checkEbsSources(options.restores ?? [], settings, zones.zones, CLUSTER_NAME, options.history, standInLookups());
@@ -91,17 +88,7 @@ export async function testClusterEnvironment(settings: EksSettings, options: Dep
         zones: zones.zones,
     };
     const inCluster = eksInCluster({ settings, facts, restores }, { provider, protect: options.protect });
-    return {
-        restoredClaims: inCluster.restoredClaims,
-        provider,
-        storageClassName: inCluster.storageClass.metadata.name,
-        storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
-        prerequisites: [inCluster.storageClass, inCluster.nodePool],
-        serviceAnnotations: nlbServiceAnnotations(TAGS),
-        serviceLoadBalancerClass: NLB_LOAD_BALANCER_CLASS,
-        zoneSpread: "DoNotSchedule",
-        outputs: { clusterName: pulumi.output(CLUSTER_NAME), [ZONES_OUTPUT]: pulumi.output([...zones.zones]), incarnation },
-    };
+    return inClusterHandOver(inCluster, provider, { clusterName: pulumi.output(CLUSTER_NAME), [ZONES_OUTPUT]: pulumi.output([...zones.zones]), incarnation });
 }
 
 export const deploy: DeployEnvironment<EksSettings> = testClusterEnvironment;

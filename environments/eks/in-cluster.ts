@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RestoredClaim } from "../deployed";
+import type { DeployedEnvironment, RestoredClaim } from "../deployed";
 import { ClusterViewerAccess } from "./cluster-viewer";
 import type { EksSettings } from "./definition";
 import { nodePool, type NodeFacts, type NodePoolSettings } from "./node-pool";
@@ -14,6 +14,11 @@ import { restoredClaimObjects } from "./restore";
 import { volumeSnapshotClass } from "./snapshots";
 import { gp3StorageClass } from "./storage";
 import { INCARNATION_TAG } from "./backup";
+import { NLB_LOAD_BALANCER_CLASS, nlbServiceAnnotations } from "./load-balancer";
+import { GP3_ALLOWS_EXPANSION } from "./storage";
+
+/** The tags on everything the EKS environment makes in AWS, the app's load balancer included. */
+export const EKS_TAGS: Readonly<Record<string, string>> = { project: "sticky", "managed-by": "pulumi" };
 
 /** The settings the in-cluster half reads; any viewer ARN makes the viewers' RBAC and admission policy. */
 export type InClusterSettings = NodePoolSettings & Pick<EksSettings, "storageClassName" | "ebsKmsKeyArn" | "clusterViewerArns">;
@@ -72,4 +77,28 @@ export function eksInCluster(args: InClusterArgs, options: InClusterOptions): In
         dependsOn: [...dependsOn, storageClass, snapshotClass],
     });
     return { storageClass, volumeSnapshotClass: snapshotClass, nodeClass: nodes.nodeClass, nodePool: nodes.nodePool, viewers, restoredClaims };
+}
+
+/**
+ * What the EKS environment hands the app from its in-cluster half (environments/deployed.ts):
+ * the gp3 class (expandable), the class and the NodePool to wait for, Auto Mode's NLB with
+ * instance targets (load-balancer.ts) tagged like everything else, one pod per zone, and the
+ * restored claims. One place for prod and for the e2e that runs this half on the test cluster.
+ */
+export function inClusterHandOver(
+    inCluster: { readonly storageClass: k8s.storage.v1.StorageClass; readonly nodePool: pulumi.Resource; readonly restoredClaims: RestoredClaim[] },
+    provider: k8s.Provider,
+    outputs: DeployedEnvironment["outputs"],
+): DeployedEnvironment {
+    return {
+        restoredClaims: inCluster.restoredClaims,
+        provider,
+        storageClassName: inCluster.storageClass.metadata.name,
+        storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
+        prerequisites: [inCluster.storageClass, inCluster.nodePool],
+        serviceAnnotations: nlbServiceAnnotations(EKS_TAGS),
+        serviceLoadBalancerClass: NLB_LOAD_BALANCER_CLASS,
+        zoneSpread: "DoNotSchedule",
+        outputs,
+    };
 }

@@ -6,16 +6,11 @@ import { eksBackups, incarnationOf } from "./backup";
 import { eksClusterName, eksControlPlane } from "./cluster";
 import type { EksSettings } from "./definition";
 import { checkLiveVersion, stackZones, ZONES_OUTPUT } from "./history";
-import { eksInCluster } from "./in-cluster";
-import { NLB_LOAD_BALANCER_CLASS, nlbServiceAnnotations } from "./load-balancer";
+import { EKS_TAGS, eksInCluster, inClusterHandOver } from "./in-cluster";
 import { eksNetwork } from "./network";
 import { clusterLogGroupName, logGroupExists } from "./log-group";
 import { checkEbsSources, restoredVolumeTags, type EbsSource } from "./restore";
 import { snapshotController } from "./snapshots";
-import { GP3_ALLOWS_EXPANSION } from "./storage";
-
-/** The tags on everything the EKS environment makes in AWS, the app's load balancer included. */
-const TAGS: Readonly<Record<string, string>> = { project: "sticky", "managed-by": "pulumi" };
 
 /** The EKS environment's Pulumi type token, the parent in its resources' URNs. */
 export const EKS_ENVIRONMENT_TYPE = "sticky:eks:EksEnvironment";
@@ -58,7 +53,7 @@ export class EksEnvironment extends pulumi.ComponentResource {
         const { settings } = args;
         const protect = args.protect ?? false;
         if (settings.kind !== "eks") throw new Error(`EksEnvironment "${name}": settings.kind is ${JSON.stringify(settings.kind)}, must be "eks"`);
-        const tags = { ...TAGS };
+        const tags = { ...EKS_TAGS };
 
         const network = eksNetwork(settings, args.zones, tags, { parent: this });
         const { cluster, clusterName, clusterRolePolicy } = eksControlPlane(settings, network, { protect, tags, parent: this, logGroupExists: args.logGroupExists ?? false });
@@ -102,25 +97,14 @@ export async function eksEnvironment(settings: EksSettings, options: DeployOptio
     const restores = await checkEbsSources(options.restores ?? [], settings, zones.zones, eksClusterName(), options.history);
     const existingLogGroup = await logGroupExists(clusterLogGroupName(eksClusterName()));
     const environment = new EksEnvironment("sticky", { settings, zones: zones.zones, protect: options.protect, restores, logGroupExists: existingLogGroup });
-    return {
-        restoredClaims: environment.restoredClaims,
-        provider: environment.provider,
-        storageClassName: environment.storageClass.metadata.name,
-        storageClassAllowsExpansion: Promise.resolve(GP3_ALLOWS_EXPANSION),
-        prerequisites: [environment.storageClass, environment.nodePool],
-        // Auto Mode's NLB with instance targets (load-balancer.ts), tagged like everything else; one pod per zone.
-        serviceAnnotations: nlbServiceAnnotations(TAGS),
-        serviceLoadBalancerClass: NLB_LOAD_BALANCER_CLASS,
-        zoneSpread: "DoNotSchedule",
-        outputs: {
-            clusterName: environment.clusterName,
-            kubeconfig: environment.kubeconfig,
-            vpcId: environment.vpcId,
-            // Read back by the next run (history.ts): the zones never change under the stack.
-            [ZONES_OUTPUT]: pulumi.output([...zones.zones]),
-            incarnation: environment.incarnation,
-        },
-    };
+    return inClusterHandOver(environment, environment.provider, {
+        clusterName: environment.clusterName,
+        kubeconfig: environment.kubeconfig,
+        vpcId: environment.vpcId,
+        // Read back by the next run (history.ts): the zones never change under the stack.
+        [ZONES_OUTPUT]: pulumi.output([...zones.zones]),
+        incarnation: environment.incarnation,
+    });
 }
 
 /** The registry's entry point (environments/deployed.ts). */
